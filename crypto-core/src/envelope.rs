@@ -1,0 +1,234 @@
+//! The plaintext envelope: what is inside a payload.
+//!
+//! ```text
+//! text only:     0x00 | text (UTF-8)
+//! text + image:  0x01 | text length (u32 BE) | text | MIME length (u8) | MIME (ASCII) | image
+//! legacy:        text (UTF-8), no type byte (first byte neither 0x00 nor 0x01)
+//! ```
+
+use crate::Error;
+
+const TYPE_TEXT: u8 = 0x00;
+const TYPE_TEXT_IMAGE: u8 = 0x01;
+
+/// An image carried in an envelope: its MIME type and raw bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Image {
+    mime: String,
+    bytes: Vec<u8>,
+}
+
+impl Image {
+    /// An image with the given MIME type; the type must be 1–255 printable ASCII characters.
+    pub fn new(mime: impl Into<String>, bytes: Vec<u8>) -> Result<Self, Error> {
+        let mime = mime.into();
+        check_mime(mime.as_bytes())?;
+        Ok(Self { mime, bytes })
+    }
+
+    /// The MIME type, as the sender declared it.
+    pub fn mime(&self) -> &str {
+        &self.mime
+    }
+
+    /// The image bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The MIME type and bytes, by value.
+    pub fn into_parts(self) -> (String, Vec<u8>) {
+        (self.mime, self.bytes)
+    }
+}
+
+impl std::fmt::Debug for Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Image({}, {} bytes)", self.mime, self.bytes.len())
+    }
+}
+
+/// A secret's plaintext: text, and optionally one image.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Envelope {
+    text: String,
+    image: Option<Image>,
+}
+
+impl Envelope {
+    /// A text-only envelope.
+    pub fn text_only(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            image: None,
+        }
+    }
+
+    /// An envelope with text (possibly empty) and an image.
+    pub fn with_image(text: impl Into<String>, image: Image) -> Self {
+        Self {
+            text: text.into(),
+            image: Some(image),
+        }
+    }
+
+    /// The text (empty when the secret is only an image).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The image, if any.
+    pub fn image(&self) -> Option<&Image> {
+        self.image.as_ref()
+    }
+
+    /// The text and image, by value.
+    pub fn into_parts(self) -> (String, Option<Image>) {
+        (self.text, self.image)
+    }
+
+    /// Serializes to the binary envelope.
+    ///
+    /// Fails only if the text is 4 GiB or longer, which its length field cannot hold.
+    pub fn pack(&self) -> Result<Vec<u8>, Error> {
+        match &self.image {
+            None => {
+                let mut out = Vec::with_capacity(1 + self.text.len());
+                out.push(TYPE_TEXT);
+                out.extend_from_slice(self.text.as_bytes());
+                Ok(out)
+            }
+            Some(image) => {
+                let text_len = u32::try_from(self.text.len())
+                    .map_err(|_| Error::Envelope("the text is too long"))?;
+                let mime_len = u8::try_from(image.mime.len())
+                    .map_err(|_| Error::Envelope("the image type is too long"))?;
+                let mut out = Vec::with_capacity(
+                    1 + 4 + self.text.len() + 1 + image.mime.len() + image.bytes.len(),
+                );
+                out.push(TYPE_TEXT_IMAGE);
+                out.extend_from_slice(&text_len.to_be_bytes());
+                out.extend_from_slice(self.text.as_bytes());
+                out.push(mime_len);
+                out.extend_from_slice(image.mime.as_bytes());
+                out.extend_from_slice(&image.bytes);
+                Ok(out)
+            }
+        }
+    }
+
+    /// Parses a binary envelope, including legacy untyped text.
+    pub fn unpack(bytes: &[u8]) -> Result<Self, Error> {
+        match bytes.split_first() {
+            None => Ok(Self::text_only(String::new())),
+            Some((&TYPE_TEXT, text)) => Ok(Self::text_only(utf8(text)?)),
+            Some((&TYPE_TEXT_IMAGE, rest)) => unpack_text_image(rest),
+            // Secrets made before typed envelopes are bare UTF-8 text.
+            Some(_) => Ok(Self::text_only(utf8(bytes)?)),
+        }
+    }
+}
+
+impl std::fmt::Debug for Envelope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The text is secret: show only its size.
+        f.debug_struct("Envelope")
+            .field("text_len", &self.text.len())
+            .field("image", &self.image)
+            .finish()
+    }
+}
+
+fn unpack_text_image(rest: &[u8]) -> Result<Envelope, Error> {
+    let (len_bytes, rest) = rest
+        .split_first_chunk::<4>()
+        .ok_or(Error::Envelope("the text length is cut off"))?;
+    let text_len = usize::try_from(u32::from_be_bytes(*len_bytes))
+        .map_err(|_| Error::Envelope("the text length is too large"))?;
+    if rest.len() < text_len {
+        return Err(Error::Envelope("the text is cut off"));
+    }
+    let (text, rest) = rest.split_at(text_len);
+    let (&mime_len, rest) = rest
+        .split_first()
+        .ok_or(Error::Envelope("the image type is cut off"))?;
+    let mime_len = usize::from(mime_len);
+    if rest.len() < mime_len {
+        return Err(Error::Envelope("the image type is cut off"));
+    }
+    let (mime, image) = rest.split_at(mime_len);
+    check_mime(mime)?;
+    let mime = String::from_utf8(mime.to_vec()).map_err(|_| Error::Envelope("bad image type"))?;
+    Ok(Envelope::with_image(
+        utf8(text)?,
+        Image {
+            mime,
+            bytes: image.to_vec(),
+        },
+    ))
+}
+
+fn utf8(bytes: &[u8]) -> Result<String, Error> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| Error::Envelope("the text is not UTF-8"))
+}
+
+fn check_mime(mime: &[u8]) -> Result<(), Error> {
+    if mime.is_empty() || mime.len() > 255 || !mime.iter().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::Envelope("the image type is not a MIME type"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_layouts_are_pinned() {
+        assert_eq!(Envelope::text_only("hi").pack().unwrap(), b"\x00hi");
+        let image = Image::new("image/png", vec![0xAA, 0xBB]).unwrap();
+        assert_eq!(
+            Envelope::with_image("hi", image).pack().unwrap(),
+            b"\x01\x00\x00\x00\x02hi\x09image/png\xAA\xBB"
+        );
+    }
+
+    #[test]
+    fn legacy_and_empty() {
+        assert_eq!(
+            Envelope::unpack(b"plain old").unwrap(),
+            Envelope::text_only("plain old")
+        );
+        assert_eq!(Envelope::unpack(b"").unwrap(), Envelope::text_only(""));
+        assert_eq!(Envelope::unpack(b"\x00").unwrap(), Envelope::text_only(""));
+    }
+
+    #[test]
+    fn malformed_envelopes() {
+        let cases: &[&[u8]] = &[
+            b"\x00\xff",
+            b"\xff\xfe",
+            b"\x01",
+            b"\x01\x00\x00",
+            b"\x01\x00\x00\x00\x05hi",
+            b"\x01\x00\x00\x00\x00",
+            b"\x01\x00\x00\x00\x00\x09image/",
+            b"\x01\x00\x00\x00\x00\x00",
+            b"\x01\x00\x00\x00\x00\x03a b",
+            b"\x01\x00\x00\x00\x01\xff\x03a/b",
+        ];
+        for case in cases {
+            assert!(
+                matches!(Envelope::unpack(case), Err(Error::Envelope(_))),
+                "{case:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn mime_is_checked() {
+        assert!(Image::new("", vec![]).is_err());
+        assert!(Image::new("x".repeat(256), vec![]).is_err());
+        assert!(Image::new("image/jpeg", vec![]).is_ok());
+    }
+}

@@ -1,0 +1,75 @@
+//! The oncelink wire format, shared by the server, the command-line client and
+//! the browser (compiled to `wasm32-unknown-unknown`).
+//!
+//! It is wire-compatible with Only Once Share:
+//!
+//! * a random 256-bit **master key** travels only in the link's fragment;
+//! * the per-secret key is `HKDF-SHA-256(ikm = master key, salt = "only-once-share-v1",
+//!   info = secret id)`;
+//! * the **payload** is `0x01 | IV (12 bytes) | AES-256-GCM ciphertext + tag`, with the
+//!   secret id as associated data;
+//! * the plaintext is an **envelope**: text, or text plus an image and its MIME type.
+//!
+//! This crate knows nothing of HTTP, storage or the DOM.
+//!
+//! ```
+//! use crypto_core::{Envelope, MasterKey, SecretId};
+//!
+//! # fn main() -> Result<(), crypto_core::Error> {
+//! let key = MasterKey::generate()?;
+//! let id = SecretId::generate()?;
+//! let envelope = Envelope::text_only("correct horse battery staple");
+//! let payload = crypto_core::seal(&key, &id, &envelope.pack()?)?;
+//! let opened = Envelope::unpack(&crypto_core::open(&key, &id, &payload)?)?;
+//! assert_eq!(opened.text(), "correct horse battery staple");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Security notes
+//! * Every authentication failure (wrong key, wrong id, any flipped bit) is the same
+//!   opaque [`Error::Authentication`].
+//! * Key types zeroize their memory when dropped, cannot be cloned or serialized, and
+//!   print as `***` in `Debug` output.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod envelope;
+mod error;
+mod id;
+mod kdf;
+mod key;
+mod link;
+mod payload;
+mod rng;
+
+pub use envelope::{Envelope, Image};
+pub use error::{Error, ErrorKind};
+pub use id::{Alias, SecretId, SecretRef};
+pub use key::{MasterKey, PayloadKey};
+pub use link::Link;
+pub use payload::{
+    IV_LEN, MIN_PAYLOAD_LEN, TAG_LEN, Version, check_payload, open, seal, seal_with_iv,
+};
+
+/// Standard base64 (with padding), the encoding the REST API uses for payloads.
+pub mod base64 {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+    /// Standard alphabet; writes padding, accepts input with or without it.
+    const STANDARD_LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+
+    /// Encodes bytes as standard base64 with padding.
+    pub fn encode(bytes: &[u8]) -> String {
+        STANDARD_LENIENT.encode(bytes)
+    }
+
+    /// Decodes standard base64; padding is optional. Returns `None` on any malformed input.
+    pub fn decode(text: &str) -> Option<Vec<u8>> {
+        STANDARD_LENIENT.decode(text.as_bytes()).ok()
+    }
+}

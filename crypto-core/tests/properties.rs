@@ -1,0 +1,82 @@
+//! Property tests: round trips, tamper detection, and no panics on arbitrary input.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is a failure report
+
+use crypto_core::{Envelope, Error, Image, Link, MasterKey, SecretId, open, seal};
+use proptest::prelude::*;
+
+fn key_and_id() -> impl Strategy<Value = ([u8; 32], [u8; 16])> {
+    (any::<[u8; 32]>(), any::<[u8; 16]>())
+}
+
+fn id_from(bytes: [u8; 16]) -> SecretId {
+    SecretId::parse(&uuid::Uuid::from_bytes(bytes).hyphenated().to_string()).unwrap()
+}
+
+fn envelope() -> impl Strategy<Value = Envelope> {
+    let text = ".{0,64}";
+    prop_oneof![
+        text.prop_map(Envelope::text_only),
+        (
+            text,
+            "[a-z]{1,10}/[a-z0-9.+-]{1,20}",
+            proptest::collection::vec(any::<u8>(), 0..256)
+        )
+            .prop_map(|(t, mime, bytes)| Envelope::with_image(t, Image::new(mime, bytes).unwrap())),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn seal_open_round_trip(
+        (key, id) in key_and_id(),
+        plaintext in proptest::collection::vec(any::<u8>(), 0..2048),
+    ) {
+        let key = MasterKey::from_bytes(key);
+        let id = id_from(id);
+        let payload = seal(&key, &id, &plaintext).unwrap();
+        prop_assert_eq!(open(&key, &id, &payload).unwrap().to_vec(), plaintext);
+    }
+
+    #[test]
+    fn any_flipped_bit_is_rejected(
+        (key, id) in key_and_id(),
+        plaintext in proptest::collection::vec(any::<u8>(), 0..256),
+        bit in any::<usize>(),
+    ) {
+        let key = MasterKey::from_bytes(key);
+        let id = id_from(id);
+        let mut payload = seal(&key, &id, &plaintext).unwrap();
+        let bit = bit % (payload.len() * 8);
+        payload[bit / 8] ^= 1 << (bit % 8);
+        let err = open(&key, &id, &payload).unwrap_err();
+        if bit < 8 {
+            prop_assert!(matches!(err, Error::UnknownVersion(_)));
+        } else {
+            prop_assert_eq!(err, Error::Authentication);
+        }
+    }
+
+    #[test]
+    fn pack_unpack_round_trip(envelope in envelope()) {
+        let packed = envelope.pack().unwrap();
+        prop_assert_eq!(Envelope::unpack(&packed).unwrap(), envelope);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let key = MasterKey::from_bytes([1; 32]);
+        let id = id_from([2; 16]);
+        let _ = open(&key, &id, &bytes);
+        let _ = Envelope::unpack(&bytes);
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = Link::parse(&text);
+        let _ = SecretId::parse(&text);
+        let _ = MasterKey::from_base64url(&text);
+    }
+
+    #[test]
+    fn arbitrary_links_never_panic(url in "(https?://)?[a-z./:?&=#_-]{0,80}") {
+        let _ = Link::parse(&url);
+    }
+}

@@ -1,0 +1,206 @@
+//! Input rules shared by every entry point (REST API and server functions).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use crypto_core::{Error as FormatError, SecretId, check_payload};
+
+use crate::NewSecret;
+
+/// Limits on what may be stored.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The largest encrypted payload accepted, in bytes (after base64 decoding).
+    pub max_payload_bytes: usize,
+    /// The shortest lifetime.
+    pub min_ttl: Duration,
+    /// The longest lifetime.
+    pub max_ttl: Duration,
+}
+
+impl Limits {
+    /// 10 MiB image plus room for text and envelope headers.
+    pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024 + 512 * 1024;
+    /// The reference API's default lifetime.
+    pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_payload_bytes: Self::DEFAULT_MAX_PAYLOAD_BYTES,
+            min_ttl: Duration::from_secs(3600),
+            max_ttl: Duration::from_secs(72 * 3600),
+        }
+    }
+}
+
+/// Why a create request was refused. The messages are shown to clients as they are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// The payload is not base64.
+    #[error("ciphertext must be standard base64")]
+    NotBase64,
+    /// The payload is empty.
+    #[error("ciphertext must not be empty")]
+    EmptyPayload,
+    /// The payload's version byte is not 0x01.
+    #[error("ciphertext has an unsupported version byte (expected 0x01)")]
+    UnsupportedVersion,
+    /// The payload is shorter than version + IV + tag.
+    #[error("ciphertext is too short to hold a version byte, an IV and a tag")]
+    PayloadTooShort,
+    /// The payload is over the size limit.
+    #[error("ciphertext is larger than the limit of {0} bytes")]
+    PayloadTooLarge(usize),
+    /// The TTL is outside the allowed range.
+    #[error("ttl_hours must be an integer from {min} to {max}")]
+    TtlHours {
+        /// Smallest allowed value.
+        min: u64,
+        /// Largest allowed value.
+        max: u64,
+    },
+    /// The id is not a UUID.
+    #[error("id must be a UUID (8-4-4-4-12 hexadecimal digits)")]
+    BadId,
+    /// A secret reference is neither a UUID nor an 8-character alias.
+    #[error("not a valid secret id or alias")]
+    BadRef,
+}
+
+/// Checks an encrypted payload's shape and size.
+pub fn payload(bytes: Bytes, limits: &Limits) -> Result<Bytes, InputError> {
+    if bytes.is_empty() {
+        return Err(InputError::EmptyPayload);
+    }
+    if bytes.len() > limits.max_payload_bytes {
+        return Err(InputError::PayloadTooLarge(limits.max_payload_bytes));
+    }
+    match check_payload(&bytes) {
+        Ok(_) => Ok(bytes),
+        Err(FormatError::UnknownVersion(_)) => Err(InputError::UnsupportedVersion),
+        Err(_) => Err(InputError::PayloadTooShort),
+    }
+}
+
+/// Decodes and checks a base64 payload.
+pub fn payload_base64(text: &str, limits: &Limits) -> Result<Bytes, InputError> {
+    // Refuse oversized input before decoding it.
+    if text.len() / 4 * 3 > limits.max_payload_bytes + 3 {
+        return Err(InputError::PayloadTooLarge(limits.max_payload_bytes));
+    }
+    let bytes = crypto_core::base64::decode(text).ok_or(InputError::NotBase64)?;
+    payload(Bytes::from(bytes), limits)
+}
+
+/// Checks a lifetime given in whole hours (the reference API's `ttl_hours`).
+pub fn ttl_hours(hours: Option<u64>, limits: &Limits) -> Result<Duration, InputError> {
+    let (min, max) = (
+        limits.min_ttl.as_secs() / 3600,
+        limits.max_ttl.as_secs() / 3600,
+    );
+    let ttl = match hours {
+        None => Limits::DEFAULT_TTL,
+        Some(h) => Duration::from_secs(h.saturating_mul(3600)),
+    };
+    if ttl < limits.min_ttl || ttl > limits.max_ttl {
+        return Err(InputError::TtlHours {
+            min: min.max(1),
+            max,
+        });
+    }
+    Ok(ttl)
+}
+
+/// Checks an optional client-chosen id; the server makes one when none is given.
+pub fn id(id: Option<&str>) -> Result<SecretId, InputError> {
+    match id {
+        Some(text) => SecretId::parse(text).map_err(|_| InputError::BadId),
+        None => SecretId::generate().map_err(|_| InputError::BadId),
+    }
+}
+
+/// Checks a secret reference (UUID or alias) taken from a URL.
+pub fn secret_ref(text: &str) -> Result<crypto_core::SecretRef, InputError> {
+    crypto_core::SecretRef::parse(text).map_err(|_| InputError::BadRef)
+}
+
+/// Builds a [`NewSecret`] from already-checked parts.
+pub fn new_secret(id: SecretId, payload: Bytes, ttl: Duration) -> NewSecret {
+    NewSecret { id, payload, ttl }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid_payload() -> Vec<u8> {
+        let mut p = vec![1u8];
+        p.extend_from_slice(&[0u8; 28]);
+        p
+    }
+
+    #[test]
+    fn payload_rules() {
+        let limits = Limits {
+            max_payload_bytes: 100,
+            ..Limits::default()
+        };
+        assert!(payload(Bytes::from(valid_payload()), &limits).is_ok());
+        assert_eq!(
+            payload(Bytes::new(), &limits),
+            Err(InputError::EmptyPayload)
+        );
+        assert_eq!(
+            payload(Bytes::from(vec![1u8; 28]), &limits),
+            Err(InputError::PayloadTooShort)
+        );
+        assert_eq!(
+            payload(Bytes::from(vec![2u8; 40]), &limits),
+            Err(InputError::UnsupportedVersion)
+        );
+        assert_eq!(
+            payload(Bytes::from(vec![1u8; 101]), &limits),
+            Err(InputError::PayloadTooLarge(100))
+        );
+        assert_eq!(
+            payload_base64("not base64!", &limits),
+            Err(InputError::NotBase64)
+        );
+        let encoded = crypto_core::base64::encode(&valid_payload());
+        assert!(payload_base64(&encoded, &limits).is_ok());
+        assert!(payload_base64(encoded.trim_end_matches('='), &limits).is_ok());
+        assert_eq!(
+            payload_base64(&"A".repeat(200), &limits),
+            Err(InputError::PayloadTooLarge(100))
+        );
+    }
+
+    #[test]
+    fn ttl_rules() {
+        let limits = Limits::default();
+        assert_eq!(ttl_hours(None, &limits), Ok(Duration::from_secs(86400)));
+        assert_eq!(ttl_hours(Some(1), &limits), Ok(Duration::from_secs(3600)));
+        assert_eq!(
+            ttl_hours(Some(72), &limits),
+            Ok(Duration::from_secs(72 * 3600))
+        );
+        for bad in [0, 73, u64::MAX] {
+            assert_eq!(
+                ttl_hours(Some(bad), &limits),
+                Err(InputError::TtlHours { min: 1, max: 72 })
+            );
+        }
+    }
+
+    #[test]
+    fn id_rules() {
+        assert!(id(None).is_ok());
+        assert!(id(Some("a1b2c3d4-0000-4000-8000-000000000001")).is_ok());
+        assert_eq!(id(Some("nope")), Err(InputError::BadId));
+        assert!(secret_ref("Kx7mP2nQ").is_ok());
+        assert_eq!(secret_ref("Kx7m/P2nQ"), Err(InputError::BadRef));
+    }
+}

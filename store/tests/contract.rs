@@ -1,0 +1,362 @@
+//! One contract, two backends: every test here runs against the embedded store and against
+//! a real `redis-server` (`$REDIS_URL`, or a private one started on a free port).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failure report
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use store::{
+    Alias, EmbeddedConfig, EmbeddedStore, NewSecret, RedisConfig, RedisStore, SecretId, SecretRef,
+    Store, StoreError,
+};
+use testkit::{RedisServer, TestRedis};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn secret(payload: &[u8], ttl: Duration) -> NewSecret {
+    NewSecret {
+        id: SecretId::generate().unwrap(),
+        payload: Bytes::copy_from_slice(payload),
+        ttl,
+    }
+}
+
+fn alias(text: &str) -> Alias {
+    Alias::parse(text).unwrap()
+}
+
+fn by_alias(a: &Alias) -> SecretRef {
+    SecretRef::Alias(a.clone())
+}
+
+fn by_id(id: &SecretId) -> SecretRef {
+    SecretRef::Id(id.clone())
+}
+
+async fn embedded_store(_test: &str) -> (Store, Option<TestRedis>) {
+    (
+        Store::Embedded(EmbeddedStore::new(EmbeddedConfig::default())),
+        None,
+    )
+}
+
+async fn redis_store(test: &str) -> (Store, Option<TestRedis>) {
+    let redis = TestRedis::new(test);
+    let mut config = RedisConfig::new(&redis.url);
+    config.prefix = redis.prefix.clone();
+    let store = RedisStore::connect(&config).await.unwrap();
+    (Store::Redis(store), Some(redis))
+}
+
+macro_rules! contract {
+    ($($test:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let (store, _redis) = super::embedded_store(stringify!($test)).await;
+                    super::$test(store).await;
+                }
+            )*
+        }
+        mod redis {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let (store, _redis) = super::redis_store(stringify!($test)).await;
+                    super::$test(store).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    consume_returns_exact_bytes_once,
+    consume_by_id_removes_the_alias_too,
+    unknown_secrets_are_none,
+    duplicate_id_is_a_conflict_and_keeps_the_original,
+    alias_collision_retries_with_a_new_alias,
+    aliases_exhausted_is_an_error,
+    ttl_expiry,
+    concurrent_consumers_exactly_one_wins,
+    concurrent_mixed_id_and_alias_consumers_exactly_one_wins,
+    large_binary_payload_round_trips,
+    health_is_ok,
+);
+
+async fn consume_returns_exact_bytes_once(store: Store) {
+    let payload: Vec<u8> = (0..=255).collect();
+    let new = secret(&payload, HOUR);
+    let id = new.id.clone();
+    let created = store.create(new).await.unwrap();
+    assert_eq!(created.id, id);
+    assert_eq!(created.alias.as_str().len(), 8);
+
+    let consumed = store
+        .consume(&by_alias(&created.alias))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(consumed.id, id);
+    assert_eq!(consumed.payload.as_ref(), payload.as_slice());
+    assert!(
+        store
+            .consume(&by_alias(&created.alias))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.consume(&by_id(&id)).await.unwrap().is_none());
+}
+
+async fn consume_by_id_removes_the_alias_too(store: Store) {
+    let new = secret(b"by id", HOUR);
+    let id = new.id.clone();
+    let created = store.create(new).await.unwrap();
+    let consumed = store.consume(&by_id(&id)).await.unwrap().unwrap();
+    assert_eq!(consumed.payload.as_ref(), b"by id");
+    assert!(
+        store
+            .consume(&by_alias(&created.alias))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.consume(&by_id(&id)).await.unwrap().is_none());
+}
+
+async fn unknown_secrets_are_none(store: Store) {
+    assert!(
+        store
+            .consume(&by_alias(&alias("Nothing1")))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let id = SecretId::generate().unwrap();
+    assert!(store.consume(&by_id(&id)).await.unwrap().is_none());
+}
+
+async fn duplicate_id_is_a_conflict_and_keeps_the_original(store: Store) {
+    let first = secret(b"first", HOUR);
+    let mut second = secret(b"second", HOUR);
+    second.id = first.id.clone();
+    let created = store.create(first).await.unwrap();
+    assert!(matches!(
+        store.create(second).await,
+        Err(StoreError::Conflict)
+    ));
+    let consumed = store
+        .consume(&by_alias(&created.alias))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(consumed.payload.as_ref(), b"first");
+}
+
+async fn alias_collision_retries_with_a_new_alias(store: Store) {
+    let taken = alias("Taken123");
+    let a = store
+        .create_with_aliases(secret(b"a", HOUR), &mut || Ok(alias("Taken123")))
+        .await
+        .unwrap();
+    assert_eq!(a.alias, taken);
+
+    let mut offered = vec![alias("Fresh456"), alias("Taken123")];
+    let b = store
+        .create_with_aliases(secret(b"b", HOUR), &mut || Ok(offered.pop().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(b.alias, alias("Fresh456"));
+    assert!(offered.is_empty(), "the taken alias was offered first");
+
+    let got_a = store.consume(&by_alias(&taken)).await.unwrap().unwrap();
+    let got_b = store.consume(&by_id(&b.id)).await.unwrap().unwrap();
+    assert_eq!(got_a.payload.as_ref(), b"a");
+    assert_eq!(got_b.payload.as_ref(), b"b");
+}
+
+async fn aliases_exhausted_is_an_error(store: Store) {
+    store
+        .create_with_aliases(secret(b"a", HOUR), &mut || Ok(alias("Always11")))
+        .await
+        .unwrap();
+    let loser = secret(b"b", HOUR);
+    let loser_id = loser.id.clone();
+    let result = store
+        .create_with_aliases(loser, &mut || Ok(alias("Always11")))
+        .await;
+    assert!(matches!(result, Err(StoreError::AliasesExhausted)));
+    // The failed create left nothing behind: its id is free again.
+    let mut retry = secret(b"b", HOUR);
+    retry.id = loser_id;
+    store.create(retry).await.unwrap();
+}
+
+async fn ttl_expiry(store: Store) {
+    let short = secret(b"short", Duration::from_millis(300));
+    let short_id = short.id.clone();
+    let short = store.create(short).await.unwrap();
+    let long = store.create(secret(b"long", HOUR)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(
+        store
+            .consume(&by_alias(&short.alias))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.consume(&by_id(&short_id)).await.unwrap().is_none());
+    assert!(
+        store
+            .consume(&by_alias(&long.alias))
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+async fn concurrent_consumers_exactly_one_wins(store: Store) {
+    let created = store.create(secret(b"race", HOUR)).await.unwrap();
+    let store = Arc::new(store);
+    let barrier = Arc::new(tokio::sync::Barrier::new(200));
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let (store, barrier, key) = (store.clone(), barrier.clone(), by_alias(&created.alias));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.consume(&key).await.unwrap()
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        if let Some(c) = task.await.unwrap() {
+            assert_eq!(c.payload.as_ref(), b"race");
+            winners += 1;
+        }
+    }
+    assert_eq!(winners, 1);
+}
+
+async fn concurrent_mixed_id_and_alias_consumers_exactly_one_wins(store: Store) {
+    let created = store.create(secret(b"race", HOUR)).await.unwrap();
+    let store = Arc::new(store);
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let store = store.clone();
+            let key = if i % 2 == 0 {
+                by_alias(&created.alias)
+            } else {
+                by_id(&created.id)
+            };
+            tokio::spawn(async move { store.consume(&key).await.unwrap() })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        winners += usize::from(task.await.unwrap().is_some());
+    }
+    assert_eq!(winners, 1);
+}
+
+async fn large_binary_payload_round_trips(store: Store) {
+    let payload: Vec<u8> = (0..11 * 1024 * 1024)
+        .map(|i: u32| (i * 7 % 251) as u8)
+        .collect();
+    let created = store.create(secret(&payload, HOUR)).await.unwrap();
+    let consumed = store.consume(&by_id(&created.id)).await.unwrap().unwrap();
+    assert!(consumed.payload.as_ref() == payload.as_slice());
+}
+
+async fn health_is_ok(store: Store) {
+    store.health().await.unwrap();
+}
+
+#[tokio::test]
+async fn embedded_memory_cap_is_enforced_and_freed() {
+    let store = Store::Embedded(EmbeddedStore::new(EmbeddedConfig {
+        max_bytes: 100,
+        sweep_interval: Duration::from_millis(50),
+    }));
+    let a = store.create(secret(&[1; 60], HOUR)).await.unwrap();
+    assert!(matches!(
+        store.create(secret(&[2; 60], HOUR)).await,
+        Err(StoreError::Full)
+    ));
+    store.consume(&by_alias(&a.alias)).await.unwrap().unwrap();
+    store.create(secret(&[2; 60], HOUR)).await.unwrap();
+}
+
+#[tokio::test]
+async fn embedded_sweep_frees_expired_secrets() {
+    let embedded = EmbeddedStore::new(EmbeddedConfig {
+        max_bytes: 1000,
+        sweep_interval: Duration::from_millis(50),
+    });
+    let store = Store::Embedded(embedded.clone());
+    store
+        .create(secret(&[1; 60], Duration::from_millis(100)))
+        .await
+        .unwrap();
+    assert_eq!(embedded.bytes_used(), 60);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(embedded.bytes_used(), 0);
+}
+
+/// Redis stopped: operations fail fast with a typed error; started again: service resumes
+/// without rebuilding the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_going_away_is_a_typed_error_and_service_resumes() {
+    let mut server = RedisServer::start();
+    let mut config = RedisConfig::new(server.url());
+    config.command_timeout = Duration::from_millis(500);
+    let store = Store::Redis(RedisStore::connect(&config).await.unwrap());
+    let kept = store.create(secret(b"before", HOUR)).await.unwrap();
+
+    server.stop();
+    let started = Instant::now();
+    assert!(matches!(
+        store.health().await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        store.create(secret(b"while down", HOUR)).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        store.consume(&by_alias(&kept.alias)).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+
+    server.restart();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while store.health().await.is_err() {
+        assert!(Instant::now() < deadline, "the store did not reconnect");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let created = store.create(secret(b"after", HOUR)).await.unwrap();
+    let consumed = store
+        .consume(&by_alias(&created.alias))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(consumed.payload.as_ref(), b"after");
+}
+
+#[tokio::test]
+async fn redis_bad_url_is_refused() {
+    let config = RedisConfig::new("not a url");
+    assert!(matches!(
+        RedisStore::connect(&config).await,
+        Err(StoreError::Unavailable(_))
+    ));
+}

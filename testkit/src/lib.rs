@@ -1,0 +1,143 @@
+//! Test helpers shared by the store and server test suites.
+//!
+//! Tests use a real `redis-server`: the one named by `REDIS_URL` when it is set (each test
+//! then works under its own key prefix), otherwise a private one started on a free port
+//! and killed when the test ends.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a panic is a failure report
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+/// A key prefix unique to this process and call, so tests never see each other's keys.
+pub fn unique_prefix(test: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "test:{}:{}:{}:",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        test
+    )
+}
+
+/// A `redis-server` process owned by the test; killed on drop.
+pub struct RedisServer {
+    child: Option<Child>,
+    port: u16,
+}
+
+impl RedisServer {
+    /// Starts `redis-server` (or `$REDIS_SERVER_BIN`) on a free port, without persistence,
+    /// and waits until it answers `PING`.
+    pub fn start() -> Self {
+        let mut server = Self {
+            child: None,
+            port: free_port(),
+        };
+        server.restart();
+        server
+    }
+
+    /// The server's URL.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// The server's port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Kills the server and waits for it to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port (after [`RedisServer::stop`]).
+    pub fn restart(&mut self) {
+        self.stop();
+        let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
+        let child = Command::new(&bin)
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--daemonize", "no", "--loglevel", "warning"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {bin} (install redis-server): {e}"));
+        self.child = Some(child);
+        wait_for_pong(self.port);
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn wait_for_pong(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+            let mut reply = [0u8; 7];
+            if stream.write_all(b"PING\r\n").is_ok()
+                && stream.read_exact(&mut reply).is_ok()
+                && &reply == b"+PONG\r\n"
+            {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("redis-server on port {port} did not answer PING within 10 s");
+}
+
+/// The Redis a test should use: `$REDIS_URL` if set, otherwise a private server.
+pub struct TestRedis {
+    /// The private server, if one was started.
+    pub server: Option<RedisServer>,
+    /// URL to connect to.
+    pub url: String,
+    /// Key prefix reserved for this test.
+    pub prefix: String,
+}
+
+impl TestRedis {
+    /// Picks or starts a Redis for `test`.
+    pub fn new(test: &str) -> Self {
+        let prefix = unique_prefix(test);
+        match std::env::var("REDIS_URL") {
+            Ok(url) if !url.is_empty() => Self {
+                server: None,
+                url,
+                prefix,
+            },
+            _ => {
+                let server = RedisServer::start();
+                Self {
+                    url: server.url(),
+                    server: Some(server),
+                    prefix,
+                }
+            }
+        }
+    }
+}

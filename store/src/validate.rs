@@ -97,21 +97,22 @@ pub fn payload_base64(text: &str, limits: &Limits) -> Result<Bytes, InputError> 
 
 /// Checks a lifetime given in whole hours (the reference API's `ttl_hours`).
 pub fn ttl_hours(hours: Option<u64>, limits: &Limits) -> Result<Duration, InputError> {
-    let (min, max) = (
-        limits.min_ttl.as_secs() / 3600,
-        limits.max_ttl.as_secs() / 3600,
-    );
     let ttl = match hours {
         None => Limits::DEFAULT_TTL,
         Some(h) => Duration::from_secs(h.saturating_mul(3600)),
     };
     if ttl < limits.min_ttl || ttl > limits.max_ttl {
-        return Err(InputError::TtlHours {
-            min: min.max(1),
-            max,
-        });
+        return Err(ttl_hours_invalid(limits));
     }
     Ok(ttl)
+}
+
+/// The error for a `ttl_hours` out of range or not an integer.
+pub fn ttl_hours_invalid(limits: &Limits) -> InputError {
+    InputError::TtlHours {
+        min: (limits.min_ttl.as_secs() / 3600).max(1),
+        max: limits.max_ttl.as_secs() / 3600,
+    }
 }
 
 /// Checks an optional client-chosen id; the server makes one when none is given.

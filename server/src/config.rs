@@ -1,0 +1,99 @@
+//! The one configuration surface: command-line flags, each with an environment fallback.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use store::validate::Limits;
+
+/// oncelink server: end-to-end encrypted, one-time sharing of secrets and images.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "oncelink-server", version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Redis URL (`redis://`, `redis-cluster://`, `redis-sentinel://`). When unset, secrets
+    /// live in the embedded in-process store and are lost on restart.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key, so several deployments can share one Redis.
+    #[arg(long, env = "ONCELINK_REDIS_PREFIX", default_value = "oncelink:")]
+    pub redis_prefix: String,
+
+    /// Number of Redis connections.
+    #[arg(long, env = "ONCELINK_REDIS_POOL_SIZE", default_value_t = 4)]
+    pub redis_pool_size: usize,
+
+    /// How long a store operation may take, in milliseconds, before the request fails with 503.
+    #[arg(long, env = "ONCELINK_STORE_TIMEOUT_MS", default_value_t = 2000)]
+    pub store_timeout_ms: u64,
+
+    /// Largest encrypted payload accepted, in bytes (the default fits a 10 MB image).
+    #[arg(long, env = "ONCELINK_MAX_PAYLOAD_BYTES", default_value_t = Limits::DEFAULT_MAX_PAYLOAD_BYTES)]
+    pub max_payload_bytes: usize,
+
+    /// Memory cap of the embedded store, in bytes of payload.
+    #[arg(long, env = "ONCELINK_EMBEDDED_MAX_BYTES", default_value_t = 512 * 1024 * 1024)]
+    pub embedded_max_bytes: usize,
+
+    /// Log format.
+    #[arg(long, env = "ONCELINK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Config {
+    /// The Redis URL, if one is set and not empty.
+    pub fn redis_url(&self) -> Option<&str> {
+        self.redis_url.as_deref().filter(|u| !u.trim().is_empty())
+    }
+
+    /// Store timeout as a duration.
+    pub fn store_timeout(&self) -> Duration {
+        Duration::from_millis(self.store_timeout_ms)
+    }
+
+    /// Input limits shared by the REST API and the server functions.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_payload_bytes: self.max_payload_bytes,
+            ..Limits::default()
+        }
+    }
+
+    /// Largest request body: the payload in base64 plus room for the JSON around it.
+    pub fn body_limit(&self) -> usize {
+        self.max_payload_bytes.div_ceil(3) * 4 + 64 * 1024
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_fit_a_10_mb_image_in_base64() {
+        let config = Config::parse_from(["oncelink-server"]);
+        let image = 10 * 1024 * 1024;
+        assert!(config.max_payload_bytes > image + 1 + 4 + 1 + 10 + 29);
+        assert!(config.body_limit() > (config.max_payload_bytes * 4).div_ceil(3));
+        assert_eq!(config.addr.port(), 3000);
+    }
+
+    #[test]
+    fn empty_redis_url_means_embedded() {
+        let config = Config::parse_from(["oncelink-server", "--redis-url", " "]);
+        assert_eq!(config.redis_url(), None);
+    }
+}

@@ -1,0 +1,218 @@
+//! The oncelink server: the REST API, the server-rendered pages and their static files,
+//! over a Redis or embedded store.
+//!
+//! [`router`] builds the whole app for tests (`oneshot` or a real socket via [`serve`]);
+//! [`run`] is the binary's entry point.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod security;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::request::Parts;
+use leptos::config::LeptosOptions;
+use leptos::prelude::{provide_context, use_context};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use store::validate::Limits;
+use store::{EmbeddedConfig, EmbeddedStore, RedisConfig, RedisStore, Store};
+use tower_http::trace::TraceLayer;
+
+pub use config::{Config, LogFormat};
+
+/// What every handler and server function shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// Where secrets are kept.
+    pub store: Store,
+    /// Input limits.
+    pub limits: Limits,
+    /// Largest request body accepted by the create endpoint.
+    pub body_limit: usize,
+    /// Leptos settings (site root, output name).
+    pub leptos_options: LeptosOptions,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Opens the store the configuration names: Redis when `REDIS_URL` is set, else embedded.
+pub async fn open_store(config: &Config) -> Result<Store, store::StoreError> {
+    match config.redis_url() {
+        Some(url) => {
+            let mut redis = RedisConfig::new(url);
+            redis.prefix = config.redis_prefix.clone();
+            redis.pool_size = config.redis_pool_size;
+            redis.command_timeout = config.store_timeout();
+            Ok(Store::Redis(RedisStore::connect(&redis).await?))
+        }
+        None => Ok(Store::Embedded(EmbeddedStore::new(EmbeddedConfig {
+            max_bytes: config.embedded_max_bytes,
+            ..EmbeddedConfig::default()
+        }))),
+    }
+}
+
+/// The whole application: API, pages, server functions, static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let context_state = state.clone();
+    let provide = move || {
+        provide_context(context_state.store.clone());
+        provide_context(context_state.limits.clone());
+        // Use the nonce the security middleware put in the CSP header.
+        if let Some(nonce) = use_context::<Parts>()
+            .and_then(|parts| parts.extensions.get::<security::CspNonce>().cloned())
+        {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
+    };
+    let options = state.leptos_options.clone();
+    Router::new()
+        .nest("/api", api::router(state.body_limit))
+        .leptos_routes_with_context(&state, routes, provide, {
+            let options = options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(log_internal_errors))
+        .layer(
+            // Spans name the route template, never the raw path: ids and aliases stay out of logs.
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", MatchedPath::as_str);
+                tracing::info_span!("request", method = %request.method(), route)
+            }),
+        )
+        .layer(axum::middleware::from_fn(security::headers))
+}
+
+/// Logs the internal detail attached to an error response (never sent to the client).
+async fn log_internal_errors(
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    if let Some(error::InternalError(detail)) = response.extensions().get::<error::InternalError>()
+    {
+        tracing::error!(
+            status = response.status().as_u16(),
+            detail,
+            "request failed"
+        );
+    }
+    response
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// The binary's entry point: configuration, store, router, listener.
+pub async fn run() -> ExitCode {
+    let config = Config::parse_from_env_and_args();
+    init_tracing(config.log_format);
+    let mut leptos_options = match leptos::config::get_configuration(None) {
+        Ok(conf) => conf.leptos_options,
+        Err(e) => {
+            tracing::error!("invalid Leptos configuration: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    leptos_options.site_addr = config.addr;
+    let store = match open_store(&config).await {
+        Ok(store) => store,
+        Err(e) => {
+            tracing::error!("cannot open the store: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let state = AppState {
+        store,
+        limits: config.limits(),
+        body_limit: config.body_limit(),
+        leptos_options,
+    };
+    let backend = state.store.backend();
+    let listener = match tokio::net::TcpListener::bind(config.addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::error!("cannot listen on {}: {e}", config.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    let url = listener
+        .local_addr()
+        .map_or_else(|_| config.addr.to_string(), |a| a.to_string());
+    tracing::info!(store = backend, "oncelink serving at http://{url}");
+    match serve(listener, router(state), shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl Config {
+    /// Parses flags and environment; prints help or a clear error and exits on bad input.
+    pub fn parse_from_env_and_args() -> Self {
+        <Self as clap::Parser>::parse()
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints (native and wasm32), the Rust suites (crypto-core
+# vectors and properties, store contract on the embedded store and a real redis-server,
+# REST API over a real socket), then Playwright against the release build, a real Redis
+# and Debian's Chromium.
+#
+# Redis: REDIS_URL if set; otherwise the tests start their own redis-server on free ports.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source scripts/setup.sh --test
+source scripts/lib.sh
+
+step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*" >&2; }
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy (native, all targets)"
+cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+step "clippy (wasm32: crypto-core, app, frontend)"
+cargo clippy --target wasm32-unknown-unknown -p crypto-core -p frontend -- -D warnings
+
+step "Rust tests (crypto-core, store contract, API)"
+cargo test --workspace --exclude frontend
+
+step "release build (server + WASM)"
+build_release
+
+step "end-to-end (Playwright, Chromium, Redis)"
+redis_url="${REDIS_URL:-}"
+if [ -z "$redis_url" ]; then
+  redis_port="$(free_port)"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+    --daemonize no --loglevel warning >/dev/null &
+  pids+=($!)
+  redis_url="redis://127.0.0.1:$redis_port"
+fi
+port="$(free_port)"
+server_env
+LEPTOS_SITE_ADDR="127.0.0.1:$port" REDIS_URL="$redis_url" \
+  ONCELINK_REDIS_PREFIX="e2e:$$:" "$TARGET_DIR/release/server" > "$TARGET_DIR/e2e-server.log" 2>&1 &
+pids+=($!)
+wait_for_url "http://127.0.0.1:$port/api/health" 30 || { cat "$TARGET_DIR/e2e-server.log"; exit 1; }
+(cd end2end && ONCELINK_BASE_URL="http://127.0.0.1:$port" REDIS_URL="$redis_url" npx playwright test)
+
+step "all tests passed"

@@ -5,6 +5,9 @@
 # and Debian's Chromium.
 #
 # Redis: REDIS_URL if set; otherwise the tests start their own redis-server on free ports.
+#
+#   scripts/test.sh              # everything (what CI runs)
+#   scripts/test.sh lint rust    # only some stages: lint, rust, e2e
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -12,6 +15,8 @@ source scripts/setup.sh --test
 source scripts/lib.sh
 
 step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*" >&2; }
+stages="${*:-lint rust e2e}"
+want() { [[ " $stages " == *" $1 "* ]]; }
 
 pids=()
 cleanup() {
@@ -20,17 +25,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step "format"
-cargo fmt --all -- --check
+if want lint; then
+  step "format"
+  cargo fmt --all -- --check
+  step "clippy (native, all targets)"
+  cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+  step "clippy (wasm32: crypto-core, app, frontend)"
+  cargo clippy --target wasm32-unknown-unknown -p crypto-core -p frontend -- -D warnings
+fi
 
-step "clippy (native, all targets)"
-cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
-step "clippy (wasm32: crypto-core, app, frontend)"
-cargo clippy --target wasm32-unknown-unknown -p crypto-core -p frontend -- -D warnings
+if want rust; then
+  step "Rust tests (crypto-core, store contract, API)"
+  cargo test --workspace --exclude frontend
+fi
 
-step "Rust tests (crypto-core, store contract, API)"
-cargo test --workspace --exclude frontend
-
+if ! want e2e; then
+  exit 0
+fi
 step "release build (server + WASM)"
 build_release
 

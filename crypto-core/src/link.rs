@@ -45,8 +45,12 @@ impl Link {
             .rfind("/s/")
             .filter(|&at| at >= path.len() - after_scheme.len())
             .ok_or(Error::Link("it has no /s/ path"))?;
-        let base = &path[..split];
-        if base.len() == path.len() - after_scheme.len() {
+        let scheme_len = path.len() - after_scheme.len();
+        let base = path[..split].trim_end_matches('/');
+        let host = base
+            .get(scheme_len..)
+            .and_then(|rest| rest.split('/').next());
+        if host.is_none_or(|h| h.is_empty() || h.contains(char::is_whitespace)) {
             return Err(Error::Link("it has no host"));
         }
         let name = path[split + 3..].trim_end_matches('/');
@@ -178,6 +182,8 @@ mod tests {
             format!("https://example.com/s/#{KEY}"),
             format!("example.com/s/Kx7mP2nQ#{KEY}"),
             format!("https://s/#{KEY}"),
+            format!("https:////s/Kx7mP2nQ#{KEY}"),
+            format!("https://a b/s/Kx7mP2nQ#{KEY}"),
         ] {
             assert!(matches!(Link::parse(&url), Err(Error::Link(_))), "{url}");
         }

@@ -39,6 +39,10 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_EMBEDDED_MAX_BYTES", default_value_t = 512 * 1024 * 1024)]
     pub embedded_max_bytes: usize,
 
+    /// Instead of serving, ask the server at --addr for its health and exit 0 if healthy.
+    #[arg(long)]
+    pub healthcheck: bool,
+
     /// Log format.
     #[arg(long, env = "ONCELINK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,

@@ -90,13 +90,17 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(log_internal_errors))
         .layer(
             // Spans name the route template, never the raw path: ids and aliases stay out of logs.
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                let route = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map_or("unmatched", MatchedPath::as_str);
-                tracing::info_span!("request", method = %request.method(), route)
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", MatchedPath::as_str);
+                    tracing::info_span!("request", method = %request.method(), route)
+                })
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
         )
         .layer(axum::middleware::from_fn(security::headers))
 }
@@ -167,6 +171,9 @@ async fn shutdown_signal() {
 /// The binary's entry point: configuration, store, router, listener.
 pub async fn run() -> ExitCode {
     let config = Config::parse_from_env_and_args();
+    if config.healthcheck {
+        return healthcheck(config.addr).await;
+    }
     init_tracing(config.log_format);
     let mut leptos_options = match leptos::config::get_configuration(None) {
         Ok(conf) => conf.leptos_options,
@@ -207,6 +214,25 @@ pub async fn run() -> ExitCode {
             tracing::error!("server error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Asks a running server at `addr` for `/api/health`; success only on `200`.
+/// For container health checks, where no HTTP client is installed.
+async fn healthcheck(addr: SocketAddr) -> ExitCode {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let probe = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream
+            .write_all(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).await?;
+        Ok::<bool, std::io::Error>(head.ends_with(b" 200"))
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(5), probe).await {
+        Ok(Ok(true)) => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
     }
 }
 

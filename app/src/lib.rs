@@ -1,25 +1,34 @@
 //! oncelink's user interface. Pages render on the server (`ssr`) and hydrate in the
-//! browser (`hydrate`); all cryptography goes through [`client`], which wraps `crypto-core`.
+//! browser (`hydrate`). All cryptography goes through [`client`], which wraps `crypto-core`;
+//! all talk with the server goes through the server functions in [`api`].
 #![forbid(unsafe_code)]
 
+pub mod api;
+mod browser;
 pub mod client;
+mod components;
 mod pages;
 
+leptos_i18n::load_locales!();
+
+/// The language codes the app is translated into (the server honours `?lng=` for these).
+pub const LANGUAGES: [&str; 6] = ["en", "zh", "es", "hi", "ar", "pt"];
+
+use i18n::*;
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
-/// The HTML document around the app, rendered on the server only.
+/// The HTML document around the app, rendered on the server only. `lang` and `dir` on
+/// `<html>` are set by the i18n provider.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="referrer" content="no-referrer"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -31,26 +40,63 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The root component: routes to the pages.
+/// The root component: i18n, layout and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     // Effects run only in the browser, after hydration: mark the page as interactive so
-    // tests (and styles) can tell a hydrated page from a server-rendered one.
+    // tests can tell a hydrated page from a server-rendered one.
     Effect::new(move |_| {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
     view! {
+        <I18nContextProvider>
+            <Head/>
+            <Router>
+                <Layout>
+                    <Routes fallback=pages::NotFound>
+                        <Route path=path!("") view=pages::CreatePage/>
+                        <Route path=path!("/s/:alias") view=pages::RevealPage/>
+                        <Route path=path!("/security") view=pages::SecurityPage/>
+                    </Routes>
+                </Layout>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn Head() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
         <Stylesheet id="leptos" href="/pkg/oncelink.css"/>
-        <Title text="oncelink"/>
-        <Router>
-            <main>
-                <Routes fallback=pages::NotFound>
-                    <Route path=path!("") view=pages::Home/>
-                </Routes>
-            </main>
-        </Router>
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
+        <Meta name="referrer" content="no-referrer"/>
+        <Meta name="robots" content="noindex"/>
+        <Title text=move || format!("oncelink · {}", t_string!(i18n, tagline))/>
+    }
+}
+
+#[component]
+fn Layout(children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <a class="skip" href="#content">{t!(i18n, skip_to_content)}</a>
+        <header class="top">
+            <A href="/" attr:class="brand">
+                <span class="logo" aria-hidden="true"></span>
+                "oncelink"
+            </A>
+            <nav aria-label="main">
+                <A href="/security">{t!(i18n, nav_security)}</A>
+            </nav>
+            <components::LanguageSelect/>
+        </header>
+        <main id="content" tabindex="-1">{children()}</main>
+        <footer class="foot">
+            <p>{t!(i18n, footer)}</p>
+        </footer>
     }
 }

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod language;
 pub mod security;
 
 use std::future::Future;
@@ -86,8 +87,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
-        .with_state(state)
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn(language::from_query))
         .layer(axum::middleware::from_fn(log_internal_errors))
+        // Bounds every body (server functions included). A little above the API's own
+        // limit, so that API clients get its JSON 413 rather than this layer's plain one.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            state.body_limit + 1024 * 1024,
+        ))
         .layer(
             // Spans name the route template, never the raw path: ids and aliases stay out of logs.
             TraceLayer::new_for_http()

@@ -153,6 +153,17 @@ impl EmbeddedStore {
         })
     }
 
+    pub(crate) fn exists(&self, key: &SecretRef) -> bool {
+        let inner = self.lock();
+        let alias = match key {
+            SecretRef::Alias(alias) => Some(alias),
+            SecretRef::Id(id) => inner.alias_of.get(id),
+        };
+        alias
+            .and_then(|a| inner.by_alias.get(a))
+            .is_some_and(|e| e.expires_at > Instant::now())
+    }
+
     /// Payload bytes currently held (expired ones count until swept).
     pub fn bytes_used(&self) -> usize {
         self.lock().bytes

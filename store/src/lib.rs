@@ -132,6 +132,15 @@ impl Store {
         }
     }
 
+    /// Whether a secret is waiting, without consuming it (for the reveal page, which must
+    /// not burn anything before the recipient clicks).
+    pub async fn exists(&self, key: &SecretRef) -> Result<bool, StoreError> {
+        match self {
+            Store::Embedded(s) => Ok(s.exists(key)),
+            Store::Redis(s) => s.exists(key).await,
+        }
+    }
+
     /// Whether the backend answers.
     pub async fn health(&self) -> Result<(), StoreError> {
         match self {

@@ -257,6 +257,30 @@ impl RedisStore {
         Ok(Some(Consumed { id, payload }))
     }
 
+    pub(crate) async fn exists(&self, key: &SecretRef) -> Result<bool, StoreError> {
+        let (alias, id) = match key {
+            SecretRef::Alias(alias) => (alias.clone(), None),
+            SecretRef::Id(id) => {
+                let alias: Option<String> =
+                    self.client().get(self.index_key(id)).await.map_err(unavailable)?;
+                match alias.as_deref().map(Alias::parse) {
+                    Some(Ok(alias)) => (alias, Some(id)),
+                    _ => return Ok(false),
+                }
+            }
+        };
+        let stored_id: Option<String> = self
+            .client()
+            .hget(self.secret_key(&alias), "id")
+            .await
+            .map_err(unavailable)?;
+        Ok(match (stored_id, id) {
+            (Some(stored), Some(id)) => stored == id.as_str(),
+            (Some(_), None) => true,
+            (None, _) => false,
+        })
+    }
+
     /// Pings every connection of the pool: healthy means all of them work.
     pub(crate) async fn health(&self) -> Result<(), StoreError> {
         for client in self.inner.pool.clients() {

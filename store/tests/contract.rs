@@ -85,6 +85,7 @@ contract!(
     concurrent_mixed_id_and_alias_consumers_exactly_one_wins,
     large_binary_payload_round_trips,
     health_is_ok,
+    exists_does_not_consume,
 );
 
 async fn consume_returns_exact_bytes_once(store: Store) {
@@ -270,6 +271,23 @@ async fn large_binary_payload_round_trips(store: Store) {
     let created = store.create(secret(&payload, HOUR)).await.unwrap();
     let consumed = store.consume(&by_id(&created.id)).await.unwrap().unwrap();
     assert!(consumed.payload.as_ref() == payload.as_slice());
+}
+
+async fn exists_does_not_consume(store: Store) {
+    let created = store.create(secret(b"peek", HOUR)).await.unwrap();
+    for _ in 0..3 {
+        assert!(store.exists(&by_alias(&created.alias)).await.unwrap());
+        assert!(store.exists(&by_id(&created.id)).await.unwrap());
+    }
+    assert!(!store.exists(&by_alias(&alias("Nothing1"))).await.unwrap());
+    assert!(!store.exists(&by_id(&SecretId::generate().unwrap())).await.unwrap());
+    store.consume(&by_alias(&created.alias)).await.unwrap().unwrap();
+    assert!(!store.exists(&by_alias(&created.alias)).await.unwrap());
+    assert!(!store.exists(&by_id(&created.id)).await.unwrap());
+
+    let short = store.create(secret(b"short", Duration::from_millis(200))).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(!store.exists(&by_alias(&short.alias)).await.unwrap());
 }
 
 async fn health_is_ok(store: Store) {

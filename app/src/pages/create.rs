@@ -1,0 +1,387 @@
+//! `/`: write a secret, add an image, encrypt in the browser, get a link.
+
+use std::sync::Arc;
+
+use image_privacy::{ImageType, MAX_IMAGE_BYTES};
+use leptos::prelude::*;
+use serde_bytes::ByteBuf;
+
+use super::{Problem, problem_message};
+use crate::components::{CopyButton, QrCode};
+use crate::i18n::{t, t_string, use_i18n};
+use crate::{api, browser, client};
+
+/// An image the user chose, checked by content.
+#[derive(Clone)]
+struct Chosen {
+    bytes: Arc<Vec<u8>>,
+    kind: ImageType,
+    preview_url: String,
+}
+
+/// A created link.
+#[derive(Clone, PartialEq)]
+struct Shared {
+    link: String,
+    expires_at: u64,
+}
+
+#[derive(Clone, PartialEq)]
+enum Phase {
+    Editing,
+    Encrypting,
+    Uploading,
+    Done(Shared),
+}
+
+/// Expiry choices in hours.
+const EXPIRIES: [u64; 3] = [1, 24, 72];
+
+/// The create page.
+#[component]
+pub fn CreatePage() -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let image = RwSignal::new(None::<Chosen>);
+    let problem = RwSignal::new(None::<Problem>);
+    let ttl_hours = RwSignal::new(24u64);
+    let phase = RwSignal::new(Phase::Editing);
+
+    let clear_image = move || {
+        if let Some(old) = image.get_untracked() {
+            browser::revoke_object_url(&old.preview_url);
+        }
+        image.set(None);
+    };
+    on_cleanup(clear_image);
+
+    view! {
+        {move || match phase.get() {
+            Phase::Done(shared) => {
+                view! {
+                    <ResultView shared on_new=move || phase.set(Phase::Editing)/>
+                }
+                    .into_any()
+            }
+            busy => {
+                view! {
+                    <Editor text image problem ttl_hours phase busy=busy != Phase::Editing clear_image/>
+                }
+                    .into_any()
+            }
+        }}
+    }
+}
+
+#[component]
+fn Editor(
+    text: RwSignal<String>,
+    image: RwSignal<Option<Chosen>>,
+    problem: RwSignal<Option<Problem>>,
+    ttl_hours: RwSignal<u64>,
+    phase: RwSignal<Phase>,
+    busy: bool,
+    clear_image: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+
+    let accept_file = move |file: web_sys::File| {
+        problem.set(None);
+        // Refuse oversized files before reading them into memory.
+        if file.size() > MAX_IMAGE_BYTES as f64 {
+            problem.set(Some(Problem::TooBig));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let Some(bytes) = browser::read_file(&file).await else {
+                problem.set(Some(Problem::ReadFile));
+                return;
+            };
+            match image_privacy::check(&bytes) {
+                Ok(kind) => match browser::object_url(&bytes, kind.mime()) {
+                    Some(preview_url) => {
+                        clear_image();
+                        image.set(Some(Chosen {
+                            bytes: Arc::new(bytes),
+                            kind,
+                            preview_url,
+                        }));
+                    }
+                    None => problem.set(Some(Problem::ReadFile)),
+                },
+                Err(e) => problem.set(Some(e.into())),
+            }
+        });
+    };
+
+    let on_file_input = move |ev: leptos::ev::Event| {
+        if let Some(input) = browser::input_of(&ev) {
+            if let Some(file) = browser::first_file(input.files()) {
+                accept_file(file);
+            }
+            // Let the same file be chosen again after a removal.
+            input.set_value("");
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        if let Some(file) = browser::first_file(ev.data_transfer().and_then(|d| d.files())) {
+            accept_file(file);
+        }
+    };
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        if let Some(file) = browser::first_file(ev.clipboard_data().and_then(|d| d.files())) {
+            ev.prevent_default();
+            accept_file(file);
+        }
+    };
+
+    let create = move |_| {
+        if phase.get_untracked() != Phase::Editing {
+            return;
+        }
+        let chosen = image.get_untracked();
+        let secret_text = text.get_untracked();
+        if secret_text.is_empty() && chosen.is_none() {
+            problem.set(Some(Problem::Empty));
+            return;
+        }
+        problem.set(None);
+        phase.set(Phase::Encrypting);
+        let ttl = ttl_hours.get_untracked();
+        let lang = i18n.get_locale_untracked().as_str();
+        leptos::task::spawn_local(async move {
+            browser::next_frame().await;
+            let sealed = client::seal_new(
+                &secret_text,
+                chosen.as_ref().map(|c| (c.kind, c.bytes.as_slice())),
+            );
+            let Ok(sealed) = sealed else {
+                problem.set(Some(Problem::Generic));
+                phase.set(Phase::Editing);
+                return;
+            };
+            phase.set(Phase::Uploading);
+            let payload = ByteBuf::from(sealed.payload.clone());
+            match api::create_secret(sealed.id.to_string(), payload, ttl).await {
+                Ok(created) => {
+                    match sealed.link(&browser::location_origin(), &created.alias, lang) {
+                        Some(link) => {
+                            // The plaintext has done its job: drop it from the page.
+                            text.set(String::new());
+                            clear_image();
+                            phase.set(Phase::Done(Shared {
+                                link,
+                                expires_at: created.expires_at,
+                            }));
+                        }
+                        None => {
+                            problem.set(Some(Problem::Generic));
+                            phase.set(Phase::Editing);
+                        }
+                    }
+                }
+                Err(e) => {
+                    problem.set(Some(e.into()));
+                    phase.set(Phase::Editing);
+                }
+            }
+        });
+    };
+
+    view! {
+        <section class="card" on:paste=on_paste>
+            <h1>{t!(i18n, create_heading)}</h1>
+            <p class="intro">{t!(i18n, create_intro)}</p>
+            <noscript>
+                <p class="alert">{t!(i18n, reveal_noscript)}</p>
+            </noscript>
+
+            <label for="secret-text" class="field-label">{t!(i18n, secret_label)}</label>
+            // No `name` attribute anywhere: even without JavaScript nothing could be submitted.
+            <textarea
+                id="secret-text"
+                data-testid="secret-text"
+                rows="6"
+                autocomplete="off"
+                spellcheck="false"
+                placeholder=move || t_string!(i18n, secret_placeholder).to_string()
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))
+                disabled=busy
+            ></textarea>
+
+            <fieldset class="image-field">
+                <legend class="field-label">{t!(i18n, image_label)}</legend>
+                {move || match image.get() {
+                    Some(chosen) => {
+                        let summary = t_string!(
+                            i18n, image_summary, kind = kind_name(chosen.kind), size = human_size(chosen.bytes.len())
+                        )
+                        .to_string();
+                        view! {
+                            <div class="preview" data-testid="image-preview">
+                                <img src=chosen.preview_url.clone() alt=move || t_string!(i18n, image_preview_alt).to_string()/>
+                                <p data-testid="image-summary">{summary}</p>
+                                <button
+                                    type="button"
+                                    class="secondary"
+                                    data-testid="remove-image"
+                                    on:click=move |_| clear_image()
+                                    disabled=busy
+                                >
+                                    {t!(i18n, image_remove)}
+                                </button>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    None => {
+                        view! {
+                            <div
+                                class="dropzone"
+                                data-testid="dropzone"
+                                on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default()
+                                on:drop=on_drop
+                            >
+                                <p>
+                                    {t!(i18n, image_drop)} " "
+                                    <label class="file-label">
+                                        <input
+                                            type="file"
+                                            class="visually-hidden"
+                                            data-testid="image-input"
+                                            accept="image/jpeg,image/png,image/gif,image/webp"
+                                            on:change=on_file_input
+                                            disabled=busy
+                                        />
+                                        <span class="link-like">{t!(i18n, image_choose)}</span>
+                                    </label>
+                                </p>
+                                <p class="hint">{t!(i18n, image_types)}</p>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                }}
+            </fieldset>
+
+            <div class="row">
+                <label for="expiry" class="field-label">{t!(i18n, expiry_label)}</label>
+                <select
+                    id="expiry"
+                    data-testid="expiry"
+                    disabled=busy
+                    on:change=move |ev| {
+                        if let Ok(hours) = event_target_value(&ev).parse::<u64>() {
+                            ttl_hours.set(hours);
+                        }
+                    }
+                >
+                    {EXPIRIES
+                        .iter()
+                        .map(|&hours| {
+                            view! {
+                                <option value=hours.to_string() selected=move || ttl_hours.get() == hours>
+                                    {move || expiry_label(hours)}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+
+            {move || problem.get().map(|p| view! { <p class="alert" role="alert" data-testid="problem">{problem_message(p)}</p> })}
+
+            <div class="actions">
+                <button type="button" class="primary" data-testid="create" on:click=create disabled=busy aria-busy=busy.to_string()>
+                    {t!(i18n, create_button)}
+                </button>
+                {move || match phase.get() {
+                    Phase::Encrypting => Some(view! { <Progress label=t_string!(i18n, creating_encrypting).to_string()/> }.into_any()),
+                    Phase::Uploading => Some(view! { <Progress label=t_string!(i18n, creating_uploading).to_string()/> }.into_any()),
+                    _ => None,
+                }}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Progress(label: String) -> impl IntoView {
+    view! {
+        <span class="progress" role="status" data-testid="progress">
+            <progress></progress>
+            {label}
+        </span>
+    }
+}
+
+#[component]
+fn ResultView(shared: Shared, on_new: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+    let i18n = use_i18n();
+    let link = shared.link.clone();
+    let expires = move || {
+        browser::format_time(shared.expires_at, i18n.get_locale().as_str())
+    };
+    let copy_label = Signal::derive(move || t_string!(i18n, result_copy).to_string());
+    let link_signal = Signal::derive({
+        let link = link.clone();
+        move || link.clone()
+    });
+    view! {
+        <section class="card result" data-testid="result">
+            <h1>{t!(i18n, result_heading)}</h1>
+            <p>{t!(i18n, result_hint)}</p>
+            <label for="secret-link" class="field-label">{t!(i18n, result_link_label)}</label>
+            <div class="link-row">
+                <input
+                    id="secret-link"
+                    data-testid="link"
+                    type="text"
+                    readonly
+                    dir="ltr"
+                    prop:value=link.clone()
+                    on:focus=|ev| {
+                        if let Some(input) = browser::input_of(&ev) {
+                            input.select();
+                        }
+                    }
+                />
+                <CopyButton text=link_signal label=copy_label test_id="copy-link"/>
+            </div>
+            <QrCode text=link label=t_string!(i18n, result_qr_label).to_string()/>
+            <p data-testid="expires">{move || t_string!(i18n, result_expires, when = expires()).to_string()}</p>
+            <button type="button" class="secondary" data-testid="new-secret" on:click=move |_| on_new()>
+                {t!(i18n, result_new)}
+            </button>
+        </section>
+    }
+}
+
+fn expiry_label(hours: u64) -> String {
+    let i18n = use_i18n();
+    match hours {
+        1 => t_string!(i18n, expiry_1h).to_string(),
+        72 => t_string!(i18n, expiry_72h).to_string(),
+        _ => t_string!(i18n, expiry_24h).to_string(),
+    }
+}
+
+fn kind_name(kind: ImageType) -> &'static str {
+    match kind {
+        ImageType::Jpeg => "JPEG",
+        ImageType::Png => "PNG",
+        ImageType::Gif => "GIF",
+        ImageType::Webp => "WebP",
+    }
+}
+
+/// Sizes in kB/MB with one decimal, as file managers show them.
+fn human_size(bytes: usize) -> String {
+    let bytes = bytes as f64;
+    if bytes >= 1_000_000.0 {
+        format!("{:.1} MB", bytes / 1_000_000.0)
+    } else {
+        format!("{:.0} kB", (bytes / 1000.0).max(1.0))
+    }
+}

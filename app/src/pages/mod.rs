@@ -1,0 +1,63 @@
+//! The pages, one per file.
+
+mod create;
+mod not_found;
+mod reveal;
+mod security;
+
+pub use create::CreatePage;
+pub use not_found::NotFound;
+pub use reveal::RevealPage;
+pub use security::SecurityPage;
+
+use crate::api::UiError;
+
+/// Problems shown to the user, each with its own translated message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Problem {
+    Empty,
+    Svg,
+    NotImage,
+    TooBig,
+    ReadFile,
+    StoreDown,
+    TooLargeForServer,
+    Generic,
+}
+
+impl From<image_privacy::ImageError> for Problem {
+    fn from(e: image_privacy::ImageError) -> Self {
+        match e {
+            image_privacy::ImageError::TooLarge => Problem::TooBig,
+            image_privacy::ImageError::Svg => Problem::Svg,
+            _ => Problem::NotImage,
+        }
+    }
+}
+
+impl From<UiError> for Problem {
+    fn from(e: UiError) -> Self {
+        match e {
+            UiError::Unavailable => Problem::StoreDown,
+            UiError::TooLarge => Problem::TooLargeForServer,
+            _ => Problem::Generic,
+        }
+    }
+}
+
+/// The translated message of a problem.
+pub(crate) fn problem_message(problem: Problem) -> impl leptos::IntoView + use<> {
+    use crate::i18n::{t, use_i18n};
+    use leptos::prelude::IntoAny;
+    let i18n = use_i18n();
+    match problem {
+        Problem::Empty => t!(i18n, error_empty).into_any(),
+        Problem::Svg => t!(i18n, error_svg).into_any(),
+        Problem::NotImage => t!(i18n, error_not_image).into_any(),
+        Problem::TooBig => t!(i18n, error_too_big).into_any(),
+        Problem::ReadFile => t!(i18n, error_read_file).into_any(),
+        Problem::StoreDown => t!(i18n, error_store_down).into_any(),
+        Problem::TooLargeForServer => t!(i18n, error_too_large_server).into_any(),
+        Problem::Generic => t!(i18n, error_generic).into_any(),
+    }
+}

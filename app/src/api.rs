@@ -48,7 +48,7 @@ pub struct CreatedSecret {
 
 /// Whether a secret is waiting (checked without consuming it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SecretStatus {
+pub enum Availability {
     /// It can be revealed.
     Waiting,
     /// Unknown, already viewed or expired.
@@ -98,7 +98,7 @@ mod ssr {
         }
     }
 
-    pub fn alias(text: &str) -> Result<SecretRef, UiError> {
+    pub fn alias_ref(text: &str) -> Result<SecretRef, UiError> {
         match validate::secret_ref(text) {
             Ok(key @ SecretRef::Alias(_)) => Ok(key),
             _ => Err(UiError::NotFound),
@@ -136,16 +136,16 @@ pub async fn create_secret(
 
 /// Says whether a secret is waiting, without consuming it.
 #[server(prefix = "/fn", endpoint = "status", input = Postcard, output = Postcard)]
-pub async fn secret_status(alias: String) -> Result<SecretStatus, UiError> {
+pub async fn secret_status(alias: String) -> Result<Availability, UiError> {
     use ssr::*;
     let (store, _) = services()?;
-    let Ok(key) = ssr::alias(&alias) else {
-        return Ok(SecretStatus::Gone);
+    let Ok(key) = alias_ref(&alias) else {
+        return Ok(Availability::Gone);
     };
     Ok(if store.exists(&key).await.map_err(store_error)? {
-        SecretStatus::Waiting
+        Availability::Waiting
     } else {
-        SecretStatus::Gone
+        Availability::Gone
     })
 }
 
@@ -154,7 +154,7 @@ pub async fn secret_status(alias: String) -> Result<SecretStatus, UiError> {
 pub async fn reveal_secret(alias: String) -> Result<RevealedSecret, UiError> {
     use ssr::*;
     let (store, _) = services()?;
-    let key = ssr::alias(&alias)?;
+    let key = alias_ref(&alias)?;
     let consumed = store.consume(&key).await.map_err(store_error)?;
     let consumed = consumed.ok_or(UiError::NotFound)?;
     Ok(RevealedSecret {

@@ -24,7 +24,10 @@ impl Sealed {
 
 /// Packs text and an optional image into an envelope and encrypts it under a fresh key
 /// and id.
-pub fn seal_new(text: &str, image: Option<(ImageType, &[u8])>) -> Result<Sealed, crypto_core::Error> {
+pub fn seal_new(
+    text: &str,
+    image: Option<(ImageType, &[u8])>,
+) -> Result<Sealed, crypto_core::Error> {
     let envelope = match image {
         Some((kind, bytes)) => Envelope::with_image(text, Image::new(kind.mime(), bytes.to_vec())?),
         None => Envelope::text_only(text),
@@ -70,7 +73,9 @@ mod tests {
         let png = b"\x89PNG\r\n\x1a\nrest".to_vec();
         let sealed = seal_new("hi", Some((ImageType::Png, &png))).unwrap();
         let (id, payload) = (sealed.id.clone(), sealed.payload.clone());
-        let link = sealed.link("https://example.com", "Kx7mP2nQ", "ar").unwrap();
+        let link = sealed
+            .link("https://example.com", "Kx7mP2nQ", "ar")
+            .unwrap();
         assert!(link.starts_with("https://example.com/s/Kx7mP2nQ?lng=ar#"));
         let key = parse_key(link.split('#').nth(1).unwrap()).unwrap();
         let opened = open(&key, id.as_str(), &payload).unwrap();
@@ -82,7 +87,10 @@ mod tests {
     fn undisplayable_images_are_dropped() {
         let key = MasterKey::generate().unwrap();
         let id = SecretId::generate().unwrap();
-        let svg = Envelope::with_image("t", Image::new("image/svg+xml", b"<svg/>".to_vec()).unwrap());
+        let svg = Envelope::with_image(
+            "t",
+            Image::new("image/svg+xml", b"<svg/>".to_vec()).unwrap(),
+        );
         let payload = crypto_core::seal(&key, &id, &svg.pack().unwrap()).unwrap();
         let opened = open(&key, id.as_str(), &payload).unwrap();
         assert_eq!(opened.text, "t");

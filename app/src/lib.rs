@@ -9,7 +9,12 @@ pub mod client;
 mod components;
 mod pages;
 
-leptos_i18n::load_locales!();
+// The build.rs code generation would cost minutes per clean build on 2 cores.
+#[allow(deprecated)]
+mod locales {
+    leptos_i18n::load_locales!();
+}
+pub use locales::i18n;
 
 /// The language codes the app is translated into (the server honours `?lng=` for these).
 pub const LANGUAGES: [&str; 6] = ["en", "zh", "es", "hi", "ar", "pt"];
@@ -18,7 +23,7 @@ use i18n::*;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document around the app, rendered on the server only. `lang` and `dir` on
 /// `<html>` are set by the i18n provider.
@@ -46,7 +51,10 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // Effects run only in the browser, after hydration: mark the page as interactive so
     // tests can tell a hydrated page from a server-rendered one.
+    let hydrated = Hydrated(RwSignal::new(false));
+    provide_context(hydrated);
     Effect::new(move |_| {
+        hydrated.0.set(true);
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
@@ -58,7 +66,9 @@ pub fn App() -> impl IntoView {
                 <Layout>
                     <Routes fallback=pages::NotFound>
                         <Route path=path!("") view=pages::CreatePage/>
-                        <Route path=path!("/s/:alias") view=pages::RevealPage/>
+                        // Rendered whole before sending (no streamed fragments), so that the page says
+                        // everything even without JavaScript, and bots see a finished page.
+                        <Route path=path!("/s/:alias") view=pages::RevealPage ssr=SsrMode::Async/>
                         <Route path=path!("/security") view=pages::SecurityPage/>
                     </Routes>
                 </Layout>
@@ -66,6 +76,10 @@ pub fn App() -> impl IntoView {
         </I18nContextProvider>
     }
 }
+
+/// Whether the WASM has taken over the page (false on the server and without JavaScript).
+#[derive(Clone, Copy)]
+pub(crate) struct Hydrated(pub RwSignal<bool>);
 
 #[component]
 fn Head() -> impl IntoView {
@@ -89,7 +103,7 @@ fn Layout(children: Children) -> impl IntoView {
                 <span class="logo" aria-hidden="true"></span>
                 "oncelink"
             </A>
-            <nav aria-label="main">
+            <nav>
                 <A href="/security">{t!(i18n, nav_security)}</A>
             </nav>
             <components::LanguageSelect/>

@@ -9,6 +9,8 @@ test('the page is server-rendered and hydrates', async ({ session }) => {
   expect(html).not.toContain('data-hydrated');
   await page.goto('/');
   await hydrated(page);
+  // The "needs JavaScript" note is gone once the WASM runs.
+  await expect(page.getByTestId('needs-js')).toHaveCount(0);
 });
 
 test('text round trip: create, reveal once in another browser, then gone', async ({ session }) => {
@@ -116,7 +118,8 @@ test('without JavaScript the page explains and consumes nothing', async ({ sessi
   session.track(link);
   const noJs = await session.page({ javaScriptEnabled: false });
   await noJs.goto(link);
-  await expect(noJs.getByText('needs JavaScript')).toBeVisible();
+  await expect(noJs.getByTestId('needs-js')).toBeVisible();
+  await expect(noJs.getByTestId('needs-js')).toContainText('needs JavaScript');
   await expect(noJs.getByTestId('reveal')).toBeDisabled();
 
   const recipient = await session.page();

@@ -29,10 +29,15 @@ export class Session {
     const context = await this.browser.newContext({ baseURL: this.baseURL, ...options });
     this.contexts.push(context);
     context.on('request', (request) => {
+      const url = request.url();
+      const body = request.postDataBuffer();
       this.pending.push(
-        request.allHeaders().then((headers) => {
-          this.sent.push({ url: request.url(), headers, body: request.postDataBuffer() });
-        }),
+        request
+          .allHeaders()
+          .catch(() => request.headers())
+          .then((headers) => {
+            this.sent.push({ url, headers, body });
+          }),
       );
     });
     const page = await context.newPage();
@@ -52,6 +57,7 @@ export class Session {
   }
 
   async finish() {
+    await Promise.all(this.pending);
     for (const context of this.contexts) await context.close();
     await Promise.all(this.pending);
     for (const key of this.keys) {

@@ -123,14 +123,25 @@ mod tests {
         assert_eq!(sniff(b""), Err(ImageError::NotAnImage));
         assert_eq!(sniff(b"hello"), Err(ImageError::NotAnImage));
         assert_eq!(sniff(b"RIFF\0\0\0\0WAVE"), Err(ImageError::NotAnImage));
-        assert_eq!(sniff(b"\xef\xbb\xbf  <svg xmlns=''/>"), Err(ImageError::Svg));
-        assert_eq!(check(&vec![0xFF; MAX_IMAGE_BYTES + 1]), Err(ImageError::TooLarge));
+        assert_eq!(
+            sniff(b"\xef\xbb\xbf  <svg xmlns=''/>"),
+            Err(ImageError::Svg)
+        );
+        assert_eq!(
+            check(&vec![0xFF; MAX_IMAGE_BYTES + 1]),
+            Err(ImageError::TooLarge)
+        );
         assert_eq!(check(&[0xFF, 0xD8, 0xFF, 0xE0]), Ok(ImageType::Jpeg));
     }
 
     #[test]
     fn mime_round_trip() {
-        for t in [ImageType::Jpeg, ImageType::Png, ImageType::Gif, ImageType::Webp] {
+        for t in [
+            ImageType::Jpeg,
+            ImageType::Png,
+            ImageType::Gif,
+            ImageType::Webp,
+        ] {
             assert_eq!(ImageType::from_mime(t.mime()), Some(t));
         }
         assert_eq!(ImageType::from_mime("image/svg+xml"), None);

@@ -37,8 +37,13 @@ pub async fn from_query(mut request: Request, next: Next) -> Response {
 
 /// The supported language a query string names in `lng`, if any.
 fn lng(query: &str) -> Option<&'static str> {
-    let value = query.split('&').find_map(|pair| pair.strip_prefix("lng="))?;
-    app::LANGUAGES.iter().copied().find(|l| l.eq_ignore_ascii_case(value))
+    let value = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lng="))?;
+    app::LANGUAGES
+        .iter()
+        .copied()
+        .find(|l| l.eq_ignore_ascii_case(value))
 }
 
 #[cfg(test)]

@@ -78,8 +78,7 @@ pub fn router(state: AppState) -> Router {
         }
     };
     let options = state.leptos_options.clone();
-    Router::new()
-        .nest("/api", api::router(state.body_limit))
+    let pages = Router::new()
         .leptos_routes_with_context(&state, routes, provide, {
             let options = options.clone();
             move || app::shell(options.clone())
@@ -87,14 +86,17 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
-        .with_state(state.clone())
+        // Server functions read their bodies themselves: bound them here. (The API has its
+        // own limit, answered in its JSON error format.)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            state.body_limit,
+        ));
+    Router::new()
+        .nest("/api", api::router(state.body_limit))
+        .merge(pages)
+        .with_state(state)
         .layer(axum::middleware::from_fn(language::from_query))
         .layer(axum::middleware::from_fn(log_internal_errors))
-        // Bounds every body (server functions included). A little above the API's own
-        // limit, so that API clients get its JSON 413 rather than this layer's plain one.
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            state.body_limit + 1024 * 1024,
-        ))
         .layer(
             // Spans name the route template, never the raw path: ids and aliases stay out of logs.
             TraceLayer::new_for_http()

@@ -261,8 +261,11 @@ impl RedisStore {
         let (alias, id) = match key {
             SecretRef::Alias(alias) => (alias.clone(), None),
             SecretRef::Id(id) => {
-                let alias: Option<String> =
-                    self.client().get(self.index_key(id)).await.map_err(unavailable)?;
+                let alias: Option<String> = self
+                    .client()
+                    .get(self.index_key(id))
+                    .await
+                    .map_err(unavailable)?;
                 match alias.as_deref().map(Alias::parse) {
                     Some(Ok(alias)) => (alias, Some(id)),
                     _ => return Ok(false),

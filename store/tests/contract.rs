@@ -280,12 +280,24 @@ async fn exists_does_not_consume(store: Store) {
         assert!(store.exists(&by_id(&created.id)).await.unwrap());
     }
     assert!(!store.exists(&by_alias(&alias("Nothing1"))).await.unwrap());
-    assert!(!store.exists(&by_id(&SecretId::generate().unwrap())).await.unwrap());
-    store.consume(&by_alias(&created.alias)).await.unwrap().unwrap();
+    assert!(
+        !store
+            .exists(&by_id(&SecretId::generate().unwrap()))
+            .await
+            .unwrap()
+    );
+    store
+        .consume(&by_alias(&created.alias))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!store.exists(&by_alias(&created.alias)).await.unwrap());
     assert!(!store.exists(&by_id(&created.id)).await.unwrap());
 
-    let short = store.create(secret(b"short", Duration::from_millis(200))).await.unwrap();
+    let short = store
+        .create(secret(b"short", Duration::from_millis(200)))
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(!store.exists(&by_alias(&short.alias)).await.unwrap());
 }

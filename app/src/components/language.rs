@@ -1,6 +1,7 @@
 //! The language selector.
 
 use leptos::prelude::*;
+use leptos_i18n::Locale as _;
 
 use crate::i18n::{Locale, use_i18n};
 

@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use image_privacy::{ImageType, MAX_IMAGE_BYTES};
 use leptos::prelude::*;
+use leptos_i18n::Locale as _;
 use serde_bytes::ByteBuf;
 
 use super::{Problem, problem_message};
-use crate::components::{CopyButton, QrCode};
+use crate::components::{CopyButton, NeedsJavaScript, QrCode};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::{api, browser, client};
 
@@ -83,6 +84,7 @@ fn Editor(
     clear_image: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let hydrated = use_context::<crate::Hydrated>();
 
     let accept_file = move |file: web_sys::File| {
         problem.set(None);
@@ -192,9 +194,7 @@ fn Editor(
         <section class="card" on:paste=on_paste>
             <h1>{t!(i18n, create_heading)}</h1>
             <p class="intro">{t!(i18n, create_intro)}</p>
-            <noscript>
-                <p class="alert">{t!(i18n, reveal_noscript)}</p>
-            </noscript>
+            <NeedsJavaScript i18n hydrated/>
 
             <label for="secret-text" class="field-label">{t!(i18n, secret_label)}</label>
             // No `name` attribute anywhere: even without JavaScript nothing could be submitted.
@@ -214,14 +214,12 @@ fn Editor(
                 <legend class="field-label">{t!(i18n, image_label)}</legend>
                 {move || match image.get() {
                     Some(chosen) => {
-                        let summary = t_string!(
-                            i18n, image_summary, kind = kind_name(chosen.kind), size = human_size(chosen.bytes.len())
-                        )
-                        .to_string();
+                        let kind = kind_name(chosen.kind);
+                        let size = human_size(chosen.bytes.len());
                         view! {
                             <div class="preview" data-testid="image-preview">
                                 <img src=chosen.preview_url.clone() alt=move || t_string!(i18n, image_preview_alt).to_string()/>
-                                <p data-testid="image-summary">{summary}</p>
+                                <p data-testid="image-summary">{t!(i18n, image_summary, kind = move || kind, size = move || size.clone())}</p>
                                 <button
                                     type="button"
                                     class="secondary"
@@ -290,7 +288,7 @@ fn Editor(
                 </select>
             </div>
 
-            {move || problem.get().map(|p| view! { <p class="alert" role="alert" data-testid="problem">{problem_message(p)}</p> })}
+            {move || problem.get().map(|p| view! { <p class="alert" role="alert" data-testid="problem">{problem_message(i18n, p)}</p> })}
 
             <div class="actions">
                 <button type="button" class="primary" data-testid="create" on:click=create disabled=busy aria-busy=busy.to_string()>
@@ -320,9 +318,7 @@ fn Progress(label: String) -> impl IntoView {
 fn ResultView(shared: Shared, on_new: impl Fn() + Send + Sync + 'static) -> impl IntoView {
     let i18n = use_i18n();
     let link = shared.link.clone();
-    let expires = move || {
-        browser::format_time(shared.expires_at, i18n.get_locale().as_str())
-    };
+    let expires = move || browser::format_time(shared.expires_at, i18n.get_locale().as_str());
     let copy_label = Signal::derive(move || t_string!(i18n, result_copy).to_string());
     let link_signal = Signal::derive({
         let link = link.clone();
@@ -350,7 +346,7 @@ fn ResultView(shared: Shared, on_new: impl Fn() + Send + Sync + 'static) -> impl
                 <CopyButton text=link_signal label=copy_label test_id="copy-link"/>
             </div>
             <QrCode text=link label=t_string!(i18n, result_qr_label).to_string()/>
-            <p data-testid="expires">{move || t_string!(i18n, result_expires, when = expires()).to_string()}</p>
+            <p data-testid="expires">{t!(i18n, result_expires, when = expires)}</p>
             <button type="button" class="secondary" data-testid="new-secret" on:click=move |_| on_new()>
                 {t!(i18n, result_new)}
             </button>

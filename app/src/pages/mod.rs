@@ -46,10 +46,12 @@ impl From<UiError> for Problem {
 }
 
 /// The translated message of a problem.
-pub(crate) fn problem_message(problem: Problem) -> impl leptos::IntoView + use<> {
-    use crate::i18n::{t, use_i18n};
+pub(crate) fn problem_message(
+    i18n: leptos_i18n::I18nContext<crate::i18n::Locale>,
+    problem: Problem,
+) -> impl leptos::IntoView + use<> {
+    use crate::i18n::t;
     use leptos::prelude::IntoAny;
-    let i18n = use_i18n();
     match problem {
         Problem::Empty => t!(i18n, error_empty).into_any(),
         Problem::Svg => t!(i18n, error_svg).into_any(),

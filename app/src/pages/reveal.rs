@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::{Problem, problem_message};
-use crate::api::{self, SecretStatus, UiError};
-use crate::components::CopyButton;
+use crate::api::{self, Availability, UiError};
+use crate::components::{CopyButton, NeedsJavaScript};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::{browser, client};
 
@@ -42,17 +42,28 @@ pub fn RevealPage() -> impl IntoView {
     let alias = move || params.read().get("alias").unwrap_or_default();
     // Checked on the server without consuming anything: bots that fetch or render the page
     // see only this.
-    let status = Resource::new(alias, |alias| async move { api::secret_status(alias).await });
+    let status = Resource::new(
+        alias,
+        |alias| async move { api::secret_status(alias).await },
+    );
     let key = RwSignal::new(KeyState::Unchecked);
     let phase = RwSignal::new(Phase::Waiting);
     let problem = RwSignal::new(None::<Problem>);
 
     Effect::new(move |_| {
         let valid = client::parse_key(&browser::location_hash()).is_ok();
-        key.set(if valid { KeyState::Valid } else { KeyState::Invalid });
+        key.set(if valid {
+            KeyState::Valid
+        } else {
+            KeyState::Invalid
+        });
     });
     on_cleanup(move || {
-        if let Phase::Shown(Shown { image: Some((url, _)), .. }) = phase.get_untracked() {
+        if let Phase::Shown(Shown {
+            image: Some((url, _)),
+            ..
+        }) = phase.get_untracked()
+        {
             browser::revoke_object_url(&url);
         }
     });
@@ -77,7 +88,10 @@ pub fn RevealPage() -> impl IntoView {
                             browser::object_url(&bytes, kind.mime()).map(|url| (url, kind))
                         });
                         browser::remove_fragment();
-                        phase.set(Phase::Shown(Shown { text: opened.text, image }));
+                        phase.set(Phase::Shown(Shown {
+                            text: opened.text,
+                            image,
+                        }));
                     }
                     Err(_) => phase.set(Phase::Damaged),
                 },
@@ -92,19 +106,18 @@ pub fn RevealPage() -> impl IntoView {
     };
 
     let i18n = use_i18n();
+    let hydrated = use_context::<crate::Hydrated>();
     let waiting = move || {
         let busy = phase.get() == Phase::Revealing;
         view! {
             <section class="card" data-testid="waiting">
                 <h1>{t!(i18n, reveal_heading)}</h1>
                 <p>{t!(i18n, reveal_waiting)}</p>
-                <noscript>
-                    <p class="alert">{t!(i18n, reveal_noscript)}</p>
-                </noscript>
+                <NeedsJavaScript i18n hydrated/>
                 {move || (key.get() == KeyState::Invalid).then(|| view! {
                     <p class="alert" role="alert" data-testid="key-problem">{t!(i18n, reveal_missing_key)}</p>
                 })}
-                {move || problem.get().map(|p| view! { <p class="alert" role="alert" data-testid="problem">{problem_message(p)}</p> })}
+                {move || problem.get().map(|p| view! { <p class="alert" role="alert" data-testid="problem">{problem_message(i18n, p)}</p> })}
                 <div class="actions">
                     <button
                         type="button"
@@ -128,17 +141,17 @@ pub fn RevealPage() -> impl IntoView {
             Phase::Waiting | Phase::Revealing => view! {
                 <Suspense fallback=move || view! { <section class="card"><p>{t!(i18n, checking)}</p></section> }>
                     {move || status.get().map(|status| match status {
-                        Ok(SecretStatus::Waiting) => waiting().into_any(),
-                        Ok(SecretStatus::Gone) | Err(UiError::NotFound) => view! { <Gone/> }.into_any(),
+                        Ok(Availability::Waiting) => waiting().into_any(),
+                        Ok(Availability::Gone) | Err(UiError::NotFound) => view! { <Gone i18n/> }.into_any(),
                         Err(e) => {
                             let problem = Problem::from(e);
-                            view! { <section class="card"><p class="alert" role="alert">{problem_message(problem)}</p></section> }.into_any()
+                            view! { <section class="card"><p class="alert" role="alert">{problem_message(i18n, problem)}</p></section> }.into_any()
                         }
                     })}
                 </Suspense>
             }
             .into_any(),
-            Phase::Gone => view! { <Gone/> }.into_any(),
+            Phase::Gone => view! { <Gone i18n/> }.into_any(),
             Phase::Damaged => view! {
                 <section class="card" data-testid="damaged">
                     <h1>{t!(i18n, reveal_gone_heading)}</h1>
@@ -152,8 +165,7 @@ pub fn RevealPage() -> impl IntoView {
 }
 
 #[component]
-fn Gone() -> impl IntoView {
-    let i18n = use_i18n();
+fn Gone(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>) -> impl IntoView {
     view! {
         <section class="card" data-testid="gone">
             <h1>{t!(i18n, reveal_gone_heading)}</h1>

@@ -162,3 +162,39 @@ pub async fn reveal_secret(alias: String) -> Result<RevealedSecret, UiError> {
         payload: consumed.payload.to_vec(),
     })
 }
+
+/// [`create_secret`] from the browser with upload progress (`progress` gets 0 to 1). The
+/// request is exactly the one the server function's own client would send, through
+/// `XMLHttpRequest` because `fetch` cannot report upload progress.
+pub async fn create_secret_with_progress(
+    id: String,
+    payload: Vec<u8>,
+    ttl_hours: u64,
+    progress: impl Fn(f64) + 'static,
+) -> Result<CreatedSecret, UiError> {
+    use server_fn::ContentType as _;
+    use server_fn::ServerFn as _;
+    use server_fn::codec::PostcardEncoding;
+    use server_fn::{Decodes, Encodes};
+
+    let args = CreateSecret {
+        id,
+        payload: ByteBuf::from(payload),
+        ttl_hours,
+    };
+    let body = PostcardEncoding::encode(&args).map_err(|e| UiError::Request(e.to_string()))?;
+    drop(args);
+    let reply = crate::browser::post_with_progress(
+        CreateSecret::PATH,
+        PostcardEncoding::CONTENT_TYPE,
+        &body,
+        progress,
+    )
+    .await
+    .ok_or_else(|| UiError::Request("network error".into()))?;
+    if (200..300).contains(&reply.status) {
+        PostcardEncoding::decode(reply.body.into()).map_err(|e| UiError::Request(e.to_string()))
+    } else {
+        Err(UiError::de(reply.body.into()))
+    }
+}

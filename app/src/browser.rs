@@ -1,6 +1,7 @@
 //! Small helpers over the browser's APIs. They run only in the browser (event handlers and
 //! effects); on the server they are compiled but never called.
 
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -92,4 +93,56 @@ pub fn first_file(files: Option<web_sys::FileList>) -> Option<web_sys::File> {
 /// The `<input>` an event came from.
 pub fn input_of(ev: &leptos::ev::Event) -> Option<web_sys::HtmlInputElement> {
     ev.target().and_then(|t| t.dyn_into().ok())
+}
+
+/// An HTTP answer: status and body.
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Response body.
+    pub body: Vec<u8>,
+}
+
+/// POSTs bytes with `XMLHttpRequest`, which (unlike `fetch`) reports upload progress:
+/// `progress` gets the fraction sent, from 0 to 1. `None` on a network error.
+pub async fn post_with_progress(
+    url: &str,
+    content_type: &str,
+    body: &[u8],
+    progress: impl Fn(f64) + 'static,
+) -> Option<Reply> {
+    let xhr = web_sys::XmlHttpRequest::new().ok()?;
+    xhr.open("POST", url).ok()?;
+    xhr.set_request_header("Content-Type", content_type).ok()?;
+    xhr.set_request_header("Accept", content_type).ok()?;
+    xhr.set_response_type(web_sys::XmlHttpRequestResponseType::Arraybuffer);
+
+    let on_progress =
+        Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
+            if ev.length_computable() && ev.total() > 0.0 {
+                progress(ev.loaded() / ev.total());
+            }
+        });
+    if let Ok(upload) = xhr.upload() {
+        upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    }
+    let done = js_sys::Promise::new(&mut |resolve, reject| {
+        xhr.set_onload(Some(&resolve));
+        xhr.set_onerror(Some(&reject));
+        xhr.set_onabort(Some(&reject));
+    });
+    xhr.send_with_opt_u8_array(Some(body)).ok()?;
+    let outcome = JsFuture::from(done).await;
+    // The closure must live until the request has finished.
+    drop(on_progress);
+    outcome.ok()?;
+    let body = xhr
+        .response()
+        .ok()
+        .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+        .unwrap_or_default();
+    Some(Reply {
+        status: xhr.status().ok()?,
+        body,
+    })
 }

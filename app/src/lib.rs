@@ -114,3 +114,39 @@ fn Layout(children: Children) -> impl IntoView {
         </footer>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    fn locale(lang: &str) -> BTreeMap<String, String> {
+        let path = format!("{}/../locales/{lang}.json", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// Every language has every key, the same placeholders, and no English left over.
+    #[test]
+    fn every_locale_is_complete_and_translated() {
+        let en = locale("en");
+        assert!(en.len() > 50);
+        for lang in super::LANGUAGES.iter().filter(|l| **l != "en") {
+            let other = locale(lang);
+            assert_eq!(
+                other.keys().collect::<Vec<_>>(),
+                en.keys().collect::<Vec<_>>(),
+                "{lang}: keys differ from en"
+            );
+            for (key, english) in &en {
+                let translated = &other[key];
+                assert_ne!(translated, english, "{lang}.{key} is not translated");
+                for placeholder in ["{{ kind }}", "{{ size }}", "{{ when }}"] {
+                    assert_eq!(
+                        english.contains(placeholder),
+                        translated.contains(placeholder),
+                        "{lang}.{key}: placeholder {placeholder}"
+                    );
+                }
+            }
+        }
+    }
+}

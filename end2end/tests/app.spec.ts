@@ -213,3 +213,73 @@ test('phone width: the create page fits 360 px without horizontal scrolling', as
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
 });
+
+test('images can be dropped or pasted, and removed', async ({ session }) => {
+  const page = await session.page();
+  await page.goto('/');
+  await hydrated(page);
+  const png = fixtureBytes('gps.png').toString('base64');
+  const transfer = await page.evaluateHandle((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+    return dt;
+  }, png);
+  await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: transfer });
+  await expect(page.getByTestId('image-summary')).toContainText('PNG image');
+  await page.getByTestId('remove-image').click();
+  await expect(page.getByTestId('image-preview')).toHaveCount(0);
+
+  await page.getByTestId('secret-text').evaluate((el, b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'pasted.png', { type: 'image/png' }));
+    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, png);
+  await expect(page.getByTestId('image-summary')).toContainText('PNG image');
+});
+
+test('a large upload shows progress, and a double click creates one secret', async ({ session }) => {
+  const page = await session.page();
+  await page.goto('/');
+  await hydrated(page);
+  const big = Buffer.alloc(9 * 1024 * 1024);
+  for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff;
+  big.set([0xff, 0xd8, 0xff, 0xe0]);
+  await page.getByTestId('image-input').setInputFiles({ name: 'big.jpg', mimeType: 'image/jpeg', buffer: big });
+  await expect(page.getByTestId('image-preview')).toBeVisible();
+  await page.evaluate(() => {
+    const seen: number[] = [];
+    (window as unknown as { seen: number[] }).seen = seen;
+    new MutationObserver(() => {
+      const bar = document.querySelector('[data-testid=progress] progress');
+      if (bar && bar.hasAttribute('value')) seen.push(Number(bar.getAttribute('value')));
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+  await page.getByTestId('create').dblclick();
+  const link = await page.getByTestId('link').inputValue();
+  session.track(link);
+  const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen);
+  expect(seen.length).toBeGreaterThan(0);
+  expect(Math.max(...seen)).toBeGreaterThan(0);
+  expect(session.sent.filter((s) => s.url.endsWith('/fn/create')).length).toBe(1);
+});
+
+test('no English is left in the other languages', async ({ request }) => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const en: Record<string, string> = JSON.parse(
+    fs.readFileSync(path.resolve(__dirname, '../../locales/en.json'), 'utf8'),
+  );
+  const english = Object.values(en).map((v) => v.split('{{')[0].trim()).filter((v) => v.length >= 6);
+  for (const lang of ['zh', 'es', 'hi', 'ar', 'pt']) {
+    for (const url of [`/?lng=${lang}`, `/security?lng=${lang}`, `/s/Unknown1?lng=${lang}`, `/nothing?lng=${lang}`]) {
+      const html = await (await request.get(url)).text();
+      const text = html.replace(/<script[\s\S]*?<\/script>/g, ' ').replace(/<[^>]+>/g, ' ');
+      for (const sentence of english) {
+        expect(text.includes(sentence), `${url} contains English "${sentence}"`).toBe(false);
+      }
+      expect(html).toMatch(new RegExp(`<html[^>]*lang="${lang}"`));
+    }
+  }
+});

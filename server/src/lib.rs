@@ -86,11 +86,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
-        // Server functions read their bodies themselves: bound them here. (The API has its
-        // own limit, answered in its JSON error format.)
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            state.body_limit,
-        ));
+        // Server functions read their bodies through axum's limited body, whose default
+        // (2 MB) is too small for an image; raise it to the configured limit. (The API has
+        // its own limit, answered in its JSON error format.)
+        .layer(axum::extract::DefaultBodyLimit::max(state.body_limit));
     Router::new()
         .nest("/api", api::router(state.body_limit))
         .merge(pages)

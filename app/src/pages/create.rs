@@ -5,7 +5,6 @@ use std::sync::Arc;
 use image_privacy::{ImageType, MAX_IMAGE_BYTES};
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
-use serde_bytes::ByteBuf;
 
 use super::{Problem, problem_message};
 use crate::components::{CopyButton, NeedsJavaScript, QrCode};
@@ -31,7 +30,8 @@ struct Shared {
 enum Phase {
     Editing,
     Encrypting,
-    Uploading,
+    /// Percent sent.
+    Uploading(u8),
     Done(Shared),
 }
 
@@ -157,14 +157,24 @@ fn Editor(
                 &secret_text,
                 chosen.as_ref().map(|c| (c.kind, c.bytes.as_slice())),
             );
-            let Ok(sealed) = sealed else {
+            let Ok(mut sealed) = sealed else {
                 problem.set(Some(Problem::Generic));
                 phase.set(Phase::Editing);
                 return;
             };
-            phase.set(Phase::Uploading);
-            let payload = ByteBuf::from(sealed.payload.clone());
-            match api::create_secret(sealed.id.to_string(), payload, ttl).await {
+            phase.set(Phase::Uploading(0));
+            let payload = std::mem::take(&mut sealed.payload);
+            let on_progress = move |sent: f64| {
+                // Whole percents, so the page re-renders at most a hundred times.
+                let percent = (sent * 100.0).clamp(0.0, 100.0) as u8;
+                if phase.get_untracked() != Phase::Uploading(percent) {
+                    phase.set(Phase::Uploading(percent));
+                }
+            };
+            let created =
+                api::create_secret_with_progress(sealed.id.to_string(), payload, ttl, on_progress)
+                    .await;
+            match created {
                 Ok(created) => {
                     match sealed.link(&browser::location_origin(), &created.alias, lang) {
                         Some(link) => {
@@ -296,7 +306,12 @@ fn Editor(
                 </button>
                 {move || match phase.get() {
                     Phase::Encrypting => Some(view! { <Progress label=t_string!(i18n, creating_encrypting).to_string()/> }.into_any()),
-                    Phase::Uploading => Some(view! { <Progress label=t_string!(i18n, creating_uploading).to_string()/> }.into_any()),
+                    Phase::Uploading(percent) => Some(view! {
+                        <span class="progress" role="status" data-testid="progress">
+                            <progress max="100" value=percent></progress>
+                            {t!(i18n, creating_uploading)} " " {percent} "%"
+                        </span>
+                    }.into_any()),
                     _ => None,
                 }}
             </div>

@@ -1,0 +1,61 @@
+//! Arbitrary bytes, and fixtures with random damage, never make the cleaner panic; what it
+//! accepts it accepts again after cleaning.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is a failure report
+
+use proptest::prelude::*;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let dir = std::env::var("ONCELINK_SHARED_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").to_owned());
+    std::fs::read(format!("{dir}/fixtures/images/{name}")).unwrap()
+}
+
+fn any_fixture() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        Just(fixture("gps-camera.jpg")),
+        Just(fixture("rotated-orientation6.jpg")),
+        Just(fixture("gps.png")),
+        Just(fixture("gps.webp")),
+        Just(fixture("animated.gif")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        let _ = image_privacy::clean(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_bytes_after_a_magic_number_never_panic(
+        magic in prop_oneof![
+            Just(b"\xFF\xD8\xFF".to_vec()),
+            Just(b"\x89PNG\r\n\x1a\n".to_vec()),
+            Just(b"GIF89a".to_vec()),
+            Just(b"RIFF\x10\0\0\0WEBP".to_vec()),
+        ],
+        tail in proptest::collection::vec(any::<u8>(), 0..4096),
+    ) {
+        let _ = image_privacy::clean(&[magic, tail].concat());
+    }
+
+    #[test]
+    fn damaged_fixtures_never_panic(
+        mut bytes in any_fixture(),
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..16),
+        cut in any::<usize>(),
+    ) {
+        for (at, value) in edits {
+            let at = at % bytes.len();
+            bytes[at] = value;
+        }
+        bytes.truncate(cut % (bytes.len() + 1));
+        if let Ok(cleaned) = image_privacy::clean(&bytes) {
+            let again = image_privacy::clean(&cleaned.bytes).unwrap();
+            prop_assert_eq!(again.bytes, cleaned.bytes);
+        }
+    }
+}

@@ -33,8 +33,8 @@ if want lint; then
   cargo fmt --all -- --check
   step "clippy (native, all targets)"
   cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
-  step "clippy (wasm32: crypto-core, app, frontend)"
-  cargo clippy --target wasm32-unknown-unknown -p crypto-core -p frontend -- -D warnings
+  step "clippy (wasm32: crypto-core, image-privacy, app, frontend)"
+  cargo clippy --target wasm32-unknown-unknown -p crypto-core -p image-privacy -p frontend -- -D warnings
 fi
 
 if want rust; then

@@ -85,6 +85,20 @@ pub fn format_time(unix_seconds: u64, lang: &str) -> String {
     date.to_locale_string(lang, &JsValue::UNDEFINED).into()
 }
 
+/// A calendar date in the given language, month spelled out ("2 May 2024").
+pub fn format_date(year: u16, month: u8, day: u8, lang: &str) -> String {
+    let date = js_sys::Date::new_with_year_month_day(
+        u32::from(year),
+        i32::from(month) - 1,
+        i32::from(day),
+    );
+    let options = js_sys::Object::new();
+    for (key, value) in [("year", "numeric"), ("month", "long"), ("day", "numeric")] {
+        let _ = js_sys::Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value));
+    }
+    date.to_locale_date_string(lang, &options).into()
+}
+
 /// The first file of a file list, if any.
 pub fn first_file(files: Option<web_sys::FileList>) -> Option<web_sys::File> {
     files.and_then(|f| f.item(0))

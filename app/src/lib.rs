@@ -138,8 +138,19 @@ mod tests {
             );
             for (key, english) in &en {
                 let translated = &other[key];
-                assert_ne!(translated, english, "{lang}.{key} is not translated");
-                for placeholder in ["{{ kind }}", "{{ size }}", "{{ when }}"] {
+                // Compass letters may be the same in Latin-script languages (N, S, E).
+                if !key.starts_with("dir_") {
+                    assert_ne!(translated, english, "{lang}.{key} is not translated");
+                }
+                for placeholder in [
+                    "{{ kind }}",
+                    "{{ size }}",
+                    "{{ when }}",
+                    "{{ place }}",
+                    "{{ camera }}",
+                    "{{ date }}",
+                    "{{ software }}",
+                ] {
                     assert_eq!(
                         english.contains(placeholder),
                         translated.contains(placeholder),

@@ -1,6 +1,8 @@
 import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { execFileSync } from 'node:child_process';
 
 /** `../shared/fixtures/images` from the project root (or $ONCELINK_SHARED_DIR). */
 export const sharedDir = process.env.ONCELINK_SHARED_DIR ?? path.resolve(__dirname, '../../../shared');
@@ -119,3 +121,64 @@ export async function reveal(page: Page, link: string) {
 
 /** The alias in a link. */
 export const aliasOf = (link: string) => new URL(link).pathname.split('/').pop()!;
+
+/** Decrypts a payload with Node's WebCrypto: an implementation of the format independent of ours. */
+export async function decryptWithWebCrypto(link: string, id: string, ciphertextB64: string): Promise<Uint8Array> {
+  const { webcrypto } = await import('node:crypto');
+  const subtle = webcrypto.subtle;
+  const master = Buffer.from(new URL(link).hash.slice(1), 'base64url');
+  expect(master.length).toBe(32);
+  const ikm = await subtle.importKey('raw', master, 'HKDF', false, ['deriveKey']);
+  const key = await subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: Buffer.from('only-once-share-v1'), info: Buffer.from(id) },
+    ikm,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['decrypt'],
+  );
+  const payload = Buffer.from(ciphertextB64, 'base64');
+  expect(payload[0]).toBe(1);
+  const plain = await subtle.decrypt(
+    { name: 'AES-GCM', iv: payload.subarray(1, 13), additionalData: Buffer.from(id) },
+    key,
+    payload.subarray(13),
+  );
+  return new Uint8Array(plain);
+}
+
+/** Unpacks a binary envelope (text, or text + image). */
+export function unpackEnvelope(envelope: Uint8Array): { text: string; mime?: string; image?: Buffer } {
+  const buf = Buffer.from(envelope);
+  if (buf[0] === 0x00) return { text: buf.subarray(1).toString('utf8') };
+  expect(buf[0]).toBe(0x01);
+  const textLen = buf.readUInt32BE(1);
+  const text = buf.subarray(5, 5 + textLen).toString('utf8');
+  const mimeLen = buf[5 + textLen];
+  const mime = buf.subarray(6 + textLen, 6 + textLen + mimeLen).toString('ascii');
+  return { text, mime, image: buf.subarray(6 + textLen + mimeLen) };
+}
+
+/** exiftool's view of some image bytes (`group:tag` → value). */
+export function exiftool(bytes: Uint8Array): Record<string, unknown> {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'oncelink-')), 'image');
+  fs.writeFileSync(file, bytes);
+  const out = execFileSync('exiftool', ['-j', '-a', '-G1', file], { encoding: 'utf8' });
+  fs.rmSync(path.dirname(file), { recursive: true });
+  return JSON.parse(out)[0];
+}
+
+/** A valid JPEG of about `size` bytes: a fixture padded with vendor segments (APP15). */
+export function bigJpeg(size: number): Buffer {
+  const base = fixtureBytes('gps-camera.jpg');
+  const pad: Buffer[] = [];
+  let total = base.length;
+  while (total < size) {
+    const segment = Buffer.alloc(65535 + 2, 0x41);
+    segment[0] = 0xff;
+    segment[1] = 0xef;
+    segment.writeUInt16BE(65535, 2);
+    pad.push(segment);
+    total += segment.length;
+  }
+  return Buffer.concat([base.subarray(0, 2), ...pad, base.subarray(2)]);
+}

@@ -51,13 +51,13 @@ pub(crate) fn scan(packet: &[u8], findings: &mut Findings) {
     if let (Some(lat), Some(lon)) = (
         lat.as_deref().and_then(xmp_degrees),
         lon.as_deref().and_then(xmp_degrees),
-    ) {
-        if lat.abs() <= 90.0 && lon.abs() <= 180.0 {
-            findings.location.get_or_insert(Coordinates {
-                latitude: lat,
-                longitude: lon,
-            });
-        }
+    ) && lat.abs() <= 90.0
+        && lon.abs() <= 180.0
+    {
+        findings.location.get_or_insert(Coordinates {
+            latitude: lat,
+            longitude: lon,
+        });
     }
     if let Some(date) = attribute(&text, "exif:DateTimeOriginal")
         .or_else(|| element_text(&text, "exif:DateTimeOriginal"))

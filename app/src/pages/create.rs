@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use image_privacy::{ImageType, MAX_IMAGE_BYTES};
+use image_privacy::{Findings, ImageType, MAX_IMAGE_BYTES};
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
 
@@ -11,12 +11,25 @@ use crate::components::{CopyButton, NeedsJavaScript, QrCode};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::{api, browser, client};
 
-/// An image the user chose, checked by content.
+/// An image the user chose, checked by content, with its metadata-free version.
 #[derive(Clone)]
 struct Chosen {
-    bytes: Arc<Vec<u8>>,
+    original: Arc<Vec<u8>>,
+    cleaned: Arc<Vec<u8>>,
     kind: ImageType,
+    findings: Findings,
     preview_url: String,
+}
+
+impl Chosen {
+    /// What gets encrypted: the cleaned image, unless the user asked for the original.
+    fn bytes(&self, keep_original: bool) -> &[u8] {
+        if keep_original {
+            &self.original
+        } else {
+            &self.cleaned
+        }
+    }
 }
 
 /// A created link.
@@ -46,6 +59,7 @@ pub fn CreatePage() -> impl IntoView {
     let problem = RwSignal::new(None::<Problem>);
     let ttl_hours = RwSignal::new(24u64);
     let phase = RwSignal::new(Phase::Editing);
+    let keep_original = RwSignal::new(false);
 
     let clear_image = move || {
         if let Some(old) = image.get_untracked() {
@@ -65,7 +79,7 @@ pub fn CreatePage() -> impl IntoView {
             }
             busy => {
                 view! {
-                    <Editor text image problem ttl_hours phase busy=busy != Phase::Editing clear_image/>
+                    <Editor text image problem ttl_hours phase keep_original busy=busy != Phase::Editing clear_image/>
                 }
                     .into_any()
             }
@@ -80,6 +94,7 @@ fn Editor(
     problem: RwSignal<Option<Problem>>,
     ttl_hours: RwSignal<u64>,
     phase: RwSignal<Phase>,
+    keep_original: RwSignal<bool>,
     busy: bool,
     clear_image: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -98,13 +113,17 @@ fn Editor(
                 problem.set(Some(Problem::ReadFile));
                 return;
             };
-            match image_privacy::check(&bytes) {
-                Ok(kind) => match browser::object_url(&bytes, kind.mime()) {
+            // Checks the structure and strips identifying metadata, here in the browser.
+            match image_privacy::clean(&bytes) {
+                Ok(cleaned) => match browser::object_url(&cleaned.bytes, cleaned.kind.mime()) {
                     Some(preview_url) => {
                         clear_image();
+                        keep_original.set(false);
                         image.set(Some(Chosen {
-                            bytes: Arc::new(bytes),
-                            kind,
+                            original: Arc::new(bytes),
+                            cleaned: Arc::new(cleaned.bytes),
+                            kind: cleaned.kind,
+                            findings: cleaned.findings,
                             preview_url,
                         }));
                     }
@@ -142,6 +161,7 @@ fn Editor(
             return;
         }
         let chosen = image.get_untracked();
+        let keep = keep_original.get_untracked();
         let secret_text = text.get_untracked();
         if secret_text.is_empty() && chosen.is_none() {
             problem.set(Some(Problem::Empty));
@@ -155,7 +175,7 @@ fn Editor(
             browser::next_frame().await;
             let sealed = client::seal_new(
                 &secret_text,
-                chosen.as_ref().map(|c| (c.kind, c.bytes.as_slice())),
+                chosen.as_ref().map(|c| (c.kind, c.bytes(keep))),
             );
             let Ok(mut sealed) = sealed else {
                 problem.set(Some(Problem::Generic));
@@ -225,11 +245,26 @@ fn Editor(
                 {move || match image.get() {
                     Some(chosen) => {
                         let kind = kind_name(chosen.kind);
-                        let size = human_size(chosen.bytes.len());
+                        let size = human_size(chosen.cleaned.len());
+                        let findings = chosen.findings.clone();
                         view! {
                             <div class="preview" data-testid="image-preview">
                                 <img src=chosen.preview_url.clone() alt=move || t_string!(i18n, image_preview_alt).to_string()/>
                                 <p data-testid="image-summary">{t!(i18n, image_summary, kind = move || kind, size = move || size.clone())}</p>
+                                <RemovedSummary findings/>
+                                <label class="check">
+                                    <input
+                                        type="checkbox"
+                                        data-testid="keep-original"
+                                        prop:checked=move || keep_original.get()
+                                        on:change=move |ev| keep_original.set(event_target_checked(&ev))
+                                        disabled=busy
+                                    />
+                                    {t!(i18n, keep_original)}
+                                </label>
+                                {move || keep_original.get().then(|| view! {
+                                    <p class="alert" role="alert" data-testid="keep-original-warning">{t!(i18n, keep_original_warning)}</p>
+                                })}
                                 <button
                                     type="button"
                                     class="secondary"
@@ -317,6 +352,80 @@ fn Editor(
             </div>
         </section>
     }
+}
+
+/// What was removed from the image, in the user's language.
+#[component]
+fn RemovedSummary(findings: Findings) -> impl IntoView {
+    let i18n = use_i18n();
+    if findings.is_empty() {
+        return view! { <p class="removed" data-testid="removed">{t!(i18n, removed_nothing)}</p> }
+            .into_any();
+    }
+    let lang = move || i18n.get_locale().as_str();
+    let mut items: Vec<AnyView> = Vec::new();
+    match findings.location {
+        Some(at) => {
+            let place = move || {
+                let (ns, ew) = (
+                    if at.latitude >= 0.0 {
+                        t_string!(i18n, dir_north)
+                    } else {
+                        t_string!(i18n, dir_south)
+                    },
+                    if at.longitude >= 0.0 {
+                        t_string!(i18n, dir_east)
+                    } else {
+                        t_string!(i18n, dir_west)
+                    },
+                );
+                format!(
+                    "{:.2}° {ns}, {:.2}° {ew}",
+                    at.latitude.abs(),
+                    at.longitude.abs()
+                )
+            };
+            items.push(t!(i18n, removed_location, place).into_any());
+        }
+        None if findings.has_location => items.push(t!(i18n, removed_location_plain).into_any()),
+        None => {}
+    }
+    if let Some(camera) = findings.camera.clone() {
+        items.push(t!(i18n, removed_camera, camera = move || camera.clone()).into_any());
+    }
+    if findings.serial_number {
+        items.push(t!(i18n, removed_serial).into_any());
+    }
+    match findings.date_taken {
+        Some(d) => {
+            let date = move || browser::format_date(d.year, d.month, d.day, lang());
+            items.push(t!(i18n, removed_date, date).into_any());
+        }
+        None if findings.has_dates => items.push(t!(i18n, removed_dates).into_any()),
+        None => {}
+    }
+    if let Some(software) = findings.software.clone() {
+        items.push(t!(i18n, removed_software, software = move || software.clone()).into_any());
+    }
+    if findings.author.is_some() {
+        items.push(t!(i18n, removed_author).into_any());
+    }
+    if findings.text {
+        items.push(t!(i18n, removed_text).into_any());
+    }
+    if findings.thumbnail {
+        items.push(t!(i18n, removed_thumbnail).into_any());
+    }
+    if findings.other {
+        items.push(t!(i18n, removed_other).into_any());
+    }
+    view! {
+        <div class="removed" data-testid="removed">
+            <p>{t!(i18n, removed_heading)}</p>
+            <ul>{items.into_iter().map(|item| view! { <li>{item}</li> }).collect_view()}</ul>
+        </div>
+    }
+    .into_any()
 }
 
 #[component]

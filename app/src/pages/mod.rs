@@ -19,6 +19,9 @@ pub(crate) enum Problem {
     Svg,
     NotImage,
     TooBig,
+    Truncated,
+    DamagedImage,
+    TooManyPixels,
     ReadFile,
     StoreDown,
     TooLargeForServer,
@@ -30,6 +33,9 @@ impl From<image_privacy::ImageError> for Problem {
         match e {
             image_privacy::ImageError::TooLarge => Problem::TooBig,
             image_privacy::ImageError::Svg => Problem::Svg,
+            image_privacy::ImageError::Truncated => Problem::Truncated,
+            image_privacy::ImageError::Damaged => Problem::DamagedImage,
+            image_privacy::ImageError::TooManyPixels => Problem::TooManyPixels,
             _ => Problem::NotImage,
         }
     }
@@ -57,6 +63,9 @@ pub(crate) fn problem_message(
         Problem::Svg => t!(i18n, error_svg).into_any(),
         Problem::NotImage => t!(i18n, error_not_image).into_any(),
         Problem::TooBig => t!(i18n, error_too_big).into_any(),
+        Problem::Truncated => t!(i18n, error_truncated).into_any(),
+        Problem::DamagedImage => t!(i18n, error_damaged).into_any(),
+        Problem::TooManyPixels => t!(i18n, error_too_many_pixels).into_any(),
         Problem::ReadFile => t!(i18n, error_read_file).into_any(),
         Problem::StoreDown => t!(i18n, error_store_down).into_any(),
         Problem::TooLargeForServer => t!(i18n, error_too_large_server).into_any(),

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests). Prints figures for BENCHMARKS.md.
+#
+#   scripts/bench.sh            # everything
+#   scripts/bench.sh image      # only some: image
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source scripts/setup.sh --test
+source scripts/lib.sh
+stages="${*:-image}"
+want() { [[ " $stages " == *" $1 "* ]]; }
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+mkdir -p "$TARGET_DIR/bench"
+export ONCELINK_BENCH_JPEG="$TARGET_DIR/bench/big24.jpg"
+if [ ! -f "$ONCELINK_BENCH_JPEG" ]; then
+  python3 -c 'import PIL' 2>/dev/null || pip install --quiet pillow
+  python3 bench/make-big-jpeg.py "$ONCELINK_BENCH_JPEG"
+fi
+
+start_server() {
+  build_release
+  local port
+  port="$(free_port)"
+  server_env
+  LEPTOS_SITE_ADDR="127.0.0.1:$port" "$TARGET_DIR/release/server" > "$TARGET_DIR/bench/server.log" 2>&1 &
+  pids+=($!)
+  wait_for_url "http://127.0.0.1:$port/api/health" 30
+  export ONCELINK_BASE_URL="http://127.0.0.1:$port"
+}
+
+if want image; then
+  echo "== image cleaning, native (criterion)"
+  cargo bench -p image-privacy --bench clean 2>&1 | grep -E "^image-privacy|time:"
+  echo "== image cleaning, Chromium"
+  start_server
+  (cd end2end && npx playwright test -c playwright.bench.config.ts clean.bench.ts --reporter=line) | grep '"bench"'
+fi

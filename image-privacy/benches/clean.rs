@@ -4,8 +4,9 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn clean(c: &mut Criterion) {
-    let path = std::env::var("ONCELINK_BENCH_JPEG")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench/big24.jpg").to_owned());
+    let path = std::env::var("ONCELINK_BENCH_JPEG").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench/big24.jpg").to_owned()
+    });
     let Ok(bytes) = std::fs::read(&path) else {
         eprintln!("no benchmark photo at {path}: run scripts/bench.sh");
         return;

@@ -24,6 +24,12 @@ pub enum UiError {
     /// The store is down or full.
     #[error("store unavailable")]
     Unavailable,
+    /// The manage token is wrong.
+    #[error("forbidden")]
+    Forbidden,
+    /// Too many failed attempts from this address.
+    #[error("rate limited")]
+    RateLimited,
     /// The request did not reach the server or its answer was unreadable.
     #[error("request failed: {0}")]
     Request(String),
@@ -46,32 +52,86 @@ pub struct CreatedSecret {
     pub expires_at: u64,
 }
 
-/// Whether a secret is waiting (checked without consuming it).
+/// What the reveal page may know before the click (checked without consuming anything).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Availability {
     /// It can be revealed.
-    Waiting,
+    Waiting {
+        /// A passphrase is needed.
+        needs_passphrase: bool,
+        /// Wrong passphrase tries left.
+        tries_left: u32,
+        /// Reveals left.
+        views_left: u32,
+    },
     /// Unknown, already viewed or expired.
     Gone,
 }
 
-/// A consumed secret: its id (for key derivation) and encrypted payload.
+/// What a reveal gave.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RevealedSecret {
-    /// The secret id.
-    pub id: String,
-    /// The encrypted payload.
-    #[serde(with = "serde_bytes")]
-    pub payload: Vec<u8>,
+pub enum RevealOutcome {
+    /// The secret: its id (for key derivation), encrypted payload and the views left.
+    Revealed {
+        /// The secret id.
+        id: String,
+        /// The encrypted payload.
+        #[serde(with = "serde_bytes")]
+        payload: Vec<u8>,
+        /// Reveals left after this one.
+        views_left: u32,
+    },
+    /// Unknown, already viewed or expired.
+    Gone,
+    /// The link's key does not match: nothing was consumed.
+    WrongKey,
+    /// The passphrase is wrong (or missing); nothing was consumed.
+    WrongPassphrase {
+        /// Tries left before the secret is destroyed.
+        tries_left: u32,
+    },
+    /// Too many wrong passphrases: the secret is destroyed.
+    Burned,
+}
+
+/// The sender's view of a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManageView {
+    /// "waiting", "opened", "destroyed" or "burned".
+    pub state: ManageState,
+    /// Views used.
+    pub views_used: u32,
+    /// Views allowed.
+    pub max_views: u32,
+    /// When each view happened (Unix seconds).
+    pub opened_at: Vec<u64>,
+    /// Expiry (Unix seconds).
+    pub expires_at: u64,
+}
+
+/// Where a secret is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ManageState {
+    /// Views remain.
+    Waiting,
+    /// All views used.
+    Opened,
+    /// Destroyed by the sender.
+    Destroyed,
+    /// Destroyed by wrong passphrases.
+    Burned,
+    /// Expired (or never existed).
+    Expired,
 }
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use std::time::{SystemTime, UNIX_EPOCH};
 
+    use axum::extract as axum_extract;
     use leptos::prelude::use_context;
     pub use store::validate::{self, InputError, Limits};
-    pub use store::{SecretRef, Store, StoreError};
+    pub use store::{Access, Managed, Presented, Reveal, SecretRef, Store, StoreError};
 
     use super::UiError;
 
@@ -98,6 +158,17 @@ mod ssr {
         }
     }
 
+    /// The client's address, for counting failed attempts.
+    pub async fn client() -> std::net::IpAddr {
+        leptos_axum::extract::<axum_extract::ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
+    }
+
+    pub fn attempts() -> Option<store::attempts::Attempts> {
+        use_context::<store::attempts::Attempts>()
+    }
+
     pub fn alias_ref(text: &str) -> Result<SecretRef, UiError> {
         match validate::secret_ref(text) {
             Ok(key @ SecretRef::Alias(_)) => Ok(key),
@@ -112,20 +183,39 @@ mod ssr {
     }
 }
 
-/// Stores an encrypted payload made in the browser.
+/// Stores an encrypted payload made in the browser, with its access rules (verifiers are
+/// SHA-256 of proofs, base64url; the server never sees a proof at creation).
 #[server(prefix = "/fn", endpoint = "create", input = Postcard, output = Postcard)]
 pub async fn create_secret(
     id: String,
     payload: ByteBuf,
-    ttl_hours: u64,
+    ttl_seconds: u64,
+    max_views: u32,
+    access_verifier: String,
+    passphrase_verifier: Option<String>,
+    manage_verifier: String,
 ) -> Result<CreatedSecret, UiError> {
     use ssr::*;
     let (store, limits) = services()?;
     let id = validate::id(Some(&id)).map_err(input_error)?;
-    let ttl = validate::ttl_hours(Some(ttl_hours), &limits).map_err(input_error)?;
+    let ttl = validate::ttl_seconds(ttl_seconds, &limits).map_err(input_error)?;
+    let access = Access {
+        max_views: validate::max_views(Some(u64::from(max_views)), &limits).map_err(input_error)?,
+        access_verifier: Some(
+            validate::proof(&access_verifier, "access_verifier").map_err(input_error)?,
+        ),
+        passphrase_verifier: passphrase_verifier
+            .map(|v| validate::proof(&v, "passphrase_verifier"))
+            .transpose()
+            .map_err(input_error)?,
+        passphrase_tries: limits.passphrase_tries,
+        manage_verifier: Some(
+            validate::proof(&manage_verifier, "manage_verifier").map_err(input_error)?,
+        ),
+    };
     let payload = validate::payload(payload.into_vec().into(), &limits).map_err(input_error)?;
     let created = store
-        .create(validate::new_secret(id, payload, ttl))
+        .create(validate::new_secret(id, payload, ttl, access))
         .await
         .map_err(store_error)?;
     Ok(CreatedSecret {
@@ -134,42 +224,148 @@ pub async fn create_secret(
     })
 }
 
-/// Says whether a secret is waiting, without consuming it.
-#[server(prefix = "/fn", endpoint = "status", input = Postcard, output = Postcard)]
-pub async fn secret_status(alias: String) -> Result<Availability, UiError> {
+/// What a recipient may know before revealing; consumes nothing.
+#[server(prefix = "/fn", endpoint = "info", input = Postcard, output = Postcard)]
+pub async fn secret_info(alias: String) -> Result<Availability, UiError> {
     use ssr::*;
     let (store, _) = services()?;
     let Ok(key) = alias_ref(&alias) else {
         return Ok(Availability::Gone);
     };
-    Ok(if store.exists(&key).await.map_err(store_error)? {
-        Availability::Waiting
-    } else {
-        Availability::Gone
+    Ok(match store.info(&key).await.map_err(store_error)? {
+        Some(info) => Availability::Waiting {
+            needs_passphrase: info.needs_passphrase,
+            tries_left: info.tries_left,
+            views_left: info.views_left,
+        },
+        None => Availability::Gone,
     })
 }
 
-/// Consumes a secret: returns its payload once, and it is gone.
+/// Reveals a secret with the proofs derived in the browser; counts one view.
 #[server(prefix = "/fn", endpoint = "reveal", input = Postcard, output = Postcard)]
-pub async fn reveal_secret(alias: String) -> Result<RevealedSecret, UiError> {
+pub async fn reveal_secret(
+    alias: String,
+    access_proof: String,
+    passphrase_proof: Option<String>,
+) -> Result<RevealOutcome, UiError> {
     use ssr::*;
     let (store, _) = services()?;
+    let client = client().await;
+    let attempts = attempts();
+    if attempts.as_ref().is_some_and(|a| a.check(client).is_err()) {
+        return Err(UiError::RateLimited);
+    }
     let key = alias_ref(&alias)?;
-    let consumed = store.consume(&key).await.map_err(store_error)?;
-    let consumed = consumed.ok_or(UiError::NotFound)?;
-    Ok(RevealedSecret {
-        id: consumed.id.to_string(),
-        payload: consumed.payload.to_vec(),
+    let presented = Presented {
+        access: Some(validate::presented(&access_proof, "access_proof").map_err(input_error)?),
+        passphrase: passphrase_proof
+            .map(|p| validate::presented(&p, "passphrase_proof"))
+            .transpose()
+            .map_err(input_error)?,
+    };
+    let outcome = store.reveal(&key, &presented).await.map_err(store_error)?;
+    if matches!(
+        outcome,
+        Reveal::WrongKey | Reveal::WrongPassphrase { .. } | Reveal::Burned
+    ) {
+        if let Some(a) = &attempts {
+            a.failed(client);
+        }
+    }
+    Ok(match outcome {
+        Reveal::Revealed {
+            id,
+            payload,
+            views_left,
+        } => RevealOutcome::Revealed {
+            id: id.to_string(),
+            payload: payload.to_vec(),
+            views_left,
+        },
+        Reveal::NotFound => RevealOutcome::Gone,
+        Reveal::WrongKey => RevealOutcome::WrongKey,
+        Reveal::PassphraseRequired { tries_left } | Reveal::WrongPassphrase { tries_left } => {
+            RevealOutcome::WrongPassphrase { tries_left }
+        }
+        Reveal::Burned => RevealOutcome::Burned,
     })
+}
+
+/// The sender's status of a secret (manage token from the manage link's fragment).
+#[server(prefix = "/fn", endpoint = "status", input = Postcard, output = Postcard)]
+pub async fn manage_status(alias: String, token: String) -> Result<ManageView, UiError> {
+    use ssr::*;
+    let (store, _) = services()?;
+    let client = client().await;
+    let attempts = attempts();
+    if attempts.as_ref().is_some_and(|a| a.check(client).is_err()) {
+        return Err(UiError::RateLimited);
+    }
+    let SecretRef::Alias(alias) = alias_ref(&alias)? else {
+        return Err(UiError::NotFound);
+    };
+    let token = validate::presented(&token, "manage_token").map_err(input_error)?;
+    match store.status(&alias, &token).await.map_err(store_error)? {
+        Managed::Ok(s) => Ok(ManageView {
+            state: match s.state {
+                store::State::Waiting => ManageState::Waiting,
+                store::State::Opened => ManageState::Opened,
+                store::State::Destroyed => ManageState::Destroyed,
+                store::State::Burned => ManageState::Burned,
+            },
+            views_used: s.views_used,
+            max_views: s.max_views,
+            opened_at: s.opened_at,
+            expires_at: s.expires_at,
+        }),
+        Managed::NotFound => Ok(ManageView {
+            state: ManageState::Expired,
+            views_used: 0,
+            max_views: 0,
+            opened_at: Vec::new(),
+            expires_at: 0,
+        }),
+        Managed::WrongToken => {
+            if let Some(a) = &attempts {
+                a.failed(client);
+            }
+            Err(UiError::Forbidden)
+        }
+    }
+}
+
+/// Destroys a secret now (the sender's button).
+#[server(prefix = "/fn", endpoint = "destroy", input = Postcard, output = Postcard)]
+pub async fn destroy_secret(alias: String, token: String) -> Result<(), UiError> {
+    use ssr::*;
+    let (store, _) = services()?;
+    let client = client().await;
+    let attempts = attempts();
+    if attempts.as_ref().is_some_and(|a| a.check(client).is_err()) {
+        return Err(UiError::RateLimited);
+    }
+    let SecretRef::Alias(alias) = alias_ref(&alias)? else {
+        return Err(UiError::NotFound);
+    };
+    let token = validate::presented(&token, "manage_token").map_err(input_error)?;
+    match store.destroy(&alias, &token).await.map_err(store_error)? {
+        Managed::Ok(_) => Ok(()),
+        Managed::NotFound => Err(UiError::NotFound),
+        Managed::WrongToken => {
+            if let Some(a) = &attempts {
+                a.failed(client);
+            }
+            Err(UiError::Forbidden)
+        }
+    }
 }
 
 /// [`create_secret`] from the browser with upload progress (`progress` gets 0 to 1). The
 /// request is exactly the one the server function's own client would send, through
 /// `XMLHttpRequest` because `fetch` cannot report upload progress.
 pub async fn create_secret_with_progress(
-    id: String,
-    payload: Vec<u8>,
-    ttl_hours: u64,
+    args: CreateSecret,
     progress: impl Fn(f64) + 'static,
 ) -> Result<CreatedSecret, UiError> {
     use server_fn::ContentType as _;
@@ -177,11 +373,6 @@ pub async fn create_secret_with_progress(
     use server_fn::codec::PostcardEncoding;
     use server_fn::{Decodes, Encodes};
 
-    let args = CreateSecret {
-        id,
-        payload: ByteBuf::from(payload),
-        ttl_hours,
-    };
     let body = PostcardEncoding::encode(&args).map_err(|e| UiError::Request(e.to_string()))?;
     drop(args);
     let reply = crate::browser::post_with_progress(

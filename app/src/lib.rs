@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                         // Rendered whole before sending (no streamed fragments), so that the page says
                         // everything even without JavaScript, and bots see a finished page.
                         <Route path=path!("/s/:alias") view=pages::RevealPage ssr=SsrMode::Async/>
+                        <Route path=path!("/m/:alias") view=pages::ManagePage/>
                         <Route path=path!("/security") view=pages::SecurityPage/>
                     </Routes>
                 </Layout>

@@ -3,13 +3,28 @@
 //! ```text
 //! text only:     0x00 | text (UTF-8)
 //! text + image:  0x01 | text length (u32 BE) | text | MIME length (u8) | MIME (ASCII) | image
-//! legacy:        text (UTF-8), no type byte (first byte neither 0x00 nor 0x01)
+//! padded:        0x02 | inner length (u32 BE) | inner envelope (type 0x00 or 0x01) | zeros
+//! legacy:        text (UTF-8), no type byte (first byte neither 0x00, 0x01 nor 0x02)
 //! ```
 
 use crate::Error;
 
 const TYPE_TEXT: u8 = 0x00;
 const TYPE_TEXT_IMAGE: u8 = 0x01;
+const TYPE_PADDED: u8 = 0x02;
+
+const KIB: usize = 1024;
+const MIB: usize = 1024 * 1024;
+
+/// The size a padded envelope of `len` bytes grows to: powers of two from 1 KiB up to
+/// 1 MiB, then whole MiB. The server then learns a size class, not the size.
+pub fn padded_len(len: usize) -> usize {
+    if len <= MIB {
+        len.next_power_of_two().max(KIB)
+    } else {
+        len.div_ceil(MIB) * MIB
+    }
+}
 
 /// An image carried in an envelope: its MIME type and raw bytes.
 #[derive(Clone, PartialEq, Eq)]
@@ -117,12 +132,46 @@ impl Envelope {
         }
     }
 
-    /// Parses a binary envelope, including legacy untyped text.
+    /// Serializes and pads to [`padded_len`] (type `0x02`), hiding the exact size.
+    pub fn pack_padded(&self) -> Result<Vec<u8>, Error> {
+        let inner = self.pack()?;
+        let inner_len =
+            u32::try_from(inner.len()).map_err(|_| Error::Envelope("the content is too long"))?;
+        let total = padded_len(inner.len() + 5);
+        let mut out = Vec::with_capacity(total);
+        out.push(TYPE_PADDED);
+        out.extend_from_slice(&inner_len.to_be_bytes());
+        out.extend_from_slice(&inner);
+        out.resize(total, 0);
+        Ok(out)
+    }
+
+    /// Parses a binary envelope: typed, padded, or legacy untyped text.
     pub fn unpack(bytes: &[u8]) -> Result<Self, Error> {
         match bytes.split_first() {
             None => Ok(Self::text_only(String::new())),
             Some((&TYPE_TEXT, text)) => Ok(Self::text_only(utf8(text)?)),
             Some((&TYPE_TEXT_IMAGE, rest)) => unpack_text_image(rest),
+            Some((&TYPE_PADDED, rest)) => {
+                let (len, rest) = rest
+                    .split_first_chunk::<4>()
+                    .ok_or(Error::Envelope("the padded length is cut off"))?;
+                let len = usize::try_from(u32::from_be_bytes(*len))
+                    .map_err(|_| Error::Envelope("the padded length is too large"))?;
+                let inner = rest
+                    .get(..len)
+                    .ok_or(Error::Envelope("the padded content is cut off"))?;
+                // Padding is zeros and holds one envelope, never another padded one.
+                if rest[len..].iter().any(|&b| b != 0)
+                    || inner.first().is_some_and(|&t| t > TYPE_TEXT_IMAGE)
+                {
+                    return Err(Error::Envelope("the padding is malformed"));
+                }
+                match inner.first() {
+                    Some(&TYPE_TEXT) | Some(&TYPE_TEXT_IMAGE) => Self::unpack(inner),
+                    _ => Err(Error::Envelope("the padded content has no type")),
+                }
+            }
             // Secrets made before typed envelopes are bare UTF-8 text.
             Some(_) => Ok(Self::text_only(utf8(bytes)?)),
         }
@@ -221,6 +270,50 @@ mod tests {
             assert!(
                 matches!(Envelope::unpack(case), Err(Error::Envelope(_))),
                 "{case:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn padding_hides_the_size_and_unpacks() {
+        for (len, bucket) in [
+            (0, 1024),
+            (1000, 1024),
+            (1020, 2048),
+            (5000, 8192),
+            (1_048_570, 1_048_576),
+            (1_048_572, 2 * 1_048_576),
+            (10 * 1_048_576, 11 * 1_048_576),
+        ] {
+            let envelope = Envelope::text_only("x".repeat(len));
+            let padded = envelope.pack_padded().unwrap();
+            assert_eq!(padded.len(), padded_len(len + 1 + 5), "len {len}");
+            assert!(padded.len() >= bucket.min(padded.len()));
+            assert_eq!(Envelope::unpack(&padded).unwrap(), envelope);
+        }
+        assert_eq!(padded_len(1), 1024);
+        assert_eq!(padded_len(1025), 2048);
+        assert_eq!(padded_len(3 * 1_048_576 + 1), 4 * 1_048_576);
+        let image = Envelope::with_image("t", Image::new("image/png", vec![1; 3000]).unwrap());
+        let padded = image.pack_padded().unwrap();
+        assert_eq!(padded.len(), 4096);
+        assert_eq!(Envelope::unpack(&padded).unwrap(), image);
+    }
+
+    #[test]
+    fn malformed_padding_is_refused() {
+        let mut padded = Envelope::text_only("hi").pack_padded().unwrap();
+        *padded.last_mut().unwrap() = 1;
+        assert!(matches!(Envelope::unpack(&padded), Err(Error::Envelope(_))));
+        for bad in [
+            &b"\x02"[..],
+            b"\x02\x00\x00\x00\x09abc",
+            b"\x02\x00\x00\x00\x01\x02",
+            b"\x02\x00\x00\x00\x00",
+        ] {
+            assert!(
+                matches!(Envelope::unpack(bad), Err(Error::Envelope(_))),
+                "{bad:?}"
             );
         }
     }

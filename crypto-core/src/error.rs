@@ -31,6 +31,9 @@ pub enum Error {
     /// The operating system or browser could not provide random bytes.
     #[error("no secure random numbers are available")]
     Randomness,
+    /// The payload is protected by a passphrase and none was given.
+    #[error("this secret needs a passphrase")]
+    PassphraseRequired,
 }
 
 /// The kind of an [`Error`], without details; useful for mapping to messages and exit codes.
@@ -53,6 +56,8 @@ pub enum ErrorKind {
     Link,
     /// See [`Error::Randomness`].
     Randomness,
+    /// See [`Error::PassphraseRequired`].
+    PassphraseRequired,
 }
 
 impl Error {
@@ -67,6 +72,7 @@ impl Error {
             Error::Id => ErrorKind::Id,
             Error::Link(_) => ErrorKind::Link,
             Error::Randomness => ErrorKind::Randomness,
+            Error::PassphraseRequired => ErrorKind::PassphraseRequired,
         }
     }
 }

@@ -5,6 +5,15 @@ use sha2::Sha256;
 
 /// HKDF salt of the payload key; fixed by the Only Once Share format.
 pub(crate) const PAYLOAD_KEY_SALT: &[u8] = b"only-once-share-v1";
+/// HKDF salt and info of the access proof (proves the key to the server before a reveal).
+pub(crate) const ACCESS_PROOF: (&[u8], &[u8]) = (b"oncelink-access-v1", b"access proof");
+/// HKDF salt and info of the Argon2id salt of a passphrase.
+pub(crate) const PASSPHRASE_SALT: (&[u8], &[u8]) = (b"oncelink-passphrase-v1", b"argon2id salt");
+/// HKDF salt and info of the passphrase proof.
+pub(crate) const PASSPHRASE_PROOF: (&[u8], &[u8]) =
+    (b"oncelink-passphrase-v1", b"passphrase proof");
+/// HKDF salt of the payload key of passphrase-protected (`0x10`) payloads.
+pub(crate) const PAYLOAD_KEY_V2_SALT: &[u8] = b"oncelink-payload-v2";
 
 /// HKDF-SHA-256 (RFC 5869): extract with `salt`, expand with `info` into `okm`.
 ///

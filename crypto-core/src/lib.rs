@@ -34,6 +34,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod access;
 mod envelope;
 mod error;
 mod id;
@@ -43,13 +44,18 @@ mod link;
 mod payload;
 mod rng;
 
-pub use envelope::{Envelope, Image};
+pub use access::{
+    ARGON2_ITERATIONS, ARGON2_LANES, ARGON2_MEMORY_KIB, ManageToken, Proof, StretchedPassphrase,
+    Verifier,
+};
+pub use envelope::{Envelope, Image, padded_len};
 pub use error::{Error, ErrorKind};
 pub use id::{Alias, SecretId, SecretRef};
 pub use key::{MasterKey, PayloadKey};
 pub use link::Link;
 pub use payload::{
-    IV_LEN, MIN_PAYLOAD_LEN, TAG_LEN, Version, check_payload, open, seal, seal_with_iv,
+    IV_LEN, MIN_PAYLOAD_LEN, TAG_LEN, Version, check_payload, open, open_with, seal, seal_with,
+    seal_with_iv,
 };
 
 /// Standard base64 (with padding), the encoding the REST API uses for payloads.

@@ -4,7 +4,8 @@ use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use zeroize::Zeroizing;
 
-use crate::{Error, MasterKey, SecretId, rng};
+use crate::kdf::{PAYLOAD_KEY_V2_SALT, hkdf_sha256};
+use crate::{Error, MasterKey, SecretId, StretchedPassphrase, rng};
 
 /// Length of the AES-GCM IV.
 pub const IV_LEN: usize = 12;
@@ -19,6 +20,10 @@ pub const MIN_PAYLOAD_LEN: usize = 1 + IV_LEN + TAG_LEN;
 pub enum Version {
     /// `0x01`: HKDF-SHA-256 payload key, AES-256-GCM, secret id as associated data.
     V1,
+    /// `0x10`: as `0x01`, but the payload key also depends on an Argon2id-stretched
+    /// passphrase (see `docs/protocol.md`). Not `0x02`: the shared vectors pin `0x02` as
+    /// an unknown version.
+    Passphrase,
 }
 
 impl Version {
@@ -26,6 +31,7 @@ impl Version {
     pub fn byte(self) -> u8 {
         match self {
             Version::V1 => 0x01,
+            Version::Passphrase => 0x10,
         }
     }
 
@@ -33,6 +39,7 @@ impl Version {
     pub fn from_byte(byte: u8) -> Result<Self, Error> {
         match byte {
             0x01 => Ok(Version::V1),
+            0x10 => Ok(Version::Passphrase),
             other => Err(Error::UnknownVersion(other)),
         }
     }
@@ -50,11 +57,22 @@ pub fn check_payload(payload: &[u8]) -> Result<Version, Error> {
     Ok(version)
 }
 
-/// Encrypts `plaintext` for secret `id` under a fresh random IV.
+/// Encrypts `plaintext` for secret `id` under a fresh random IV .
 pub fn seal(key: &MasterKey, id: &SecretId, plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+    seal_with(key, None, id, plaintext)
+}
+
+/// Like [`seal`], with an optional passphrase: with one, the payload is version `0x10` and
+/// opens only with both the link's key and the passphrase.
+pub fn seal_with(
+    key: &MasterKey,
+    passphrase: Option<&StretchedPassphrase>,
+    id: &SecretId,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, Error> {
     let mut iv = [0u8; IV_LEN];
     rng::fill(&mut iv)?;
-    Ok(seal_with_iv(key, id, &iv, plaintext))
+    Ok(seal_inner(key, passphrase, id, &iv, plaintext))
 }
 
 /// Encrypts with a caller-chosen IV. Only for test vectors: an IV must never repeat
@@ -65,9 +83,24 @@ pub fn seal_with_iv(
     iv: &[u8; IV_LEN],
     plaintext: &[u8],
 ) -> Vec<u8> {
-    let cipher = cipher(key, id);
+    seal_inner(key, None, id, iv, plaintext)
+}
+
+fn seal_inner(
+    key: &MasterKey,
+    passphrase: Option<&StretchedPassphrase>,
+    id: &SecretId,
+    iv: &[u8; IV_LEN],
+    plaintext: &[u8],
+) -> Vec<u8> {
+    let version = if passphrase.is_some() {
+        Version::Passphrase
+    } else {
+        Version::V1
+    };
+    let cipher = cipher(key, passphrase, id);
     let mut out = Vec::with_capacity(MIN_PAYLOAD_LEN + plaintext.len());
-    out.push(Version::V1.byte());
+    out.push(version.byte());
     out.extend_from_slice(iv);
     out.extend_from_slice(plaintext);
     let tag = cipher
@@ -81,17 +114,30 @@ pub fn seal_with_iv(
     out
 }
 
-/// Decrypts a payload for secret `id`. The plaintext zeroizes on drop.
+/// Decrypts a version 1 payload for secret `id`. The plaintext zeroizes on drop. A
+/// passphrase payload gives [`Error::PassphraseRequired`].
 pub fn open(key: &MasterKey, id: &SecretId, payload: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-    match check_payload(payload)? {
-        Version::V1 => {}
-    }
+    open_with(key, None, id, payload)
+}
+
+/// Decrypts a payload of any known version; `0x10` needs the stretched passphrase.
+pub fn open_with(
+    key: &MasterKey,
+    passphrase: Option<&StretchedPassphrase>,
+    id: &SecretId,
+    payload: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let passphrase = match (check_payload(payload)?, passphrase) {
+        (Version::V1, _) => None,
+        (Version::Passphrase, Some(p)) => Some(p),
+        (Version::Passphrase, None) => return Err(Error::PassphraseRequired),
+    };
     let (iv, rest) = payload[1..].split_at(IV_LEN);
     let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
     let nonce = Nonce::try_from(iv).map_err(|_| Error::Format)?;
     let tag = Tag::try_from(tag).map_err(|_| Error::Format)?;
     let mut plaintext = Zeroizing::new(ciphertext.to_vec());
-    cipher(key, id)
+    cipher(key, passphrase, id)
         .decrypt_inout_detached(
             &nonce,
             id.as_str().as_bytes(),
@@ -102,9 +148,28 @@ pub fn open(key: &MasterKey, id: &SecretId, payload: &[u8]) -> Result<Zeroizing<
     Ok(plaintext)
 }
 
-fn cipher(key: &MasterKey, id: &SecretId) -> Aes256Gcm {
-    let payload_key = key.payload_key(id);
-    Aes256Gcm::new_from_slice(payload_key.expose_secret()).expect("payload keys are 32 bytes")
+fn cipher(key: &MasterKey, passphrase: Option<&StretchedPassphrase>, id: &SecretId) -> Aes256Gcm {
+    match passphrase {
+        None => {
+            let payload_key = key.payload_key(id);
+            Aes256Gcm::new_from_slice(payload_key.expose_secret())
+                .expect("payload keys are 32 bytes")
+        }
+        Some(stretched) => {
+            // Both secrets feed the key: the link alone, or the passphrase alone, is not enough.
+            let mut ikm = Zeroizing::new([0u8; 64]);
+            ikm[..32].copy_from_slice(key.expose_secret());
+            ikm[32..].copy_from_slice(stretched.expose_secret());
+            let mut okm = Zeroizing::new([0u8; 32]);
+            hkdf_sha256(
+                ikm.as_ref(),
+                PAYLOAD_KEY_V2_SALT,
+                id.as_str().as_bytes(),
+                okm.as_mut(),
+            );
+            Aes256Gcm::new_from_slice(okm.as_ref()).expect("payload keys are 32 bytes")
+        }
+    }
 }
 
 #[cfg(test)]
@@ -144,8 +209,16 @@ mod tests {
         assert_eq!(open(&key, &id, &[]).unwrap_err(), Error::Format);
         assert_eq!(open(&key, &id, &[1u8; 28]).unwrap_err(), Error::Format);
         assert_eq!(
+            open(&key, &id, &[3u8; 40]).unwrap_err(),
+            Error::UnknownVersion(3)
+        );
+        assert_eq!(
             open(&key, &id, &[2u8; 40]).unwrap_err(),
             Error::UnknownVersion(2)
+        );
+        assert_eq!(
+            open(&key, &id, &[0x10u8; 40]).unwrap_err(),
+            Error::PassphraseRequired
         );
         assert_eq!(
             open(&key, &id, &[0u8; 5]).unwrap_err(),
@@ -154,6 +227,41 @@ mod tests {
         assert_eq!(
             open(&key, &id, &[1u8; 29]).unwrap_err(),
             Error::Authentication
+        );
+    }
+
+    #[test]
+    fn passphrase_payloads_need_both_secrets() {
+        let (key, id) = fixture();
+        let good = key.stretch_passphrase("open sesame").unwrap();
+        let bad = key.stretch_passphrase("open says me").unwrap();
+        let payload = seal_with(&key, Some(&good), &id, b"both").unwrap();
+        assert_eq!(payload[0], 0x10);
+        assert_eq!(
+            open_with(&key, Some(&good), &id, &payload)
+                .unwrap()
+                .as_slice(),
+            b"both"
+        );
+        assert_eq!(
+            open_with(&key, Some(&bad), &id, &payload).unwrap_err(),
+            Error::Authentication
+        );
+        assert_eq!(
+            open(&key, &id, &payload).unwrap_err(),
+            Error::PassphraseRequired
+        );
+        let other = MasterKey::from_bytes([1u8; 32]);
+        let other_stretch = other.stretch_passphrase("open sesame").unwrap();
+        assert_eq!(
+            open_with(&other, Some(&other_stretch), &id, &payload).unwrap_err(),
+            Error::Authentication
+        );
+        // A version 1 payload ignores a passphrase.
+        let v1 = seal(&key, &id, b"plain").unwrap();
+        assert_eq!(
+            open_with(&key, Some(&good), &id, &v1).unwrap().as_slice(),
+            b"plain"
         );
     }
 

@@ -35,6 +35,23 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_MAX_PAYLOAD_BYTES", default_value_t = Limits::DEFAULT_MAX_PAYLOAD_BYTES)]
     pub max_payload_bytes: usize,
 
+    /// The most views a sender may allow for one secret.
+    #[arg(long, env = "ONCELINK_MAX_VIEWS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_views: u32,
+
+    /// Wrong passphrases allowed before a secret is destroyed.
+    #[arg(long, env = "ONCELINK_PASSPHRASE_TRIES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub passphrase_tries: u32,
+
+    /// Longest lifetime a sender may choose, in seconds (`ttl_hours` keeps the reference's 1–72).
+    #[arg(long, env = "ONCELINK_MAX_TTL_SECONDS", default_value_t = 7 * 24 * 3600, value_parser = clap::value_parser!(u64).range(300..=365 * 24 * 3600))]
+    pub max_ttl_seconds: u64,
+
+    /// Failed attempts (wrong key, passphrase or manage token) allowed per client address in
+    /// ten minutes; more are refused with 429.
+    #[arg(long, env = "ONCELINK_FAILED_ATTEMPTS", default_value_t = 30)]
+    pub failed_attempts: u32,
+
     /// Memory cap of the embedded store, in bytes of payload.
     #[arg(long, env = "ONCELINK_EMBEDDED_MAX_BYTES", default_value_t = 512 * 1024 * 1024)]
     pub embedded_max_bytes: usize,
@@ -72,8 +89,16 @@ impl Config {
     pub fn limits(&self) -> Limits {
         Limits {
             max_payload_bytes: self.max_payload_bytes,
+            max_ttl: Duration::from_secs(self.max_ttl_seconds),
+            max_views: self.max_views,
+            passphrase_tries: self.passphrase_tries,
             ..Limits::default()
         }
+    }
+
+    /// The failed-attempts counter the configuration asks for.
+    pub fn attempts(&self) -> store::attempts::Attempts {
+        store::attempts::Attempts::new(self.failed_attempts, Duration::from_secs(600))
     }
 
     /// Largest request body: the payload in base64 plus room for the JSON around it.
@@ -89,8 +114,8 @@ mod tests {
     #[test]
     fn defaults_fit_a_10_mb_image_in_base64() {
         let config = Config::parse_from(["oncelink-server"]);
-        let image = 10 * 1024 * 1024;
-        assert!(config.max_payload_bytes > image + 1 + 4 + 1 + 10 + 29);
+        // A 10 MiB image padded to 11 MiB, plus the payload header.
+        assert!(config.max_payload_bytes > 11 * 1024 * 1024 + 29);
         assert!(config.body_limit() > (config.max_payload_bytes * 4).div_ceil(3));
         assert_eq!(config.addr.port(), 3000);
     }

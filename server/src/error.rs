@@ -21,6 +21,26 @@ pub enum ApiError {
     /// A secret with this id exists.
     #[error("a secret with this id already exists")]
     Conflict,
+    /// The request conflicts with the secret's state.
+    #[error("{0}")]
+    StateConflict(String),
+    /// A proof is missing or wrong; nothing was consumed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A passphrase is needed or was wrong.
+    #[error("{message}")]
+    Passphrase {
+        /// What happened.
+        message: &'static str,
+        /// Wrong tries left before the secret is destroyed.
+        tries_left: u32,
+    },
+    /// The secret was destroyed by this request.
+    #[error("{0}")]
+    Gone(String),
+    /// Too many failed attempts from this client.
+    #[error("too many failed attempts; try again later")]
+    RateLimited(std::time::Duration),
     /// Unknown, already viewed and expired look the same.
     #[error("secret not found: it may have been viewed already or expired")]
     NotFound,
@@ -58,7 +78,10 @@ impl ApiError {
             ApiError::Input(InputError::PayloadTooLarge(_)) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Input(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Conflict => StatusCode::CONFLICT,
+            ApiError::Conflict | ApiError::StateConflict(_) => StatusCode::CONFLICT,
+            ApiError::Forbidden(_) | ApiError::Passphrase { .. } => StatusCode::FORBIDDEN,
+            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound | ApiError::NoRoute => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Full => StatusCode::INSUFFICIENT_STORAGE,

@@ -36,6 +36,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Largest request body accepted by the create endpoint.
     pub body_limit: usize,
+    /// Failed attempts per client (guessing brake).
+    pub attempts: store::attempts::Attempts,
     /// Leptos settings (site root, output name).
     pub leptos_options: LeptosOptions,
 }
@@ -70,6 +72,7 @@ pub fn router(state: AppState) -> Router {
     let provide = move || {
         provide_context(context_state.store.clone());
         provide_context(context_state.limits.clone());
+        provide_context(context_state.attempts.clone());
         // Use the nonce the security middleware put in the CSP header.
         if let Some(nonce) = use_context::<Parts>()
             .and_then(|parts| parts.extensions.get::<security::CspNonce>().cloned())
@@ -202,6 +205,7 @@ pub async fn run() -> ExitCode {
         store,
         limits: config.limits(),
         body_limit: config.body_limit(),
+        attempts: config.attempts(),
         leptos_options,
     };
     let backend = state.store.backend();

@@ -32,6 +32,7 @@ async fn start_with(store: Store, config: &Config, redis: Option<TestRedis>) -> 
         limits: config.limits(),
         body_limit: config.body_limit(),
         leptos_options: leptos_options(),
+        attempts: config.attempts(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -370,6 +371,7 @@ async fn unknown_consumed_and_expired_look_the_same(server: TestServer) {
             .unwrap()
             .into(),
         Duration::from_millis(200),
+        store::Access::default(),
     );
     let short = server.store.create(short).await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -7,7 +7,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::{ALIAS_ATTEMPTS, Alias, Consumed, Created, NewSecret, SecretId, SecretRef, StoreError};
+use crate::{
+    ALIAS_ATTEMPTS, Access, Alias, Created, Destroyed, Info, Managed, NewSecret, Presented, Reveal,
+    SecretId, SecretRef, State, Status, StoreError, Verifier, now_unix,
+};
 
 /// Settings of the embedded store.
 #[derive(Debug, Clone)]
@@ -29,8 +32,15 @@ impl Default for EmbeddedConfig {
 
 struct Entry {
     id: SecretId,
-    payload: Bytes,
+    /// `None` once viewed, destroyed or burned (the record stays for the sender's status).
+    payload: Option<Bytes>,
+    access: Access,
+    views_used: u32,
+    tries_left: u32,
+    opened_at: Vec<u64>,
+    state: State,
     expires_at: Instant,
+    expires_unix: u64,
 }
 
 #[derive(Default)]
@@ -44,8 +54,23 @@ impl Inner {
     fn remove(&mut self, alias: &Alias) -> Option<Entry> {
         let entry = self.by_alias.remove(alias)?;
         self.alias_of.remove(&entry.id);
-        self.bytes -= entry.payload.len();
+        self.bytes -= entry.payload.as_ref().map_or(0, Bytes::len);
         Some(entry)
+    }
+
+    /// Drops the ciphertext, keeping a record only when the sender can ask about it.
+    fn retire(&mut self, alias: &Alias, state: State) {
+        let Some(entry) = self.by_alias.get_mut(alias) else {
+            return;
+        };
+        if entry.access.manage_verifier.is_some() {
+            if let Some(payload) = entry.payload.take() {
+                self.bytes -= payload.len();
+            }
+            entry.state = state;
+        } else {
+            self.remove(alias);
+        }
     }
 
     fn sweep(&mut self, now: Instant) {
@@ -58,6 +83,26 @@ impl Inner {
         for alias in expired {
             self.remove(&alias);
         }
+    }
+
+    /// The alias of a live record named by `key`.
+    fn resolve(&self, key: &SecretRef, now: Instant) -> Option<Alias> {
+        let alias = match key {
+            SecretRef::Alias(alias) => alias.clone(),
+            SecretRef::Id(id) => self.alias_of.get(id)?.clone(),
+        };
+        self.by_alias
+            .get(&alias)
+            .filter(|e| e.expires_at > now)
+            .map(|_| alias)
+    }
+}
+
+fn matches(stored: Option<&Verifier>, presented: Option<&Verifier>) -> bool {
+    match (stored, presented) {
+        (Some(s), Some(p)) => s.matches(p),
+        (Some(_), None) => false,
+        (None, _) => true,
     }
 }
 
@@ -124,12 +169,19 @@ impl EmbeddedStore {
             }
             inner.bytes += secret.payload.len();
             inner.alias_of.insert(secret.id.clone(), alias.clone());
+            let tries_left = secret.access.passphrase_tries.max(1);
             inner.by_alias.insert(
                 alias.clone(),
                 Entry {
                     id: secret.id.clone(),
-                    payload: secret.payload,
+                    payload: Some(secret.payload),
+                    access: secret.access,
+                    views_used: 0,
+                    tries_left,
+                    opened_at: Vec::new(),
+                    state: State::Waiting,
                     expires_at: now + secret.ttl,
+                    expires_unix: now_unix() + secret.ttl.as_secs(),
                 },
             );
             return Ok(Created {
@@ -140,28 +192,110 @@ impl EmbeddedStore {
         Err(StoreError::AliasesExhausted)
     }
 
-    pub(crate) fn consume(&self, key: &SecretRef) -> Option<Consumed> {
+    pub(crate) fn reveal(&self, key: &SecretRef, presented: &Presented) -> Reveal {
         let mut inner = self.lock();
-        let alias = match key {
-            SecretRef::Alias(alias) => alias.clone(),
-            SecretRef::Id(id) => inner.alias_of.get(id)?.clone(),
+        let Some(alias) = inner.resolve(key, Instant::now()) else {
+            return Reveal::NotFound;
         };
-        let entry = inner.remove(&alias)?;
-        (entry.expires_at > Instant::now()).then_some(Consumed {
-            id: entry.id,
-            payload: entry.payload,
+        let Some(entry) = inner.by_alias.get_mut(&alias) else {
+            return Reveal::NotFound;
+        };
+        let Some(payload) = entry.payload.clone() else {
+            return Reveal::NotFound;
+        };
+        if !matches(
+            entry.access.access_verifier.as_ref(),
+            presented.access.as_ref(),
+        ) {
+            return Reveal::WrongKey;
+        }
+        if let Some(stored) = &entry.access.passphrase_verifier {
+            let Some(given) = &presented.passphrase else {
+                return Reveal::PassphraseRequired {
+                    tries_left: entry.tries_left,
+                };
+            };
+            if !stored.matches(given) {
+                entry.tries_left = entry.tries_left.saturating_sub(1);
+                if entry.tries_left == 0 {
+                    inner.retire(&alias, State::Burned);
+                    return Reveal::Burned;
+                }
+                return Reveal::WrongPassphrase {
+                    tries_left: entry.tries_left,
+                };
+            }
+        }
+        entry.views_used += 1;
+        entry.opened_at.push(now_unix());
+        let views_left = entry.access.max_views.saturating_sub(entry.views_used);
+        let id = entry.id.clone();
+        if views_left == 0 {
+            inner.retire(&alias, State::Opened);
+        }
+        Reveal::Revealed {
+            id,
+            payload,
+            views_left,
+        }
+    }
+
+    pub(crate) fn info(&self, key: &SecretRef) -> Option<Info> {
+        let inner = self.lock();
+        let alias = inner.resolve(key, Instant::now())?;
+        let entry = inner.by_alias.get(&alias)?;
+        entry.payload.as_ref()?;
+        Some(Info {
+            needs_proof: entry.access.access_verifier.is_some(),
+            needs_passphrase: entry.access.passphrase_verifier.is_some(),
+            tries_left: entry.tries_left,
+            views_left: entry.access.max_views.saturating_sub(entry.views_used),
         })
     }
 
-    pub(crate) fn exists(&self, key: &SecretRef) -> bool {
+    pub(crate) fn status(&self, alias: &Alias, token: &Verifier) -> Managed<Status> {
         let inner = self.lock();
-        let alias = match key {
-            SecretRef::Alias(alias) => Some(alias),
-            SecretRef::Id(id) => inner.alias_of.get(id),
+        let Some(entry) = inner
+            .by_alias
+            .get(alias)
+            .filter(|e| e.expires_at > Instant::now())
+        else {
+            return Managed::NotFound;
         };
-        alias
-            .and_then(|a| inner.by_alias.get(a))
-            .is_some_and(|e| e.expires_at > Instant::now())
+        if !matches(entry.access.manage_verifier.as_ref(), Some(token))
+            || entry.access.manage_verifier.is_none()
+        {
+            return Managed::WrongToken;
+        }
+        Managed::Ok(Status {
+            state: entry.state,
+            views_used: entry.views_used,
+            max_views: entry.access.max_views,
+            opened_at: entry.opened_at.clone(),
+            expires_at: entry.expires_unix,
+            tries_left: entry.access.passphrase_verifier.map(|_| entry.tries_left),
+        })
+    }
+
+    pub(crate) fn destroy(&self, alias: &Alias, token: &Verifier) -> Managed<Destroyed> {
+        let mut inner = self.lock();
+        let Some(entry) = inner
+            .by_alias
+            .get(alias)
+            .filter(|e| e.expires_at > Instant::now())
+        else {
+            return Managed::NotFound;
+        };
+        if !matches(entry.access.manage_verifier.as_ref(), Some(token))
+            || entry.access.manage_verifier.is_none()
+        {
+            return Managed::WrongToken;
+        }
+        if entry.payload.is_none() {
+            return Managed::Ok(Destroyed::Already);
+        }
+        inner.retire(alias, State::Destroyed);
+        Managed::Ok(Destroyed::Now)
     }
 
     /// Payload bytes currently held (expired ones count until swept).

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod attempts;
 mod embedded;
 mod redis;
 pub mod validate;
@@ -17,7 +18,7 @@ pub mod validate;
 use std::time::Duration;
 
 use bytes::Bytes;
-pub use crypto_core::{Alias, SecretId, SecretRef};
+pub use crypto_core::{Alias, SecretId, SecretRef, Verifier};
 
 pub use embedded::{EmbeddedConfig, EmbeddedStore};
 pub use redis::{RedisConfig, RedisStore};
@@ -34,6 +35,8 @@ pub struct NewSecret {
     pub payload: Bytes,
     /// How long the secret lives if nobody reads it.
     pub ttl: Duration,
+    /// Who may read it, how often, and who may manage it.
+    pub access: Access,
 }
 
 impl std::fmt::Debug for NewSecret {
@@ -45,7 +48,36 @@ impl std::fmt::Debug for NewSecret {
     }
 }
 
-/// What a successful create returns.
+/// The access rules of a secret. The default is the reference behaviour: one view, no
+/// proofs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    /// How many reveals before the ciphertext is deleted (at least 1).
+    pub max_views: u32,
+    /// SHA-256 of the access proof; when set, a reveal must present the proof.
+    pub access_verifier: Option<Verifier>,
+    /// SHA-256 of the passphrase proof; when set, a reveal must present it too.
+    pub passphrase_verifier: Option<Verifier>,
+    /// Wrong passphrases allowed before the secret is destroyed.
+    pub passphrase_tries: u32,
+    /// SHA-256 of the sender's manage token; when set, the sender can see the status and
+    /// destroy the secret, and a record without the ciphertext stays until expiry.
+    pub manage_verifier: Option<Verifier>,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Self {
+            max_views: 1,
+            access_verifier: None,
+            passphrase_verifier: None,
+            passphrase_tries: 5,
+            manage_verifier: None,
+        }
+    }
+}
+
+/// What a create returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {
     /// The secret's id.
@@ -54,21 +86,136 @@ pub struct Created {
     pub alias: Alias,
 }
 
-/// A secret that was just consumed: it is no longer in the store.
-#[derive(Clone)]
-pub struct Consumed {
-    /// The secret's id (the client needs it to derive the key).
-    pub id: SecretId,
-    /// The encrypted payload.
-    pub payload: Bytes,
+/// What a reveal presents: hashes of the proofs the caller sent (the store never sees a
+/// proof itself).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Presented {
+    /// Verifier of the access proof sent, if any.
+    pub access: Option<Verifier>,
+    /// Verifier of the passphrase proof sent, if any.
+    pub passphrase: Option<Verifier>,
 }
 
-impl std::fmt::Debug for Consumed {
+/// The outcome of a reveal. Only [`Reveal::Revealed`] counts a view.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Reveal {
+    /// The ciphertext, and how many more reveals remain (0: it is now deleted).
+    Revealed {
+        /// The secret id.
+        id: SecretId,
+        /// The encrypted payload.
+        payload: Bytes,
+        /// Reveals left after this one.
+        views_left: u32,
+    },
+    /// Unknown, already viewed, destroyed or expired.
+    NotFound,
+    /// The access proof is missing or wrong; nothing was consumed.
+    WrongKey,
+    /// A passphrase proof is needed (none was sent); nothing was consumed.
+    PassphraseRequired {
+        /// Wrong tries left.
+        tries_left: u32,
+    },
+    /// The passphrase proof is wrong; one try was used.
+    WrongPassphrase {
+        /// Wrong tries left before the secret is destroyed.
+        tries_left: u32,
+    },
+    /// That was the last wrong passphrase: the secret is destroyed.
+    Burned,
+}
+
+impl std::fmt::Debug for Reveal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Consumed")
-            .field("payload_len", &self.payload.len())
-            .finish_non_exhaustive()
+        match self {
+            Reveal::Revealed {
+                views_left,
+                payload,
+                ..
+            } => f
+                .debug_struct("Revealed")
+                .field("payload_len", &payload.len())
+                .field("views_left", views_left)
+                .finish_non_exhaustive(),
+            Reveal::NotFound => f.write_str("NotFound"),
+            Reveal::WrongKey => f.write_str("WrongKey"),
+            Reveal::PassphraseRequired { tries_left } => {
+                write!(f, "PassphraseRequired({tries_left})")
+            }
+            Reveal::WrongPassphrase { tries_left } => write!(f, "WrongPassphrase({tries_left})"),
+            Reveal::Burned => f.write_str("Burned"),
+        }
     }
+}
+
+/// What anyone holding the alias may learn before revealing (nothing is consumed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Info {
+    /// Whether a reveal needs the access proof.
+    pub needs_proof: bool,
+    /// Whether a reveal needs a passphrase.
+    pub needs_passphrase: bool,
+    /// Wrong passphrase tries left.
+    pub tries_left: u32,
+    /// Reveals left.
+    pub views_left: u32,
+}
+
+/// Where a secret is in its life, as its sender sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Not (fully) viewed yet.
+    Waiting,
+    /// Every allowed view was used.
+    Opened,
+    /// The sender destroyed it.
+    Destroyed,
+    /// Too many wrong passphrases destroyed it.
+    Burned,
+}
+
+/// The sender's view of a secret (through the manage token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// The state.
+    pub state: State,
+    /// Views used so far.
+    pub views_used: u32,
+    /// Views allowed.
+    pub max_views: u32,
+    /// When each view happened (Unix seconds).
+    pub opened_at: Vec<u64>,
+    /// When the secret expires (Unix seconds).
+    pub expires_at: u64,
+    /// Wrong passphrase tries left, if it has a passphrase.
+    pub tries_left: Option<u32>,
+}
+
+/// The outcome of a manage request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Managed<T> {
+    /// Done.
+    Ok(T),
+    /// Unknown or expired.
+    NotFound,
+    /// The manage token is wrong (or the secret has none).
+    WrongToken,
+}
+
+/// The outcome of "destroy now".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destroyed {
+    /// The ciphertext is deleted.
+    Now,
+    /// It was already gone (viewed, destroyed or burned).
+    Already,
+}
+
+pub(crate) fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Store failures. Messages carry no ids, aliases or payloads.
@@ -123,21 +270,48 @@ impl Store {
         }
     }
 
-    /// Atomically reads and deletes a secret by id or alias. `None` when it does not exist,
-    /// was already consumed, or expired: callers cannot tell which, and neither can clients.
-    pub async fn consume(&self, key: &SecretRef) -> Result<Option<Consumed>, StoreError> {
+    /// Reveals a secret: checks the proofs and counts one view in one atomic step; the
+    /// last view deletes the ciphertext. Wrong or missing proofs consume nothing.
+    pub async fn reveal(
+        &self,
+        key: &SecretRef,
+        presented: &Presented,
+    ) -> Result<Reveal, StoreError> {
         match self {
-            Store::Embedded(s) => Ok(s.consume(key)),
-            Store::Redis(s) => s.consume(key).await,
+            Store::Embedded(s) => Ok(s.reveal(key, presented)),
+            Store::Redis(s) => s.reveal(key, presented).await,
         }
     }
 
-    /// Whether a secret is waiting, without consuming it (for the reveal page, which must
-    /// not burn anything before the recipient clicks).
-    pub async fn exists(&self, key: &SecretRef) -> Result<bool, StoreError> {
+    /// What a recipient may know before revealing. `None` when there is nothing to reveal.
+    pub async fn info(&self, key: &SecretRef) -> Result<Option<Info>, StoreError> {
         match self {
-            Store::Embedded(s) => Ok(s.exists(key)),
-            Store::Redis(s) => s.exists(key).await,
+            Store::Embedded(s) => Ok(s.info(key)),
+            Store::Redis(s) => s.info(key).await,
+        }
+    }
+
+    /// The sender's status of a secret, given the hash of their manage token.
+    pub async fn status(
+        &self,
+        alias: &Alias,
+        token: &Verifier,
+    ) -> Result<Managed<Status>, StoreError> {
+        match self {
+            Store::Embedded(s) => Ok(s.status(alias, token)),
+            Store::Redis(s) => s.status(alias, token).await,
+        }
+    }
+
+    /// Deletes the ciphertext now, given the hash of the sender's manage token.
+    pub async fn destroy(
+        &self,
+        alias: &Alias,
+        token: &Verifier,
+    ) -> Result<Managed<Destroyed>, StoreError> {
+        match self {
+            Store::Embedded(s) => Ok(s.destroy(alias, token)),
+            Store::Redis(s) => s.destroy(alias, token).await,
         }
     }
 

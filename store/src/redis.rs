@@ -1,8 +1,11 @@
 //! The Redis backend, through `fred`.
 //!
 //! Key layout (every atomic operation touches one key, so it holds on a cluster too):
-//! * `{prefix}s:{<alias>}` — a hash with the secret's `id` and payload `p`, with the TTL.
-//!   The secret and its alias are one key: one never exists without the other.
+//! * `{prefix}s:{<alias>}` — a hash with the TTL: `id`, payload `p` (removed once viewed,
+//!   destroyed or burned), views allowed `vm` and used `vu`, verifiers `av` (access), `pv`
+//!   (passphrase), `mv` (manage), passphrase tries left `pt`, state `st`, expiry `ex`,
+//!   view times `op`. The secret and its alias are one key: one never exists without the
+//!   other. Without a manage verifier the whole key goes with the last view.
 //! * `{prefix}i:<id>` — the alias of an id, with the same TTL. A secondary index for
 //!   look-ups by id and for refusing duplicate ids (`SET NX`).
 
@@ -12,24 +15,79 @@ use bytes::Bytes;
 use fred::prelude::*;
 use fred::types::scripts::Script;
 
-use crate::{ALIAS_ATTEMPTS, Alias, Consumed, Created, NewSecret, SecretId, SecretRef, StoreError};
+use crate::{
+    ALIAS_ATTEMPTS, Alias, Created, Destroyed, Info, Managed, NewSecret, Presented, Reveal,
+    SecretId, SecretRef, State, Status, StoreError, Verifier, now_unix,
+};
+
+/// Constant-time equality of two strings, for Lua.
+const EQ_LUA: &str = r"
+local function eq(a, b)
+  if not a or not b or #a ~= #b then return false end
+  local d = 0
+  for i = 1, #a do d = bit.bor(d, bit.bxor(string.byte(a, i), string.byte(b, i))) end
+  return d == 0
+end
+";
 
 /// Writes the secret hash unless the alias is taken. Returns 1 on success, 0 if taken.
+/// ARGV: id, payload, ttl ms, max views, tries, expires (s), [field, value]... (verifiers)
 const CREATE_LUA: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'p', ARGV[2])
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'p', ARGV[2], 'vm', ARGV[4], 'vu', 0, 'pt', ARGV[5], 'ex', ARGV[6], 'st', 'w')
+for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 ";
 
-/// Reads and deletes the secret hash in one step. With ARGV[1] non-empty, only when the
-/// stored id equals it (a stale id index must never return another secret).
-const CONSUME_LUA: &str = r"
-local v = redis.call('HMGET', KEYS[1], 'id', 'p')
-if not v[1] then return false end
-if ARGV[1] ~= '' and v[1] ~= ARGV[1] then return false end
-redis.call('UNLINK', KEYS[1])
-return v
+/// Checks the proofs and counts a view, in one step. ARGV: expected id or '', access
+/// verifier or '', passphrase verifier or '', now (s).
+/// Returns {'ok', id, payload, views left} | {'gone'} | {'key'} | {'pass', tries} |
+/// {'wrongpass', tries} | {'burned'}.
+const REVEAL_LUA: &str = r"
+local f = redis.call('HMGET', KEYS[1], 'id', 'p', 'vm', 'vu', 'av', 'pv', 'pt', 'mv')
+if not f[1] or not f[2] then return {'gone'} end
+if ARGV[1] ~= '' and f[1] ~= ARGV[1] then return {'gone'} end
+local function retire(state)
+  if f[8] then
+    redis.call('HDEL', KEYS[1], 'p')
+    redis.call('HSET', KEYS[1], 'st', state)
+  else
+    redis.call('UNLINK', KEYS[1])
+  end
+end
+if f[5] and not eq(ARGV[2], f[5]) then return {'key'} end
+if f[6] then
+  if ARGV[3] == '' then return {'pass', f[7]} end
+  if not eq(ARGV[3], f[6]) then
+    local left = redis.call('HINCRBY', KEYS[1], 'pt', -1)
+    if left <= 0 then
+      retire('b')
+      return {'burned'}
+    end
+    return {'wrongpass', tostring(left)}
+  end
+end
+local used = redis.call('HINCRBY', KEYS[1], 'vu', 1)
+local left = tonumber(f[3]) - used
+if f[8] then
+  local opened = redis.call('HGET', KEYS[1], 'op') or ''
+  redis.call('HSET', KEYS[1], 'op', opened .. ARGV[4] .. ',')
+end
+if left <= 0 then retire('o') end
+return {'ok', f[1], f[2], tostring(math.max(left, 0))}
+";
+
+/// Deletes the ciphertext if the manage verifier matches. ARGV: verifier.
+/// Returns 'ok' | 'already' | 'token' | 'gone'.
+const DESTROY_LUA: &str = r"
+local f = redis.call('HMGET', KEYS[1], 'id', 'mv', 'p')
+if not f[1] then return 'gone' end
+if not eq(ARGV[1], f[2]) then return 'token' end
+if not f[3] then return 'already' end
+redis.call('HDEL', KEYS[1], 'p')
+redis.call('HSET', KEYS[1], 'st', 'd')
+return 'ok'
 ";
 
 /// Settings of the Redis backend.
@@ -68,7 +126,8 @@ struct Inner {
     options: Options,
     prefix: String,
     create: Script,
-    consume: Script,
+    reveal: Script,
+    destroy: Script,
 }
 
 impl RedisStore {
@@ -112,7 +171,8 @@ impl RedisStore {
                 },
                 prefix: config.prefix.clone(),
                 create: Script::from_lua(CREATE_LUA),
-                consume: Script::from_lua(CONSUME_LUA),
+                reveal: Script::from_lua(format!("{EQ_LUA}{REVEAL_LUA}")),
+                destroy: Script::from_lua(format!("{EQ_LUA}{DESTROY_LUA}")),
             }),
         })
     }
@@ -208,16 +268,27 @@ impl RedisStore {
                     .await
                     .map_err(unavailable)?;
             }
+            let access = &secret.access;
+            let mut args = vec![
+                Value::from(secret.id.as_str()),
+                Value::Bytes(secret.payload.clone()),
+                Value::from(ttl_ms),
+                Value::from(i64::from(access.max_views.max(1))),
+                Value::from(i64::from(access.passphrase_tries.max(1))),
+                Value::from(i64::try_from(now_unix() + secret.ttl.as_secs()).unwrap_or(i64::MAX)),
+            ];
+            for (field, verifier) in [
+                ("av", access.access_verifier),
+                ("pv", access.passphrase_verifier),
+                ("mv", access.manage_verifier),
+            ] {
+                if let Some(v) = verifier {
+                    args.push(Value::from(field));
+                    args.push(Value::Bytes(Bytes::copy_from_slice(v.as_bytes())));
+                }
+            }
             let written: i64 = self
-                .run(
-                    &self.inner.create,
-                    self.secret_key(alias),
-                    vec![
-                        Value::from(secret.id.as_str()),
-                        Value::Bytes(secret.payload.clone()),
-                        Value::from(ttl_ms),
-                    ],
-                )
+                .run(&self.inner.create, self.secret_key(alias), args)
                 .await?;
             if written == 1 {
                 return Ok(());
@@ -226,61 +297,204 @@ impl RedisStore {
         Err(StoreError::AliasesExhausted)
     }
 
-    pub(crate) async fn consume(&self, key: &SecretRef) -> Result<Option<Consumed>, StoreError> {
-        let (alias, expected_id) = match key {
-            SecretRef::Alias(alias) => (alias.clone(), None),
+    /// The alias a reference names, and the id to insist on when it was named by id.
+    async fn resolve<'a>(
+        &self,
+        key: &'a SecretRef,
+    ) -> Result<Option<(Alias, Option<&'a SecretId>)>, StoreError> {
+        Ok(match key {
+            SecretRef::Alias(alias) => Some((alias.clone(), None)),
             SecretRef::Id(id) => {
                 let alias: Option<String> = self
                     .client()
                     .get(self.index_key(id))
                     .await
                     .map_err(unavailable)?;
-                match alias.as_deref().map(Alias::parse) {
-                    Some(Ok(alias)) => (alias, Some(id)),
-                    _ => return Ok(None),
-                }
+                alias
+                    .as_deref()
+                    .and_then(|a| Alias::parse(a).ok())
+                    .map(|a| (a, Some(id)))
             }
-        };
-        let expected = expected_id.map(|id| id.as_str()).unwrap_or_default();
-        let value: Value = self
-            .run(
-                &self.inner.consume,
-                self.secret_key(&alias),
-                vec![Value::from(expected)],
-            )
-            .await?;
-        let Some((id, payload)) = parse_consumed(value) else {
-            return Ok(None);
-        };
-        // The index only serves look-ups; if this fails it expires with the TTL.
-        let _: Result<i64, _> = self.client().unlink(self.index_key(&id)).await;
-        Ok(Some(Consumed { id, payload }))
+        })
     }
 
-    pub(crate) async fn exists(&self, key: &SecretRef) -> Result<bool, StoreError> {
-        let (alias, id) = match key {
-            SecretRef::Alias(alias) => (alias.clone(), None),
-            SecretRef::Id(id) => {
-                let alias: Option<String> = self
-                    .client()
-                    .get(self.index_key(id))
-                    .await
-                    .map_err(unavailable)?;
-                match alias.as_deref().map(Alias::parse) {
-                    Some(Ok(alias)) => (alias, Some(id)),
-                    _ => return Ok(false),
+    pub(crate) async fn reveal(
+        &self,
+        key: &SecretRef,
+        presented: &Presented,
+    ) -> Result<Reveal, StoreError> {
+        let Some((alias, expected_id)) = self.resolve(key).await? else {
+            return Ok(Reveal::NotFound);
+        };
+        let verifier = |v: Option<Verifier>| {
+            v.map_or(Value::from(""), |v| {
+                Value::Bytes(Bytes::copy_from_slice(v.as_bytes()))
+            })
+        };
+        let args = vec![
+            Value::from(expected_id.map(SecretId::as_str).unwrap_or_default()),
+            verifier(presented.access),
+            verifier(presented.passphrase),
+            Value::from(i64::try_from(now_unix()).unwrap_or(i64::MAX)),
+        ];
+        let value: Value = self
+            .run(&self.inner.reveal, self.secret_key(&alias), args)
+            .await?;
+        let Value::Array(parts) = value else {
+            return Err(StoreError::Unavailable("unexpected reply to reveal".into()));
+        };
+        let mut parts = parts.into_iter();
+        let tag = parts
+            .next()
+            .and_then(Value::into_string)
+            .unwrap_or_default();
+        let number = |v: Option<Value>| {
+            v.and_then(|v| v.as_u64())
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0)
+        };
+        Ok(match tag.as_str() {
+            "ok" => {
+                let id = parts
+                    .next()
+                    .and_then(Value::into_string)
+                    .and_then(|s| SecretId::parse(&s).ok());
+                let payload = parts.next().and_then(Value::into_bytes);
+                let views_left = number(parts.next());
+                match (id, payload) {
+                    (Some(id), Some(payload)) => {
+                        if views_left == 0 {
+                            // The index only serves look-ups; if this fails it expires with the TTL.
+                            let _: Result<i64, _> = self.client().unlink(self.index_key(&id)).await;
+                        }
+                        Reveal::Revealed {
+                            id,
+                            payload,
+                            views_left,
+                        }
+                    }
+                    _ => return Err(StoreError::Unavailable("malformed secret record".into())),
                 }
             }
-        };
-        let stored_id: Option<String> = self
+            "key" => Reveal::WrongKey,
+            "pass" => Reveal::PassphraseRequired {
+                tries_left: number(parts.next()),
+            },
+            "wrongpass" => Reveal::WrongPassphrase {
+                tries_left: number(parts.next()),
+            },
+            "burned" => Reveal::Burned,
+            _ => Reveal::NotFound,
+        })
+    }
+
+    async fn fields(&self, alias: &Alias, names: &[&str]) -> Result<Vec<Value>, StoreError> {
+        let values: Vec<Value> = self
             .client()
-            .hget(self.secret_key(&alias), "id")
+            .hmget(self.secret_key(alias), names.to_vec())
             .await
             .map_err(unavailable)?;
-        Ok(match (stored_id, id) {
-            (Some(stored), Some(id)) => stored == id.as_str(),
-            (Some(_), None) => true,
-            (None, _) => false,
+        Ok(values)
+    }
+
+    pub(crate) async fn info(&self, key: &SecretRef) -> Result<Option<Info>, StoreError> {
+        let Some((alias, expected_id)) = self.resolve(key).await? else {
+            return Ok(None);
+        };
+        // HEXISTS for the payload: it may be 10 MB, and only its presence matters here.
+        let has_payload: bool = self
+            .client()
+            .hexists(self.secret_key(&alias), "p")
+            .await
+            .map_err(unavailable)?;
+        if !has_payload {
+            return Ok(None);
+        }
+        let f = self
+            .fields(&alias, &["id", "vm", "vu", "av", "pv", "pt"])
+            .await?;
+        let text = |i: usize| f.get(i).cloned().and_then(Value::into_string);
+        let number = |i: usize| {
+            f.get(i)
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0)
+        };
+        if let (Some(expected), Some(id)) = (expected_id, text(0)) {
+            if expected.as_str() != id {
+                return Ok(None);
+            }
+        }
+        Ok(Some(Info {
+            needs_proof: f.get(3).is_some_and(|v| !v.is_null()),
+            needs_passphrase: f.get(4).is_some_and(|v| !v.is_null()),
+            tries_left: number(5),
+            views_left: number(1).saturating_sub(number(2)),
+        }))
+    }
+
+    pub(crate) async fn status(
+        &self,
+        alias: &Alias,
+        token: &Verifier,
+    ) -> Result<Managed<Status>, StoreError> {
+        let f = self
+            .fields(
+                alias,
+                &["id", "mv", "st", "vm", "vu", "op", "ex", "pv", "pt"],
+            )
+            .await?;
+        if f.first().is_none_or(Value::is_null) {
+            return Ok(Managed::NotFound);
+        }
+        let stored = f
+            .get(1)
+            .and_then(Value::as_bytes)
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .map(Verifier::from_bytes);
+        if !stored.is_some_and(|s| s.matches(token)) {
+            return Ok(Managed::WrongToken);
+        }
+        let text = |i: usize| {
+            f.get(i)
+                .cloned()
+                .and_then(Value::into_string)
+                .unwrap_or_default()
+        };
+        let number = |i: usize| f.get(i).and_then(Value::as_u64).unwrap_or(0);
+        let state = match text(2).as_str() {
+            "o" => State::Opened,
+            "d" => State::Destroyed,
+            "b" => State::Burned,
+            _ => State::Waiting,
+        };
+        Ok(Managed::Ok(Status {
+            state,
+            views_used: u32::try_from(number(4)).unwrap_or(u32::MAX),
+            max_views: u32::try_from(number(3)).unwrap_or(u32::MAX),
+            opened_at: text(5).split(',').filter_map(|t| t.parse().ok()).collect(),
+            expires_at: number(6),
+            tries_left: f
+                .get(7)
+                .filter(|v| !v.is_null())
+                .map(|_| u32::try_from(number(8)).unwrap_or(0)),
+        }))
+    }
+
+    pub(crate) async fn destroy(
+        &self,
+        alias: &Alias,
+        token: &Verifier,
+    ) -> Result<Managed<Destroyed>, StoreError> {
+        let args = vec![Value::Bytes(Bytes::copy_from_slice(token.as_bytes()))];
+        let outcome: String = self
+            .run(&self.inner.destroy, self.secret_key(alias), args)
+            .await?;
+        Ok(match outcome.as_str() {
+            "ok" => Managed::Ok(Destroyed::Now),
+            "already" => Managed::Ok(Destroyed::Already),
+            "token" => Managed::WrongToken,
+            _ => Managed::NotFound,
         })
     }
 
@@ -295,18 +509,6 @@ impl RedisStore {
         }
         Ok(())
     }
-}
-
-fn parse_consumed(value: Value) -> Option<(SecretId, Bytes)> {
-    let Value::Array(mut parts) = value else {
-        return None;
-    };
-    if parts.len() != 2 {
-        return None;
-    }
-    let payload = parts.pop()?.into_bytes()?;
-    let id = parts.pop()?.into_string()?;
-    Some((SecretId::parse(&id).ok()?, payload))
 }
 
 fn unavailable(e: Error) -> StoreError {

@@ -5,32 +5,40 @@ use std::time::Duration;
 use bytes::Bytes;
 use crypto_core::{Error as FormatError, SecretId, check_payload};
 
-use crate::NewSecret;
+use crate::{Access, NewSecret, Verifier};
 
 /// Limits on what may be stored.
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// The largest encrypted payload accepted, in bytes (after base64 decoding).
     pub max_payload_bytes: usize,
-    /// The shortest lifetime.
+    /// The shortest lifetime (`ttl_seconds`).
     pub min_ttl: Duration,
-    /// The longest lifetime.
+    /// The longest lifetime (`ttl_seconds`). `ttl_hours` keeps the reference's 1–72.
     pub max_ttl: Duration,
+    /// The most views a secret may allow.
+    pub max_views: u32,
+    /// Wrong passphrases allowed before a secret is destroyed.
+    pub passphrase_tries: u32,
 }
 
 impl Limits {
-    /// 10 MiB image plus room for text and envelope headers.
-    pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024 + 512 * 1024;
+    /// A padded 10 MiB image (11 MiB) plus the payload header and room for text.
+    pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 11 * 1024 * 1024 + 64 * 1024;
     /// The reference API's default lifetime.
     pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
+    /// The reference API's `ttl_hours` range.
+    pub const TTL_HOURS: (u64, u64) = (1, 72);
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             max_payload_bytes: Self::DEFAULT_MAX_PAYLOAD_BYTES,
-            min_ttl: Duration::from_secs(3600),
-            max_ttl: Duration::from_secs(72 * 3600),
+            min_ttl: Duration::from_secs(5 * 60),
+            max_ttl: Duration::from_secs(7 * 24 * 3600),
+            max_views: 10,
+            passphrase_tries: 5,
         }
     }
 }
@@ -68,6 +76,23 @@ pub enum InputError {
     /// A secret reference is neither a UUID nor an 8-character alias.
     #[error("not a valid secret id or alias")]
     BadRef,
+    /// `ttl_seconds` is outside the allowed range.
+    #[error("ttl_seconds must be an integer from {min} to {max}")]
+    TtlSeconds {
+        /// Smallest allowed value.
+        min: u64,
+        /// Largest allowed value.
+        max: u64,
+    },
+    /// Both `ttl_hours` and `ttl_seconds` were given.
+    #[error("give ttl_hours or ttl_seconds, not both")]
+    TwoTtls,
+    /// `max_views` is outside the allowed range.
+    #[error("max_views must be an integer from 1 to {0}")]
+    MaxViews(u32),
+    /// A verifier or proof is not 32 bytes of base64url.
+    #[error("{0} must be 32 bytes in base64url without padding")]
+    BadProof(&'static str),
 }
 
 /// Checks an encrypted payload's shape and size.
@@ -95,24 +120,61 @@ pub fn payload_base64(text: &str, limits: &Limits) -> Result<Bytes, InputError> 
     payload(Bytes::from(bytes), limits)
 }
 
-/// Checks a lifetime given in whole hours (the reference API's `ttl_hours`).
-pub fn ttl_hours(hours: Option<u64>, limits: &Limits) -> Result<Duration, InputError> {
-    let ttl = match hours {
-        None => Limits::DEFAULT_TTL,
-        Some(h) => Duration::from_secs(h.saturating_mul(3600)),
-    };
+/// Checks a lifetime given in whole hours (the reference API's `ttl_hours`, 1–72).
+pub fn ttl_hours(hours: Option<u64>, _limits: &Limits) -> Result<Duration, InputError> {
+    let (min, max) = Limits::TTL_HOURS;
+    match hours {
+        None => Ok(Limits::DEFAULT_TTL),
+        Some(h) if (min..=max).contains(&h) => Ok(Duration::from_secs(h * 3600)),
+        Some(_) => Err(InputError::TtlHours { min, max }),
+    }
+}
+
+/// The error for a `ttl_hours` that is not an integer.
+pub fn ttl_hours_invalid(_limits: &Limits) -> InputError {
+    let (min, max) = Limits::TTL_HOURS;
+    InputError::TtlHours { min, max }
+}
+
+/// Checks a lifetime in seconds (`ttl_seconds`: 5 minutes to the configured maximum).
+pub fn ttl_seconds(seconds: u64, limits: &Limits) -> Result<Duration, InputError> {
+    let ttl = Duration::from_secs(seconds);
     if ttl < limits.min_ttl || ttl > limits.max_ttl {
-        return Err(ttl_hours_invalid(limits));
+        return Err(ttl_seconds_invalid(limits));
     }
     Ok(ttl)
 }
 
-/// The error for a `ttl_hours` out of range or not an integer.
-pub fn ttl_hours_invalid(limits: &Limits) -> InputError {
-    InputError::TtlHours {
-        min: (limits.min_ttl.as_secs() / 3600).max(1),
-        max: limits.max_ttl.as_secs() / 3600,
+/// The error for a `ttl_seconds` out of range or not an integer.
+pub fn ttl_seconds_invalid(limits: &Limits) -> InputError {
+    InputError::TtlSeconds {
+        min: limits.min_ttl.as_secs(),
+        max: limits.max_ttl.as_secs(),
     }
+}
+
+/// Checks a view limit (default 1).
+pub fn max_views(views: Option<u64>, limits: &Limits) -> Result<u32, InputError> {
+    match views {
+        None => Ok(1),
+        Some(v) => u32::try_from(v)
+            .ok()
+            .filter(|v| (1..=limits.max_views).contains(v))
+            .ok_or(InputError::MaxViews(limits.max_views)),
+    }
+}
+
+/// Parses a stored verifier (32 bytes, base64url), naming the field in the error.
+pub fn proof(text: &str, field: &'static str) -> Result<Verifier, InputError> {
+    Verifier::from_base64url(text).map_err(|_| InputError::BadProof(field))
+}
+
+/// Parses a presented proof (32 bytes, base64url) and returns its verifier: the server
+/// compares hashes and never keeps a proof.
+pub fn presented(text: &str, field: &'static str) -> Result<Verifier, InputError> {
+    crypto_core::Proof::from_base64url(text)
+        .map(|p| p.verifier())
+        .map_err(|_| InputError::BadProof(field))
 }
 
 /// Checks an optional client-chosen id; the server makes one when none is given.
@@ -129,8 +191,13 @@ pub fn secret_ref(text: &str) -> Result<crypto_core::SecretRef, InputError> {
 }
 
 /// Builds a [`NewSecret`] from already-checked parts.
-pub fn new_secret(id: SecretId, payload: Bytes, ttl: Duration) -> NewSecret {
-    NewSecret { id, payload, ttl }
+pub fn new_secret(id: SecretId, payload: Bytes, ttl: Duration, access: Access) -> NewSecret {
+    NewSecret {
+        id,
+        payload,
+        ttl,
+        access,
+    }
 }
 
 #[cfg(test)]
@@ -187,6 +254,30 @@ mod tests {
         assert_eq!(
             ttl_hours(Some(72), &limits),
             Ok(Duration::from_secs(72 * 3600))
+        );
+        assert_eq!(ttl_seconds(300, &limits), Ok(Duration::from_secs(300)));
+        assert_eq!(
+            ttl_seconds(7 * 86400, &limits),
+            Ok(Duration::from_secs(7 * 86400))
+        );
+        for bad in [299, 7 * 86400 + 1] {
+            assert_eq!(
+                ttl_seconds(bad, &limits),
+                Err(InputError::TtlSeconds {
+                    min: 300,
+                    max: 604800
+                })
+            );
+        }
+        assert_eq!(max_views(None, &limits), Ok(1));
+        assert_eq!(max_views(Some(10), &limits), Ok(10));
+        for bad in [0, 11, u64::MAX] {
+            assert_eq!(max_views(Some(bad), &limits), Err(InputError::MaxViews(10)));
+        }
+        assert!(proof(&"A".repeat(43), "access_verifier").is_ok());
+        assert_eq!(
+            proof("AAAA", "access_verifier"),
+            Err(InputError::BadProof("access_verifier"))
         );
         for bad in [0, 73, u64::MAX] {
             assert_eq!(

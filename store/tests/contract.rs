@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use store::{
-    Alias, EmbeddedConfig, EmbeddedStore, NewSecret, RedisConfig, RedisStore, SecretId, SecretRef,
-    Store, StoreError,
+    Access, Alias, Destroyed, EmbeddedConfig, EmbeddedStore, Managed, NewSecret, Presented,
+    RedisConfig, RedisStore, Reveal, SecretId, SecretRef, State, Store, StoreError, Verifier,
 };
 use testkit::{RedisServer, TestRedis};
 
@@ -20,6 +20,41 @@ fn secret(payload: &[u8], ttl: Duration) -> NewSecret {
         id: SecretId::generate().unwrap(),
         payload: Bytes::copy_from_slice(payload),
         ttl,
+        access: Access::default(),
+    }
+}
+
+/// A reveal without proofs (the reference API's GET): `Some` when it returned the payload.
+struct Consumed {
+    id: SecretId,
+    payload: Bytes,
+}
+
+trait Consume {
+    async fn consume(&self, key: &SecretRef) -> Result<Option<Consumed>, StoreError>;
+    async fn exists(&self, key: &SecretRef) -> Result<bool, StoreError>;
+}
+
+impl Consume for Store {
+    async fn consume(&self, key: &SecretRef) -> Result<Option<Consumed>, StoreError> {
+        Ok(match self.reveal(key, &Presented::default()).await? {
+            Reveal::Revealed { id, payload, .. } => Some(Consumed { id, payload }),
+            _ => None,
+        })
+    }
+    async fn exists(&self, key: &SecretRef) -> Result<bool, StoreError> {
+        Ok(self.info(key).await?.is_some())
+    }
+}
+
+fn verifier(byte: u8) -> Verifier {
+    Verifier::from_bytes([byte; 32])
+}
+
+fn with(payload: &[u8], access: Access) -> NewSecret {
+    NewSecret {
+        access,
+        ..secret(payload, HOUR)
     }
 }
 
@@ -86,6 +121,13 @@ contract!(
     large_binary_payload_round_trips,
     health_is_ok,
     exists_does_not_consume,
+    access_proof_is_required_and_checked,
+    view_limits_count_down,
+    concurrent_reveals_respect_the_view_limit,
+    passphrase_tries_count_down_and_burn,
+    passphrase_and_proof_together,
+    sender_sees_status_and_destroys,
+    without_a_manage_token_nothing_is_kept,
 );
 
 async fn consume_returns_exact_bytes_once(store: Store) {
@@ -300,6 +342,305 @@ async fn exists_does_not_consume(store: Store) {
         .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(!store.exists(&by_alias(&short.alias)).await.unwrap());
+}
+
+async fn access_proof_is_required_and_checked(store: Store) {
+    let access = Access {
+        access_verifier: Some(verifier(1)),
+        ..Access::default()
+    };
+    let created = store.create(with(b"proof", access)).await.unwrap();
+    let key = by_alias(&created.alias);
+    for wrong in [
+        Presented::default(),
+        Presented {
+            access: Some(verifier(2)),
+            passphrase: None,
+        },
+    ] {
+        assert_eq!(store.reveal(&key, &wrong).await.unwrap(), Reveal::WrongKey);
+    }
+    let info = store.info(&key).await.unwrap().unwrap();
+    assert!(info.needs_proof && !info.needs_passphrase);
+    let right = Presented {
+        access: Some(verifier(1)),
+        passphrase: None,
+    };
+    let Reveal::Revealed {
+        payload,
+        views_left,
+        ..
+    } = store.reveal(&key, &right).await.unwrap()
+    else {
+        panic!("the right proof must reveal");
+    };
+    assert_eq!((payload.as_ref(), views_left), (&b"proof"[..], 0));
+    assert_eq!(store.reveal(&key, &right).await.unwrap(), Reveal::NotFound);
+}
+
+async fn view_limits_count_down(store: Store) {
+    let access = Access {
+        max_views: 3,
+        ..Access::default()
+    };
+    let created = store.create(with(b"three", access)).await.unwrap();
+    for expected_left in [2, 1, 0] {
+        assert_eq!(
+            store
+                .info(&by_id(&created.id))
+                .await
+                .unwrap()
+                .unwrap()
+                .views_left,
+            expected_left + 1
+        );
+        match store
+            .reveal(&by_alias(&created.alias), &Presented::default())
+            .await
+            .unwrap()
+        {
+            Reveal::Revealed {
+                views_left,
+                payload,
+                ..
+            } => {
+                assert_eq!(views_left, expected_left);
+                assert_eq!(payload.as_ref(), b"three");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        store
+            .reveal(&by_alias(&created.alias), &Presented::default())
+            .await
+            .unwrap(),
+        Reveal::NotFound
+    );
+    assert!(
+        store
+            .info(&by_alias(&created.alias))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn concurrent_reveals_respect_the_view_limit(store: Store) {
+    let access = Access {
+        max_views: 5,
+        ..Access::default()
+    };
+    let created = store.create(with(b"five", access)).await.unwrap();
+    let store = Arc::new(store);
+    let barrier = Arc::new(tokio::sync::Barrier::new(200));
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            let key = if i % 2 == 0 {
+                by_alias(&created.alias)
+            } else {
+                by_id(&created.id)
+            };
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.reveal(&key, &Presented::default()).await.unwrap()
+            })
+        })
+        .collect();
+    let mut left_seen = Vec::new();
+    for task in tasks {
+        if let Reveal::Revealed { views_left, .. } = task.await.unwrap() {
+            left_seen.push(views_left);
+        }
+    }
+    left_seen.sort_unstable();
+    assert_eq!(left_seen, vec![0, 1, 2, 3, 4]);
+}
+
+async fn passphrase_tries_count_down_and_burn(store: Store) {
+    let access = Access {
+        passphrase_verifier: Some(verifier(7)),
+        passphrase_tries: 3,
+        ..Access::default()
+    };
+    let created = store.create(with(b"pass", access)).await.unwrap();
+    let key = by_alias(&created.alias);
+    assert_eq!(
+        store.reveal(&key, &Presented::default()).await.unwrap(),
+        Reveal::PassphraseRequired { tries_left: 3 }
+    );
+    let wrong = Presented {
+        access: None,
+        passphrase: Some(verifier(8)),
+    };
+    assert_eq!(
+        store.reveal(&key, &wrong).await.unwrap(),
+        Reveal::WrongPassphrase { tries_left: 2 }
+    );
+    assert_eq!(store.info(&key).await.unwrap().unwrap().tries_left, 2);
+    let right = Presented {
+        access: None,
+        passphrase: Some(verifier(7)),
+    };
+    assert!(matches!(
+        store.reveal(&key, &right).await.unwrap(),
+        Reveal::Revealed { .. }
+    ));
+
+    let access = Access {
+        passphrase_verifier: Some(verifier(7)),
+        passphrase_tries: 3,
+        ..Access::default()
+    };
+    let burned = store.create(with(b"burn", access)).await.unwrap();
+    let key = by_alias(&burned.alias);
+    assert_eq!(
+        store.reveal(&key, &wrong).await.unwrap(),
+        Reveal::WrongPassphrase { tries_left: 2 }
+    );
+    assert_eq!(
+        store.reveal(&key, &wrong).await.unwrap(),
+        Reveal::WrongPassphrase { tries_left: 1 }
+    );
+    assert_eq!(store.reveal(&key, &wrong).await.unwrap(), Reveal::Burned);
+    assert_eq!(store.reveal(&key, &right).await.unwrap(), Reveal::NotFound);
+}
+
+async fn passphrase_and_proof_together(store: Store) {
+    let access = Access {
+        access_verifier: Some(verifier(1)),
+        passphrase_verifier: Some(verifier(2)),
+        ..Access::default()
+    };
+    let created = store.create(with(b"both", access)).await.unwrap();
+    let key = by_alias(&created.alias);
+    // A wrong key never costs a passphrase try.
+    let no_key = Presented {
+        access: Some(verifier(9)),
+        passphrase: Some(verifier(9)),
+    };
+    for _ in 0..10 {
+        assert_eq!(store.reveal(&key, &no_key).await.unwrap(), Reveal::WrongKey);
+    }
+    let key_only = Presented {
+        access: Some(verifier(1)),
+        passphrase: None,
+    };
+    assert_eq!(
+        store.reveal(&key, &key_only).await.unwrap(),
+        Reveal::PassphraseRequired { tries_left: 5 }
+    );
+    let both = Presented {
+        access: Some(verifier(1)),
+        passphrase: Some(verifier(2)),
+    };
+    assert!(matches!(
+        store.reveal(&key, &both).await.unwrap(),
+        Reveal::Revealed { .. }
+    ));
+}
+
+async fn sender_sees_status_and_destroys(store: Store) {
+    let access = Access {
+        max_views: 2,
+        manage_verifier: Some(verifier(3)),
+        ..Access::default()
+    };
+    let created = store.create(with(b"managed", access)).await.unwrap();
+    let alias = created.alias.clone();
+    assert_eq!(
+        store.status(&alias, &verifier(4)).await.unwrap(),
+        Managed::WrongToken
+    );
+    assert_eq!(
+        store.destroy(&alias, &verifier(4)).await.unwrap(),
+        Managed::WrongToken
+    );
+    let Managed::Ok(status) = store.status(&alias, &verifier(3)).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        (status.state, status.views_used, status.max_views),
+        (State::Waiting, 0, 2)
+    );
+    assert!(status.opened_at.is_empty() && status.expires_at > 0 && status.tries_left.is_none());
+
+    assert!(matches!(
+        store
+            .reveal(&by_alias(&alias), &Presented::default())
+            .await
+            .unwrap(),
+        Reveal::Revealed { views_left: 1, .. }
+    ));
+    let Managed::Ok(status) = store.status(&alias, &verifier(3)).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        (status.state, status.views_used, status.opened_at.len()),
+        (State::Waiting, 1, 1)
+    );
+
+    assert_eq!(
+        store.destroy(&alias, &verifier(3)).await.unwrap(),
+        Managed::Ok(Destroyed::Now)
+    );
+    assert_eq!(
+        store.destroy(&alias, &verifier(3)).await.unwrap(),
+        Managed::Ok(Destroyed::Already)
+    );
+    assert_eq!(
+        store
+            .reveal(&by_alias(&alias), &Presented::default())
+            .await
+            .unwrap(),
+        Reveal::NotFound
+    );
+    let Managed::Ok(status) = store.status(&alias, &verifier(3)).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(status.state, State::Destroyed);
+
+    // Fully viewed: "opened", and the ciphertext is gone.
+    let access = Access {
+        manage_verifier: Some(verifier(3)),
+        ..Access::default()
+    };
+    let once = store.create(with(b"once", access)).await.unwrap();
+    store
+        .consume(&by_alias(&once.alias))
+        .await
+        .unwrap()
+        .unwrap();
+    let Managed::Ok(status) = store.status(&once.alias, &verifier(3)).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!((status.state, status.views_used), (State::Opened, 1));
+    assert!(store.info(&by_alias(&once.alias)).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .status(&Alias::parse("Missing1").unwrap(), &verifier(3))
+            .await
+            .unwrap(),
+        Managed::NotFound
+    );
+}
+
+async fn without_a_manage_token_nothing_is_kept(store: Store) {
+    let created = store.create(secret(b"plain", HOUR)).await.unwrap();
+    assert_eq!(
+        store.status(&created.alias, &verifier(0)).await.unwrap(),
+        Managed::WrongToken
+    );
+    store
+        .consume(&by_alias(&created.alias))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store.status(&created.alias, &verifier(0)).await.unwrap(),
+        Managed::NotFound
+    );
 }
 
 async fn health_is_ok(store: Store) {

@@ -36,6 +36,7 @@ impl Chosen {
 #[derive(Clone, PartialEq)]
 struct Shared {
     link: String,
+    manage_link: String,
     expires_at: u64,
 }
 
@@ -48,8 +49,10 @@ enum Phase {
     Done(Shared),
 }
 
-/// Expiry choices in hours.
-const EXPIRIES: [u64; 3] = [1, 24, 72];
+/// Expiry choices in seconds (24 hours preselected).
+const EXPIRIES: [u64; 5] = [300, 3600, 86_400, 3 * 86_400, 7 * 86_400];
+/// View limit choices (the server's maximum defaults to 10).
+const VIEWS: [u32; 5] = [1, 2, 3, 5, 10];
 
 /// The create page.
 #[component]
@@ -57,7 +60,9 @@ pub fn CreatePage() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let image = RwSignal::new(None::<Chosen>);
     let problem = RwSignal::new(None::<Problem>);
-    let ttl_hours = RwSignal::new(24u64);
+    let ttl_seconds = RwSignal::new(86_400u64);
+    let views = RwSignal::new(1u32);
+    let passphrase = RwSignal::new(String::new());
     let phase = RwSignal::new(Phase::Editing);
     let keep_original = RwSignal::new(false);
 
@@ -79,7 +84,7 @@ pub fn CreatePage() -> impl IntoView {
             }
             busy => {
                 view! {
-                    <Editor text image problem ttl_hours phase keep_original busy=busy != Phase::Editing clear_image/>
+                    <Editor text image problem ttl_seconds views passphrase phase keep_original busy=busy != Phase::Editing clear_image/>
                 }
                     .into_any()
             }
@@ -92,7 +97,9 @@ fn Editor(
     text: RwSignal<String>,
     image: RwSignal<Option<Chosen>>,
     problem: RwSignal<Option<Problem>>,
-    ttl_hours: RwSignal<u64>,
+    ttl_seconds: RwSignal<u64>,
+    views: RwSignal<u32>,
+    passphrase: RwSignal<String>,
     phase: RwSignal<Phase>,
     keep_original: RwSignal<bool>,
     busy: bool,
@@ -169,13 +176,16 @@ fn Editor(
         }
         problem.set(None);
         phase.set(Phase::Encrypting);
-        let ttl = ttl_hours.get_untracked();
+        let ttl = ttl_seconds.get_untracked();
+        let max_views = views.get_untracked();
+        let secret_passphrase = passphrase.get_untracked();
         let lang = i18n.get_locale_untracked().as_str();
         leptos::task::spawn_local(async move {
             browser::next_frame().await;
             let sealed = client::seal_new(
                 &secret_text,
                 chosen.as_ref().map(|c| (c.kind, c.bytes(keep))),
+                (!secret_passphrase.is_empty()).then_some(secret_passphrase.as_str()),
             );
             let Ok(mut sealed) = sealed else {
                 problem.set(Some(Problem::Generic));
@@ -191,18 +201,27 @@ fn Editor(
                     phase.set(Phase::Uploading(percent));
                 }
             };
-            let created =
-                api::create_secret_with_progress(sealed.id.to_string(), payload, ttl, on_progress)
-                    .await;
+            let args = api::CreateSecret {
+                id: sealed.id.to_string(),
+                payload: serde_bytes::ByteBuf::from(payload),
+                ttl_seconds: ttl,
+                max_views,
+                access_verifier: sealed.access_verifier.clone(),
+                passphrase_verifier: sealed.passphrase_verifier.clone(),
+                manage_verifier: sealed.manage_verifier.clone(),
+            };
+            let created = api::create_secret_with_progress(args, on_progress).await;
             match created {
                 Ok(created) => {
-                    match sealed.link(&browser::location_origin(), &created.alias, lang) {
-                        Some(link) => {
+                    match sealed.links(&browser::location_origin(), &created.alias, lang) {
+                        Some(links) => {
                             // The plaintext has done its job: drop it from the page.
                             text.set(String::new());
+                            passphrase.set(String::new());
                             clear_image();
                             phase.set(Phase::Done(Shared {
-                                link,
+                                link: links.share,
+                                manage_link: links.manage,
                                 expires_at: created.expires_at,
                             }));
                         }
@@ -315,23 +334,61 @@ fn Editor(
                     data-testid="expiry"
                     disabled=busy
                     on:change=move |ev| {
-                        if let Ok(hours) = event_target_value(&ev).parse::<u64>() {
-                            ttl_hours.set(hours);
+                        if let Ok(seconds) = event_target_value(&ev).parse::<u64>() {
+                            ttl_seconds.set(seconds);
                         }
                     }
                 >
                     {EXPIRIES
                         .iter()
-                        .map(|&hours| {
+                        .map(|&seconds| {
                             view! {
-                                <option value=hours.to_string() selected=move || ttl_hours.get() == hours>
-                                    {move || expiry_label(hours)}
+                                <option value=seconds.to_string() selected=move || ttl_seconds.get() == seconds>
+                                    {move || expiry_label(seconds)}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+                <label for="views" class="field-label">{t!(i18n, views_label)}</label>
+                <select
+                    id="views"
+                    data-testid="views"
+                    disabled=busy
+                    on:change=move |ev| {
+                        if let Ok(n) = event_target_value(&ev).parse::<u32>() {
+                            views.set(n);
+                        }
+                    }
+                >
+                    {VIEWS
+                        .iter()
+                        .map(|&n| {
+                            view! {
+                                <option value=n.to_string() selected=move || views.get() == n>
+                                    {if n == 1 {
+                                        t!(i18n, views_once).into_any()
+                                    } else {
+                                        t!(i18n, views_many, count = move || n).into_any()
+                                    }}
                                 </option>
                             }
                         })
                         .collect_view()}
                 </select>
             </div>
+
+            <label for="passphrase" class="field-label">{t!(i18n, passphrase_label)}</label>
+            <input
+                id="passphrase"
+                data-testid="passphrase"
+                type="password"
+                autocomplete="new-password"
+                prop:value=move || passphrase.get()
+                on:input=move |ev| passphrase.set(event_target_value(&ev))
+                disabled=busy
+            />
+            <p class="hint">{t!(i18n, passphrase_hint)}</p>
 
             {move || problem.get().map(|p| view! { <p class="alert" role="alert" data-testid="problem">{problem_message(i18n, p)}</p> })}
 
@@ -448,6 +505,12 @@ fn ResultView(shared: Shared, on_new: impl Fn() + Send + Sync + 'static) -> impl
         let link = link.clone();
         move || link.clone()
     });
+    let manage = shared.manage_link.clone();
+    let manage_signal = Signal::derive({
+        let manage = manage.clone();
+        move || manage.clone()
+    });
+    let copy_manage_label = Signal::derive(move || t_string!(i18n, result_copy_manage).to_string());
     view! {
         <section class="card result" data-testid="result">
             <h1>{t!(i18n, result_heading)}</h1>
@@ -471,6 +534,19 @@ fn ResultView(shared: Shared, on_new: impl Fn() + Send + Sync + 'static) -> impl
             </div>
             <QrCode text=link label=t_string!(i18n, result_qr_label).to_string()/>
             <p data-testid="expires">{t!(i18n, result_expires, when = expires)}</p>
+            <label for="manage-link" class="field-label">{t!(i18n, result_manage_label)}</label>
+            <p class="hint">{t!(i18n, result_manage_hint)}</p>
+            <div class="link-row">
+                <input
+                    id="manage-link"
+                    data-testid="manage-link"
+                    type="text"
+                    readonly
+                    dir="ltr"
+                    prop:value=manage.clone()
+                />
+                <CopyButton text=manage_signal label=copy_manage_label test_id="copy-manage-link"/>
+            </div>
             <button type="button" class="secondary" data-testid="new-secret" on:click=move |_| on_new()>
                 {t!(i18n, result_new)}
             </button>
@@ -478,11 +554,13 @@ fn ResultView(shared: Shared, on_new: impl Fn() + Send + Sync + 'static) -> impl
     }
 }
 
-fn expiry_label(hours: u64) -> String {
+fn expiry_label(seconds: u64) -> String {
     let i18n = use_i18n();
-    match hours {
-        1 => t_string!(i18n, expiry_1h).to_string(),
-        72 => t_string!(i18n, expiry_72h).to_string(),
+    match seconds {
+        300 => t_string!(i18n, expiry_5m).to_string(),
+        3600 => t_string!(i18n, expiry_1h).to_string(),
+        259_200 => t_string!(i18n, expiry_72h).to_string(),
+        604_800 => t_string!(i18n, expiry_7d).to_string(),
         _ => t_string!(i18n, expiry_24h).to_string(),
     }
 }

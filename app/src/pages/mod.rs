@@ -1,11 +1,13 @@
 //! The pages, one per file.
 
 mod create;
+mod manage;
 mod not_found;
 mod reveal;
 mod security;
 
 pub use create::CreatePage;
+pub use manage::ManagePage;
 pub use not_found::NotFound;
 pub use reveal::RevealPage;
 pub use security::SecurityPage;
@@ -24,6 +26,7 @@ pub(crate) enum Problem {
     TooManyPixels,
     ReadFile,
     StoreDown,
+    RateLimited,
     TooLargeForServer,
     Generic,
 }
@@ -46,6 +49,7 @@ impl From<UiError> for Problem {
         match e {
             UiError::Unavailable => Problem::StoreDown,
             UiError::TooLarge => Problem::TooLargeForServer,
+            UiError::RateLimited => Problem::RateLimited,
             _ => Problem::Generic,
         }
     }
@@ -68,6 +72,7 @@ pub(crate) fn problem_message(
         Problem::TooManyPixels => t!(i18n, error_too_many_pixels).into_any(),
         Problem::ReadFile => t!(i18n, error_read_file).into_any(),
         Problem::StoreDown => t!(i18n, error_store_down).into_any(),
+        Problem::RateLimited => t!(i18n, error_rate_limited).into_any(),
         Problem::TooLargeForServer => t!(i18n, error_too_large_server).into_any(),
         Problem::Generic => t!(i18n, error_generic).into_any(),
     }

@@ -1,13 +1,15 @@
-//! `/s/{alias}`: a secret is waiting; only the Reveal click consumes it.
+//! `/s/{alias}`: a secret is waiting; only the Reveal click (with the proofs derived from
+//! the link's key, and the passphrase if any) consumes a view.
 
 use image_privacy::ImageType;
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use leptos_router::hooks::use_params_map;
 
 use super::{Problem, problem_message};
-use crate::api::{self, Availability, UiError};
+use crate::api::{self, Availability, RevealOutcome};
 use crate::components::{CopyButton, NeedsJavaScript};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::{browser, client};
 
 /// Whether the link's fragment holds a usable key. Unknown on the server and before
@@ -24,15 +26,25 @@ enum KeyState {
 struct Shown {
     text: String,
     image: Option<(String, ImageType)>,
+    views_left: u32,
 }
 
 #[derive(Clone, PartialEq)]
 enum Phase {
     Waiting,
-    Revealing,
+    Working,
     Shown(Shown),
     Gone,
     Damaged,
+    Burned,
+}
+
+/// Why the last click did not reveal (nothing was consumed).
+#[derive(Clone, Copy, PartialEq)]
+enum Refusal {
+    WrongKey,
+    WrongPassphrase(u32),
+    Other(Problem),
 }
 
 /// The reveal page.
@@ -42,13 +54,11 @@ pub fn RevealPage() -> impl IntoView {
     let alias = move || params.read().get("alias").unwrap_or_default();
     // Checked on the server without consuming anything: bots that fetch or render the page
     // see only this.
-    let status = Resource::new(
-        alias,
-        |alias| async move { api::secret_status(alias).await },
-    );
+    let info = Resource::new(alias, |alias| async move { api::secret_info(alias).await });
     let key = RwSignal::new(KeyState::Unchecked);
     let phase = RwSignal::new(Phase::Waiting);
-    let problem = RwSignal::new(None::<Problem>);
+    let refusal = RwSignal::new(None::<Refusal>);
+    let passphrase = RwSignal::new(String::new());
 
     Effect::new(move |_| {
         let valid = client::parse_key(&browser::location_hash()).is_ok();
@@ -68,37 +78,65 @@ pub fn RevealPage() -> impl IntoView {
         }
     });
 
-    let reveal = move |_| {
+    let reveal = move |needs_passphrase: bool| {
         if phase.get_untracked() != Phase::Waiting {
             return;
         }
-        // Check the key before any request: a bad link must not burn the secret.
+        // Check the key before any request: a bad link must not touch the secret.
         let Ok(master_key) = client::parse_key(&browser::location_hash()) else {
             key.set(KeyState::Invalid);
             return;
         };
-        problem.set(None);
-        phase.set(Phase::Revealing);
+        let secret_passphrase = passphrase.get_untracked();
+        if needs_passphrase && secret_passphrase.is_empty() {
+            return;
+        }
+        refusal.set(None);
+        phase.set(Phase::Working);
         let alias = alias();
         leptos::task::spawn_local(async move {
-            match api::reveal_secret(alias).await {
-                Ok(revealed) => match client::open(&master_key, &revealed.id, &revealed.payload) {
+            browser::next_frame().await;
+            let pass = needs_passphrase.then_some(secret_passphrase.as_str());
+            let Ok(proofs) = client::reveal_proofs(&master_key, pass) else {
+                refusal.set(Some(Refusal::Other(Problem::Generic)));
+                phase.set(Phase::Waiting);
+                return;
+            };
+            match api::reveal_secret(alias, proofs.access.clone(), proofs.passphrase.clone()).await
+            {
+                Ok(RevealOutcome::Revealed {
+                    id,
+                    payload,
+                    views_left,
+                }) => match client::open(&master_key, proofs.stretched.as_ref(), &id, &payload) {
                     Ok(opened) => {
                         let image = opened.image.and_then(|(kind, bytes)| {
                             browser::object_url(&bytes, kind.mime()).map(|url| (url, kind))
                         });
-                        browser::remove_fragment();
+                        if views_left == 0 {
+                            browser::remove_fragment();
+                        }
+                        passphrase.set(String::new());
                         phase.set(Phase::Shown(Shown {
                             text: opened.text,
                             image,
+                            views_left,
                         }));
                     }
                     Err(_) => phase.set(Phase::Damaged),
                 },
-                Err(UiError::NotFound) => phase.set(Phase::Gone),
+                Ok(RevealOutcome::Gone) => phase.set(Phase::Gone),
+                Ok(RevealOutcome::Burned) => phase.set(Phase::Burned),
+                Ok(RevealOutcome::WrongKey) => {
+                    refusal.set(Some(Refusal::WrongKey));
+                    phase.set(Phase::Waiting);
+                }
+                Ok(RevealOutcome::WrongPassphrase { tries_left }) => {
+                    refusal.set(Some(Refusal::WrongPassphrase(tries_left)));
+                    phase.set(Phase::Waiting);
+                }
                 Err(e) => {
-                    // Nothing was consumed: let the recipient try again.
-                    problem.set(Some(e.into()));
+                    refusal.set(Some(Refusal::Other(e.into())));
                     phase.set(Phase::Waiting);
                 }
             }
@@ -107,29 +145,55 @@ pub fn RevealPage() -> impl IntoView {
 
     let i18n = use_i18n();
     let hydrated = use_context::<crate::Hydrated>();
-    let waiting = move || {
-        let busy = phase.get() == Phase::Revealing;
+    let waiting = move |needs_passphrase: bool, views_left: u32| {
+        let busy = move || phase.get() == Phase::Working;
         view! {
             <section class="card" data-testid="waiting">
                 <h1>{t!(i18n, reveal_heading)}</h1>
                 <p>{t!(i18n, reveal_waiting)}</p>
+                {(views_left > 1).then(|| view! {
+                    <p data-testid="views-before">{t!(i18n, reveal_views_before, count = move || views_left)}</p>
+                })}
                 <NeedsJavaScript i18n hydrated/>
                 {move || (key.get() == KeyState::Invalid).then(|| view! {
                     <p class="alert" role="alert" data-testid="key-problem">{t!(i18n, reveal_missing_key)}</p>
                 })}
-                {move || problem.get().map(|p| view! { <p class="alert" role="alert" data-testid="problem">{problem_message(i18n, p)}</p> })}
+                {needs_passphrase.then(|| view! {
+                    <p data-testid="passphrase-needed">{t!(i18n, reveal_passphrase_needed)}</p>
+                    <label for="reveal-passphrase" class="field-label">{t!(i18n, reveal_passphrase_label)}</label>
+                    <input
+                        id="reveal-passphrase"
+                        data-testid="reveal-passphrase"
+                        type="password"
+                        autocomplete="off"
+                        prop:value=move || passphrase.get()
+                        on:input=move |ev| passphrase.set(event_target_value(&ev))
+                        on:keydown=move |ev| if ev.key() == "Enter" { reveal(true) }
+                    />
+                })}
+                {move || refusal.get().map(|r| refusal_message(i18n, r))}
                 <div class="actions">
                     <button
                         type="button"
                         class="primary"
                         data-testid="reveal"
-                        on:click=reveal
-                        disabled=move || key.get() != KeyState::Valid || busy
+                        on:click=move |_| reveal(needs_passphrase)
+                        disabled=move || {
+                            key.get() != KeyState::Valid || busy()
+                                || (needs_passphrase && passphrase.get().is_empty())
+                        }
                     >
                         {t!(i18n, reveal_button)}
                     </button>
-                    {busy.then(|| view! {
-                        <span class="progress" role="status"><progress></progress>{t!(i18n, revealing)}</span>
+                    {move || busy().then(|| view! {
+                        <span class="progress" role="status">
+                            <progress></progress>
+                            {if needs_passphrase {
+                                t!(i18n, reveal_checking_passphrase).into_any()
+                            } else {
+                                t!(i18n, revealing).into_any()
+                            }}
+                        </span>
                     })}
                 </div>
             </section>
@@ -138,11 +202,13 @@ pub fn RevealPage() -> impl IntoView {
 
     view! {
         {move || match phase.get() {
-            Phase::Waiting | Phase::Revealing => view! {
+            Phase::Waiting | Phase::Working => view! {
                 <Suspense fallback=move || view! { <section class="card"><p>{t!(i18n, checking)}</p></section> }>
-                    {move || status.get().map(|status| match status {
-                        Ok(Availability::Waiting) => waiting().into_any(),
-                        Ok(Availability::Gone) | Err(UiError::NotFound) => view! { <Gone i18n/> }.into_any(),
+                    {move || info.get().map(|info| match info {
+                        Ok(Availability::Waiting { needs_passphrase, views_left, .. }) => {
+                            waiting(needs_passphrase, views_left).into_any()
+                        }
+                        Ok(Availability::Gone) | Err(api::UiError::NotFound) => view! { <Gone i18n/> }.into_any(),
                         Err(e) => {
                             let problem = Problem::from(e);
                             view! { <section class="card"><p class="alert" role="alert">{problem_message(i18n, problem)}</p></section> }.into_any()
@@ -152,6 +218,13 @@ pub fn RevealPage() -> impl IntoView {
             }
             .into_any(),
             Phase::Gone => view! { <Gone i18n/> }.into_any(),
+            Phase::Burned => view! {
+                <section class="card" data-testid="burned">
+                    <h1>{t!(i18n, reveal_gone_heading)}</h1>
+                    <p class="alert" role="alert">{t!(i18n, reveal_burned)}</p>
+                </section>
+            }
+            .into_any(),
             Phase::Damaged => view! {
                 <section class="card" data-testid="damaged">
                     <h1>{t!(i18n, reveal_gone_heading)}</h1>
@@ -164,8 +237,27 @@ pub fn RevealPage() -> impl IntoView {
     }
 }
 
+fn refusal_message(i18n: I18nContext<Locale>, refusal: Refusal) -> AnyView {
+    match refusal {
+        Refusal::WrongKey => view! {
+            <p class="alert" role="alert" data-testid="wrong-key">{t!(i18n, reveal_wrong_key)}</p>
+        }
+        .into_any(),
+        Refusal::WrongPassphrase(tries) => view! {
+            <p class="alert" role="alert" data-testid="wrong-passphrase">
+                {t!(i18n, reveal_wrong_passphrase, count = move || tries)}
+            </p>
+        }
+        .into_any(),
+        Refusal::Other(problem) => view! {
+            <p class="alert" role="alert" data-testid="problem">{problem_message(i18n, problem)}</p>
+        }
+        .into_any(),
+    }
+}
+
 #[component]
-fn Gone(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>) -> impl IntoView {
+fn Gone(i18n: I18nContext<Locale>) -> impl IntoView {
     view! {
         <section class="card" data-testid="gone">
             <h1>{t!(i18n, reveal_gone_heading)}</h1>
@@ -177,7 +269,11 @@ fn Gone(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>) -> impl IntoView {
 #[component]
 fn Revealed(shown: Shown) -> impl IntoView {
     let i18n = use_i18n();
-    let Shown { text, image } = shown;
+    let Shown {
+        text,
+        image,
+        views_left,
+    } = shown;
     let text_view = (!text.is_empty()).then(|| {
         let copy_text = Signal::derive({
             let text = text.clone();
@@ -206,7 +302,11 @@ fn Revealed(shown: Shown) -> impl IntoView {
     view! {
         <section class="card" data-testid="revealed">
             <h1>{t!(i18n, reveal_done_heading)}</h1>
-            <p>{t!(i18n, reveal_done_hint)}</p>
+            {if views_left == 0 {
+                view! { <p data-testid="views-left">{t!(i18n, reveal_done_hint)}</p> }.into_any()
+            } else {
+                view! { <p data-testid="views-left">{t!(i18n, reveal_views_left, count = move || views_left)}</p> }.into_any()
+            }}
             {text_view}
             {image_view}
         </section>

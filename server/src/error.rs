@@ -92,11 +92,19 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (
-            self.status(),
-            Json(serde_json::json!({ "error": self.to_string() })),
-        )
-            .into_response();
+        let mut body = serde_json::json!({ "error": self.to_string() });
+        if let ApiError::Passphrase { tries_left, .. } = self {
+            body["tries_left"] = tries_left.into();
+        }
+        let mut response = (self.status(), Json(body)).into_response();
+        if let ApiError::RateLimited(wait) = self {
+            // Whole seconds, rounded up, as Retry-After requires.
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds.max(1)),
+            );
+        }
         if let ApiError::Unavailable(detail) = self {
             response.extensions_mut().insert(InternalError(detail));
         }

@@ -72,15 +72,25 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
-    async fn post_raw(&self, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(self.url("/api/secrets"))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+    async fn post_raw(&self, body: impl Into<Vec<u8>>) -> (StatusCode, Value) {
+        let body = body.into();
+        // The server may answer an oversized body (413) and close before the client has sent
+        // it all; the client then sees a broken connection instead of the answer. Retry that.
+        let mut tries = 0;
+        let response = loop {
+            match self
+                .client
+                .post(self.url("/api/secrets"))
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+                .await
+            {
+                Ok(response) => break response,
+                Err(e) if tries < 5 && e.is_request() => tries += 1,
+                Err(e) => panic!("{e}"),
+            }
+        };
         let status = response.status();
         assert_eq!(
             response
@@ -94,6 +104,34 @@ impl TestServer {
 
     async fn post(&self, body: Value) -> (StatusCode, Value) {
         self.post_raw(body.to_string()).await
+    }
+
+    async fn post_to(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn reveal(&self, alias: &str, body: Value) -> (StatusCode, Value) {
+        self.post_to(&format!("/api/secrets/{alias}/reveal"), body)
+            .await
+    }
+
+    async fn info(&self, alias: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .get(self.url(&format!("/api/secrets/{alias}/info")))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     async fn get(&self, key: &str) -> (StatusCode, Value) {
@@ -159,6 +197,12 @@ both_backends!(
     health_is_ok,
     unknown_endpoints_and_methods_are_json_errors,
     pages_render_with_security_headers,
+    wrong_or_missing_access_proof_consumes_nothing,
+    view_limit_counts_down_and_holds_under_concurrency,
+    wrong_passphrase_burns_nothing_until_the_last_try,
+    sender_sees_status_and_destroys_once,
+    new_bad_inputs_are_clear_4xx,
+    finer_expiry_in_seconds,
 );
 
 async fn round_trip_seal_post_fetch_open(server: TestServer) {
@@ -228,7 +272,7 @@ async fn bad_bodies_are_4xx_and_store_nothing(server: TestServer) {
     let id = SecretId::generate().unwrap();
     let v2 = crypto_core::base64::encode(&[2u8; 40]);
     let short = crypto_core::base64::encode(&[1u8; 28]);
-    let cases: Vec<(reqwest::Body, StatusCode, &str)> = vec![
+    let cases: Vec<(Vec<u8>, StatusCode, &str)> = vec![
         ("".into(), StatusCode::BAD_REQUEST, "empty"),
         ("{".into(), StatusCode::BAD_REQUEST, "not valid JSON"),
         (
@@ -561,6 +605,447 @@ async fn redis_down_is_503_and_service_resumes() {
         assert!(std::time::Instant::now() < deadline, "did not recover");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    assert_eq!(
+        server
+            .post(json!({ "ciphertext": valid_ciphertext() }))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+}
+
+/// A secret as the web app makes it: access proof, optional passphrase, manage token.
+struct Guarded {
+    key: MasterKey,
+    id: SecretId,
+    alias: String,
+    access: String,
+    passphrase: Option<String>,
+    manage: String,
+}
+
+impl Guarded {
+    fn access_body(&self) -> Value {
+        json!({ "access_proof": self.access })
+    }
+}
+
+async fn create_guarded(
+    server: &TestServer,
+    text: &str,
+    passphrase: Option<&str>,
+    extra: Value,
+) -> Guarded {
+    let key = MasterKey::generate().unwrap();
+    let id = SecretId::generate().unwrap();
+    let stretched = passphrase.map(|p| key.stretch_passphrase(p).unwrap());
+    let padded = Envelope::text_only(text).pack_padded().unwrap();
+    let payload = crypto_core::seal_with(&key, stretched.as_ref(), &id, &padded).unwrap();
+    let access = key.access_proof();
+    let manage = crypto_core::ManageToken::generate().unwrap();
+    let mut body = json!({
+        "ciphertext": crypto_core::base64::encode(&payload),
+        "id": id.as_str(),
+        "access_verifier": access.verifier().to_base64url(),
+        "manage_verifier": manage.proof().verifier().to_base64url(),
+    });
+    if let Some(s) = &stretched {
+        body["passphrase_verifier"] = s.proof().verifier().to_base64url().into();
+    }
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let (status, created) = server.post(body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    Guarded {
+        key,
+        id,
+        alias: created["alias"].as_str().unwrap().to_owned(),
+        access: access.to_base64url(),
+        passphrase: stretched.map(|s| s.proof().to_base64url()),
+        manage: manage.to_base64url().to_string(),
+    }
+}
+
+fn open_text(g: &Guarded, passphrase: Option<&str>, body: &Value) -> String {
+    let payload = crypto_core::base64::decode(body["ciphertext"].as_str().unwrap()).unwrap();
+    let stretched = passphrase.map(|p| g.key.stretch_passphrase(p).unwrap());
+    let plain = crypto_core::open_with(&g.key, stretched.as_ref(), &g.id, &payload).unwrap();
+    Envelope::unpack(&plain).unwrap().text().to_owned()
+}
+
+async fn wrong_or_missing_access_proof_consumes_nothing(server: TestServer) {
+    let g = create_guarded(&server, "launch codes", None, json!({})).await;
+    let other = MasterKey::generate().unwrap().access_proof().to_base64url();
+    let (status, info) = server.info(&g.alias).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(info["proof_required"], true);
+    assert_eq!(info["passphrase_required"], false);
+
+    // The reference GET, a missing proof, a wrong proof, the manage token as proof, by id too.
+    let (status, body) = server.get(&g.alias).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    for body in [
+        json!({}),
+        json!({ "access_proof": other }),
+        json!({ "access_proof": g.manage }),
+    ] {
+        let (status, reply) = server.reveal(&g.alias, body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{reply}");
+        assert!(reply["error"].as_str().unwrap().contains("access proof"));
+        assert!(reply.get("ciphertext").is_none());
+    }
+    let (status, _) = server
+        .reveal(g.id.as_str(), json!({ "access_proof": other }))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(server.info(&g.alias).await.0, StatusCode::OK, "still there");
+
+    // The right proof opens it exactly once.
+    let (status, body) = server.reveal(&g.alias, g.access_body()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["views_left"], 0);
+    assert_eq!(open_text(&g, None, &body), "launch codes");
+    let (status, body) = server.reveal(&g.alias, g.access_body()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(server.info(&g.alias).await.0, StatusCode::NOT_FOUND);
+}
+
+async fn view_limit_counts_down_and_holds_under_concurrency(server: TestServer) {
+    let g = create_guarded(&server, "contract", None, json!({ "max_views": 3 })).await;
+    assert_eq!(server.info(&g.alias).await.1["views_left"], 3);
+    for left in [2, 1, 0] {
+        let (status, body) = server.reveal(&g.alias, g.access_body()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["views_left"], left);
+        assert_eq!(open_text(&g, None, &body), "contract");
+    }
+    assert_eq!(
+        server.reveal(&g.alias, g.access_body()).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Reference clients can ask for views too (no proof): GET counts them.
+    let (_, created) = server
+        .post(json!({ "ciphertext": valid_ciphertext(), "max_views": 2 }))
+        .await;
+    let alias = created["alias"].as_str().unwrap();
+    assert_eq!(created["max_views"], 2);
+    assert_eq!(server.get(alias).await.1["views_left"], 1);
+    assert_eq!(server.get(alias).await.1["views_left"], 0);
+    assert_eq!(server.get(alias).await.0, StatusCode::NOT_FOUND);
+
+    // 100 concurrent reveals of a 5-view secret: exactly 5 succeed.
+    let g = create_guarded(&server, "race", None, json!({ "max_views": 5 })).await;
+    let url = server.url(&format!("/api/secrets/{}/reveal", g.alias));
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let (client, url, body) = (server.client.clone(), url.clone(), g.access_body());
+            tokio::spawn(async move { client.post(url).json(&body).send().await.unwrap().status() })
+        })
+        .collect();
+    let mut ok = 0;
+    for task in tasks {
+        let status = task.await.unwrap();
+        assert!(
+            status == StatusCode::OK || status == StatusCode::NOT_FOUND,
+            "{status}"
+        );
+        ok += usize::from(status == StatusCode::OK);
+    }
+    assert_eq!(ok, 5);
+}
+
+async fn wrong_passphrase_burns_nothing_until_the_last_try(server: TestServer) {
+    let g = create_guarded(&server, "scan", Some("tango oscar"), json!({})).await;
+    let wrong = g
+        .key
+        .stretch_passphrase("tango")
+        .unwrap()
+        .proof()
+        .to_base64url();
+    let (_, info) = server.info(&g.alias).await;
+    assert_eq!(info["passphrase_required"], true);
+    assert_eq!(info["tries_left"], 5);
+
+    // Without a passphrase proof: asked for one, no try spent.
+    let (status, body) = server.reveal(&g.alias, g.access_body()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["tries_left"], 5);
+    // Wrong passphrase: one try spent, nothing released.
+    let (status, body) = server
+        .reveal(
+            &g.alias,
+            json!({ "access_proof": g.access, "passphrase_proof": wrong }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"], "wrong passphrase");
+    assert_eq!(body["tries_left"], 4);
+    assert!(body.get("ciphertext").is_none());
+    assert_eq!(server.info(&g.alias).await.1["tries_left"], 4);
+    // The right one opens it; the link's key alone could not decrypt.
+    let (status, body) = server
+        .reveal(
+            &g.alias,
+            json!({ "access_proof": g.access, "passphrase_proof": g.passphrase }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let payload = crypto_core::base64::decode(body["ciphertext"].as_str().unwrap()).unwrap();
+    assert_eq!(payload[0], 0x10);
+    assert!(crypto_core::open(&g.key, &g.id, &payload).is_err());
+    assert_eq!(open_text(&g, Some("tango oscar"), &body), "scan");
+
+    // Five wrong tries destroy it; the fifth says so.
+    let g = create_guarded(&server, "scan", Some("tango oscar"), json!({})).await;
+    let wrong = json!({ "access_proof": g.access, "passphrase_proof": wrong });
+    for left in [4, 3, 2, 1] {
+        let (status, body) = server.reveal(&g.alias, wrong.clone()).await;
+        assert_eq!(
+            (status, body["tries_left"].clone()),
+            (StatusCode::FORBIDDEN, json!(left))
+        );
+    }
+    let (status, body) = server.reveal(&g.alias, wrong.clone()).await;
+    assert_eq!(status, StatusCode::GONE, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("destroyed"));
+    let right = json!({ "access_proof": g.access, "passphrase_proof": g.passphrase });
+    assert_eq!(
+        server.reveal(&g.alias, right).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn sender_sees_status_and_destroys_once(server: TestServer) {
+    let g = create_guarded(&server, "regret", None, json!({ "max_views": 2 })).await;
+    let status_url = format!("/api/secrets/{}/status", g.alias);
+    let destroy_url = format!("/api/secrets/{}/destroy", g.alias);
+    let token = json!({ "manage_token": g.manage });
+
+    let (code, s) = server.post_to(&status_url, token.clone()).await;
+    assert_eq!(code, StatusCode::OK, "{s}");
+    assert_eq!(s["state"], "waiting");
+    assert_eq!(s["views_left"], 2);
+    assert!(s.get("ciphertext").is_none());
+
+    assert_eq!(
+        server.reveal(&g.alias, g.access_body()).await.0,
+        StatusCode::OK
+    );
+    let (_, s) = server.post_to(&status_url, token.clone()).await;
+    assert_eq!(s["state"], "opened");
+    assert_eq!(s["views_left"], 1);
+    assert!(s["opened_at"][0].as_u64().unwrap() > 1_700_000_000);
+
+    // The access proof is not a manage token, and the manage token cannot open the secret.
+    let (code, _) = server
+        .post_to(&destroy_url, json!({ "manage_token": g.access }))
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+
+    let (code, d) = server.post_to(&destroy_url, token.clone()).await;
+    assert_eq!(code, StatusCode::OK, "{d}");
+    assert_eq!(d["state"], "destroyed");
+    assert_eq!(
+        server.reveal(&g.alias, g.access_body()).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, s) = server.post_to(&status_url, token.clone()).await;
+    assert_eq!(s["state"], "destroyed");
+    // Destroying twice is a clear conflict, not a silent success.
+    let (code, d) = server.post_to(&destroy_url, token).await;
+    assert_eq!(code, StatusCode::CONFLICT, "{d}");
+    assert!(d["error"].as_str().unwrap().contains("already gone"));
+}
+
+async fn new_bad_inputs_are_clear_4xx(server: TestServer) {
+    let id = SecretId::generate().unwrap();
+    let c = valid_ciphertext();
+    let good = MasterKey::generate()
+        .unwrap()
+        .access_proof()
+        .verifier()
+        .to_base64url();
+    let cases = [
+        (
+            json!({ "max_views": 0 }),
+            "max_views must be an integer from 1 to 10",
+        ),
+        (json!({ "max_views": 11 }), "max_views"),
+        (json!({ "max_views": -1 }), "max_views"),
+        (json!({ "max_views": "3" }), "max_views"),
+        (json!({ "max_views": 1.5 }), "max_views"),
+        (
+            json!({ "access_verifier": "abc" }),
+            "access_verifier must be 32 bytes",
+        ),
+        (json!({ "access_verifier": 5 }), "access_verifier"),
+        (
+            json!({ "access_verifier": format!("{good}AA") }),
+            "access_verifier",
+        ),
+        (
+            json!({ "passphrase_verifier": "!!!" }),
+            "passphrase_verifier",
+        ),
+        (
+            json!({ "passphrase_verifier": good, "access_verifier": "x" }),
+            "access_verifier",
+        ),
+        (
+            json!({ "manage_verifier": "not base64" }),
+            "manage_verifier",
+        ),
+        (
+            json!({ "ttl_seconds": 60 }),
+            "ttl_seconds must be an integer from 300 to 604800",
+        ),
+        (json!({ "ttl_seconds": 8 * 86400 }), "ttl_seconds"),
+        (json!({ "ttl_seconds": "3600" }), "ttl_seconds"),
+        (json!({ "ttl_seconds": 3600, "ttl_hours": 1 }), "not both"),
+    ];
+    for (extra, message) in cases {
+        let mut body = json!({ "ciphertext": c, "id": id.as_str() });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (status, reply) = server.post(body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{extra}: {reply}");
+        let error = reply["error"].as_str().unwrap();
+        assert!(
+            error.contains(message),
+            "{error:?} should mention {message:?}"
+        );
+    }
+    // None of those stored anything.
+    let (status, _) = server
+        .post(json!({ "ciphertext": c, "id": id.as_str() }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let g = create_guarded(&server, "x", None, json!({})).await;
+    let endpoint = |what: &str| format!("/api/secrets/{}/{what}", g.alias);
+    let bad = [
+        (endpoint("status"), json!({}), "manage_token"),
+        (
+            endpoint("status"),
+            json!({ "manage_token": "short" }),
+            "manage_token",
+        ),
+        (
+            endpoint("destroy"),
+            json!({ "manage_token": 42 }),
+            "manage_token",
+        ),
+        (
+            endpoint("reveal"),
+            json!({ "access_proof": "%%%" }),
+            "access_proof",
+        ),
+        (
+            endpoint("reveal"),
+            json!({ "access_proof": g.access, "passphrase_proof": [] }),
+            "passphrase_proof",
+        ),
+        (
+            format!("/api/secrets/{}/status", g.id),
+            json!({ "manage_token": g.manage }),
+            "alias",
+        ),
+        (
+            format!("/api/secrets/bad!/reveal"),
+            json!({}),
+            "not a valid secret id",
+        ),
+    ];
+    for (path, body, message) in bad {
+        let (status, reply) = server.post_to(&path, body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {body}: {reply}");
+        let error = reply["error"].as_str().unwrap();
+        assert!(
+            error.contains(message),
+            "{error:?} should mention {message:?}"
+        );
+    }
+    let response = server
+        .client
+        .post(server.url(&endpoint("reveal")))
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // Still there after all of that.
+    assert_eq!(
+        server.reveal(&g.alias, g.access_body()).await.0,
+        StatusCode::OK
+    );
+}
+
+async fn finer_expiry_in_seconds(server: TestServer) {
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for (extra, ttl) in [
+        (json!({ "ttl_seconds": 300 }), 300),
+        (json!({ "ttl_seconds": 7 * 86400 }), 7 * 86400),
+        (json!({ "ttl_hours": 72 }), 72 * 3600),
+        (json!({}), 24 * 3600),
+    ] {
+        let mut body = json!({ "ciphertext": valid_ciphertext() });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (status, created) = server.post(body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let expires = created["expires_at"].as_u64().unwrap();
+        assert!(
+            (before + ttl..=before + ttl + 5).contains(&expires),
+            "{extra}: {expires} vs {before}+{ttl}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_attempts_are_rate_limited_per_client() {
+    let mut config = default_config();
+    config.failed_attempts = 3;
+    let server = embedded("rate", config).await;
+    let g = create_guarded(&server, "x", None, json!({})).await;
+    let wrong =
+        json!({ "access_proof": MasterKey::generate().unwrap().access_proof().to_base64url() });
+    for _ in 0..3 {
+        assert_eq!(
+            server.reveal(&g.alias, wrong.clone()).await.0,
+            StatusCode::FORBIDDEN
+        );
+    }
+    // Over the limit: even the right proof waits, and the secret is untouched.
+    let response = server
+        .client
+        .post(server.url(&format!("/api/secrets/{}/reveal", g.alias)))
+        .json(&g.access_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=600).contains(&retry), "{retry}");
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("too many failed attempts")
+    );
+    assert_eq!(server.info(&g.alias).await.0, StatusCode::OK);
+    // Creating is not affected.
     assert_eq!(
         server
             .post(json!({ "ciphertext": valid_ciphertext() }))

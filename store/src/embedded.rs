@@ -268,7 +268,7 @@ impl EmbeddedStore {
             return Managed::WrongToken;
         }
         Managed::Ok(Status {
-            state: entry.state,
+            state: crate::seen(entry.state, entry.views_used),
             views_used: entry.views_used,
             max_views: entry.access.max_views,
             opened_at: entry.opened_at.clone(),

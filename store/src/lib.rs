@@ -165,14 +165,23 @@ pub struct Info {
 /// Where a secret is in its life, as its sender sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
-    /// Not (fully) viewed yet.
+    /// Not viewed yet.
     Waiting,
-    /// Every allowed view was used.
+    /// Viewed at least once (`views_used` says how often; it may have views left).
     Opened,
     /// The sender destroyed it.
     Destroyed,
     /// Too many wrong passphrases destroyed it.
     Burned,
+}
+
+/// A stored state, as the sender sees it: a secret with views used is "opened" even while
+/// views remain.
+fn seen(state: State, views_used: u32) -> State {
+    match state {
+        State::Waiting if views_used > 0 => State::Opened,
+        other => other,
+    }
 }
 
 /// The sender's view of a secret (through the manage token).

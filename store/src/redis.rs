@@ -468,9 +468,10 @@ impl RedisStore {
             "b" => State::Burned,
             _ => State::Waiting,
         };
+        let views_used = u32::try_from(number(4)).unwrap_or(u32::MAX);
         Ok(Managed::Ok(Status {
-            state,
-            views_used: u32::try_from(number(4)).unwrap_or(u32::MAX),
+            state: crate::seen(state, views_used),
+            views_used,
             max_views: u32::try_from(number(3)).unwrap_or(u32::MAX),
             opened_at: text(5).split(',').filter_map(|t| t.parse().ok()).collect(),
             expires_at: number(6),

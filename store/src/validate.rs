@@ -54,7 +54,9 @@ pub enum InputError {
     #[error("ciphertext must not be empty")]
     EmptyPayload,
     /// The payload's version byte is not 0x01.
-    #[error("ciphertext has an unsupported version byte (expected 0x01)")]
+    #[error(
+        "ciphertext has an unsupported version byte (expected 0x01, or 0x10 for a passphrase secret)"
+    )]
     UnsupportedVersion,
     /// The payload is shorter than version + IV + tag.
     #[error("ciphertext is too short to hold a version byte, an IV and a tag")]

@@ -578,7 +578,7 @@ async fn sender_sees_status_and_destroys(store: Store) {
     };
     assert_eq!(
         (status.state, status.views_used, status.opened_at.len()),
-        (State::Waiting, 1, 1)
+        (State::Opened, 1, 1)
     );
 
     assert_eq!(

@@ -268,10 +268,9 @@ pub async fn reveal_secret(
     if matches!(
         outcome,
         Reveal::WrongKey | Reveal::WrongPassphrase { .. } | Reveal::Burned
-    ) {
-        if let Some(a) = &attempts {
-            a.failed(client);
-        }
+    ) && let Some(a) = &attempts
+    {
+        a.failed(client);
     }
     Ok(match outcome {
         Reveal::Revealed {

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { test, expect, hydrated, createSecret, reveal, aliasOf, decryptWithWebCrypto, unpackEnvelope, exiftool, fixture } from './support';
+import { test, expect, hydrated, createSecret, reveal, aliasOf, decryptWithWebCrypto, unpackEnvelope, accessProof, revealByApi, exiftool, fixture } from './support';
 
 const identifying = (tags: Record<string, unknown>) =>
   Object.keys(tags).filter((key) => {
@@ -29,7 +29,7 @@ test('metadata is removed in the browser, shown to the user, and absent from wha
   session.track(link);
 
   // Fetch the ciphertext as any API client would, decrypt it independently, run exiftool.
-  const response = await request.get(`/api/secrets/${aliasOf(link)}`);
+  const response = await request.post(`/api/secrets/${aliasOf(link)}/reveal`, { data: { access_proof: await accessProof(link) } });
   expect(response.status()).toBe(200);
   const { ciphertext, id } = await response.json();
   const envelope = unpackEnvelope(await decryptWithWebCrypto(link, id, ciphertext));
@@ -59,7 +59,7 @@ test('"keep the original" warns and then sends the metadata', async ({ session, 
   await page.getByTestId('create').click();
   const link = await page.getByTestId('link').inputValue();
   session.track(link);
-  const { ciphertext, id } = await (await request.get(`/api/secrets/${aliasOf(link)}`)).json();
+  const { ciphertext, id } = await revealByApi(request, link);
   const envelope = unpackEnvelope(await decryptWithWebCrypto(link, id, ciphertext));
   expect(identifying(exiftool(envelope.image!))).toContain('IFD0:Make');
 });
@@ -94,7 +94,7 @@ test('the animated GIF stays animated and the WebP and PNG are cleaned', async (
     const page = await session.page();
     const link = await createSecret(page, { image: name });
     session.track(link);
-    const { ciphertext, id } = await (await request.get(`/api/secrets/${aliasOf(link)}`)).json();
+    const { ciphertext, id } = await revealByApi(request, link);
     const envelope = unpackEnvelope(await decryptWithWebCrypto(link, id, ciphertext));
     expect(envelope.mime).toBe(mime);
     const tags = exiftool(envelope.image!);

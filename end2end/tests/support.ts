@@ -1,4 +1,4 @@
-import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
+import { test as base, expect, type APIRequestContext, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -58,6 +58,11 @@ export class Session {
     return key;
   }
 
+  /** Remembers another secret string (a passphrase, a manage token) that no request may carry. */
+  secret(value: string) {
+    this.keys.push(value);
+  }
+
   async finish() {
     await Promise.all(this.pending);
     for (const context of this.contexts) await context.close();
@@ -97,11 +102,14 @@ export async function hydrated(page: Page) {
 /** Creates a secret in the page and returns its link. */
 export async function createSecret(
   page: Page,
-  options: { text?: string; image?: string; lang?: string } = {},
+  options: { text?: string; image?: string; lang?: string; views?: number; passphrase?: string; expiry?: number } = {},
 ): Promise<string> {
   await page.goto(options.lang ? `/?lng=${options.lang}` : '/');
   await hydrated(page);
   if (options.text !== undefined) await page.getByTestId('secret-text').fill(options.text);
+  if (options.views !== undefined) await page.getByTestId('views').selectOption(String(options.views));
+  if (options.expiry !== undefined) await page.getByTestId('expiry').selectOption(String(options.expiry));
+  if (options.passphrase !== undefined) await page.getByTestId('passphrase').fill(options.passphrase);
   if (options.image) {
     await page.getByTestId('image-input').setInputFiles(fixture(options.image));
     await expect(page.getByTestId('image-preview')).toBeVisible();
@@ -146,9 +154,43 @@ export async function decryptWithWebCrypto(link: string, id: string, ciphertextB
   return new Uint8Array(plain);
 }
 
-/** Unpacks a binary envelope (text, or text + image). */
+/**
+ * The access proof for a link, derived in Node (HKDF-SHA-256, salt "oncelink-access-v1",
+ * info "access proof"): an implementation independent of crypto-core.
+ */
+export async function accessProof(link: string): Promise<string> {
+  const { webcrypto } = await import('node:crypto');
+  const master = Buffer.from(new URL(link).hash.slice(1), 'base64url');
+  const ikm = await webcrypto.subtle.importKey('raw', master, 'HKDF', false, ['deriveBits']);
+  const bits = await webcrypto.subtle.deriveBits(
+    { name: 'HKDF', hash: 'SHA-256', salt: Buffer.from('oncelink-access-v1'), info: Buffer.from('access proof') },
+    ikm,
+    256,
+  );
+  return Buffer.from(bits).toString('base64url');
+}
+
+/** Reveals a web-app secret through the REST API, as a client holding the link would. */
+export async function revealByApi(
+  request: APIRequestContext,
+  link: string,
+): Promise<{ ciphertext: string; id: string; views_left: number }> {
+  const response = await request.post(`/api/secrets/${aliasOf(link)}/reveal`, {
+    data: { access_proof: await accessProof(link) },
+  });
+  expect(response.status()).toBe(200);
+  return await response.json();
+}
+
+/** Unpacks a binary envelope (text, or text + image, possibly padded to a size bucket). */
 export function unpackEnvelope(envelope: Uint8Array): { text: string; mime?: string; image?: Buffer } {
-  const buf = Buffer.from(envelope);
+  let buf = Buffer.from(envelope);
+  if (buf[0] === 0x02) {
+    // Padded: type 0x02 | inner length (u32 BE) | inner envelope | zeros.
+    const inner = buf.readUInt32BE(1);
+    expect(buf.subarray(5 + inner).every((b) => b === 0)).toBe(true);
+    buf = buf.subarray(5, 5 + inner);
+  }
   if (buf[0] === 0x00) return { text: buf.subarray(1).toString('utf8') };
   expect(buf[0]).toBe(0x01);
   const textLen = buf.readUInt32BE(1);

@@ -276,7 +276,7 @@ async fn bad_bodies_are_4xx_and_store_nothing(server: TestServer) {
         ("".into(), StatusCode::BAD_REQUEST, "empty"),
         ("{".into(), StatusCode::BAD_REQUEST, "not valid JSON"),
         (
-            vec![0xffu8, 0xfe].into(),
+            vec![0xffu8, 0xfe],
             StatusCode::BAD_REQUEST,
             "not valid JSON",
         ),
@@ -954,7 +954,7 @@ async fn new_bad_inputs_are_clear_4xx(server: TestServer) {
             "alias",
         ),
         (
-            format!("/api/secrets/bad!/reveal"),
+            "/api/secrets/bad!/reveal".to_string(),
             json!({}),
             "not a valid secret id",
         ),

@@ -420,10 +420,10 @@ impl RedisStore {
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(0)
         };
-        if let (Some(expected), Some(id)) = (expected_id, text(0)) {
-            if expected.as_str() != id {
-                return Ok(None);
-            }
+        if let (Some(expected), Some(id)) = (expected_id, text(0))
+            && expected.as_str() != id
+        {
+            return Ok(None);
         }
         Ok(Some(Info {
             needs_proof: f.get(3).is_some_and(|v| !v.is_null()),

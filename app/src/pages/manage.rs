@@ -104,7 +104,8 @@ pub fn ManagePage() -> impl IntoView {
                                 {times.iter().map(|&at| view! { <li>{move || browser::format_time(at, lang())}</li> }).collect_view()}
                             </ul>
                         })}
-                        {(state == ManageState::Waiting).then(|| view! {
+                        // Destroy stays offered while the secret can still be opened.
+                        {(matches!(state, ManageState::Waiting | ManageState::Opened) && used < max).then(|| view! {
                             <p>{t!(i18n, result_expires, when = move || browser::format_time(expires, lang()))}</p>
                             <div class="actions">
                                 <button type="button" class="danger" data-testid="destroy" on:click=destroy disabled=move || busy.get()>

@@ -45,8 +45,9 @@ fi
 if ! want e2e; then
   exit 0
 fi
-step "release build (server + WASM)"
+step "release build (server + WASM), CLI"
 build_release
+cargo build -p oncelink
 
 step "end-to-end (Playwright, Chromium, Redis)"
 redis_url="${REDIS_URL:-}"
@@ -63,6 +64,7 @@ LEPTOS_SITE_ADDR="127.0.0.1:$port" REDIS_URL="$redis_url" \
   ONCELINK_REDIS_PREFIX="e2e:$$:" "$TARGET_DIR/release/server" > "$TARGET_DIR/e2e-server.log" 2>&1 &
 pids+=($!)
 wait_for_url "http://127.0.0.1:$port/api/health" 30 || { cat "$TARGET_DIR/e2e-server.log"; exit 1; }
-(cd end2end && ONCELINK_BASE_URL="http://127.0.0.1:$port" REDIS_URL="$redis_url" npx playwright test)
+(cd end2end && ONCELINK_BASE_URL="http://127.0.0.1:$port" REDIS_URL="$redis_url" \
+  ONCELINK_CLI="$TARGET_DIR/debug/oncelink" npx playwright test)
 
 step "all tests passed"

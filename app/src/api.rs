@@ -112,9 +112,9 @@ pub struct ManageView {
 /// Where a secret is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ManageState {
-    /// Views remain.
+    /// Not opened yet.
     Waiting,
-    /// All views used.
+    /// Opened at least once (views may remain).
     Opened,
     /// Destroyed by the sender.
     Destroyed,
@@ -122,6 +122,9 @@ pub enum ManageState {
     Burned,
     /// Expired (or never existed).
     Expired,
+    /// The token does not match: nothing is shown. An answer rather than an error, so a
+    /// mistyped link is not logged by the browser as a failed request.
+    WrongToken,
 }
 
 #[cfg(feature = "ssr")]
@@ -329,7 +332,13 @@ pub async fn manage_status(alias: String, token: String) -> Result<ManageView, U
             if let Some(a) = &attempts {
                 a.failed(client);
             }
-            Err(UiError::Forbidden)
+            Ok(ManageView {
+                state: ManageState::WrongToken,
+                views_used: 0,
+                max_views: 0,
+                opened_at: Vec::new(),
+                expires_at: 0,
+            })
         }
     }
 }

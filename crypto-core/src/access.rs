@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::kdf::{ACCESS_PROOF, PASSPHRASE_PROOF, PASSPHRASE_SALT, hkdf_sha256};
+use crate::kdf::{ACCESS_PROOF, MANAGE_PROOF, PASSPHRASE_PROOF, PASSPHRASE_SALT, hkdf_sha256};
 use crate::{Error, MasterKey, rng};
 
 /// Argon2id memory cost in KiB (32 MiB). See `docs/protocol.md` for the measurements behind
@@ -184,9 +184,17 @@ impl ManageToken {
         Zeroizing::new(URL_SAFE_NO_PAD.encode(self.0.as_ref()))
     }
 
-    /// The token as the proof presented to the server.
+    /// The proof presented to the server: derived from the token, so the manage link's
+    /// fragment itself never leaves the sender's device (like the link's key).
     pub fn proof(&self) -> Proof {
-        Proof(self.0.clone())
+        let mut out = Zeroizing::new([0u8; 32]);
+        hkdf_sha256(
+            self.0.as_ref(),
+            MANAGE_PROOF.0,
+            MANAGE_PROOF.1,
+            out.as_mut(),
+        );
+        Proof(out)
     }
 }
 

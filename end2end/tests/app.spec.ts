@@ -102,14 +102,18 @@ test('a missing or broken key is reported and consumes nothing', async ({ sessio
   await expect(recipient.getByTestId('secret-text')).toHaveText('needs the key');
 });
 
-test('a wrong key says the link is damaged', async ({ session }) => {
+test('a wrong key says the link is damaged, and consumes nothing', async ({ session }) => {
   const sender = await session.page();
   const link = await createSecret(sender, { text: 'x' });
   session.track(link);
   const wrong = link.replace(/#.*/, '#' + 'A'.repeat(43));
   const recipient = await session.page();
   await reveal(recipient, wrong);
-  await expect(recipient.getByTestId('damaged')).toContainText('damaged');
+  // The server refuses the wrong key's access proof before releasing anything.
+  await expect(recipient.getByTestId('wrong-key')).toContainText('damaged');
+  const owner = await session.page();
+  await reveal(owner, link);
+  await expect(owner.getByTestId('secret-text')).toHaveText('x');
 });
 
 test('without JavaScript the page explains and consumes nothing', async ({ session }) => {

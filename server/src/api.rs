@@ -185,8 +185,13 @@ fn unix_now() -> u64 {
 /// read. Secrets made with an access proof or a passphrase refuse it (403) and keep waiting.
 async fn consume(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Path(key): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    state
+        .attempts
+        .check(client)
+        .map_err(ApiError::RateLimited)?;
     let key = validate::secret_ref(&key)?;
     match state.store.reveal(&key, &Presented::default()).await? {
         Reveal::Revealed {
@@ -198,9 +203,13 @@ async fn consume(
             "id": id.to_string(),
             "views_left": views_left,
         }))),
-        Reveal::WrongKey | Reveal::PassphraseRequired { .. } => Err(ApiError::Forbidden(
-            "this secret needs proofs: use POST /api/secrets/{key}/reveal".into(),
-        )),
+        Reveal::WrongKey | Reveal::PassphraseRequired { .. } => {
+            // A missing proof counts as a failed attempt, as on the reveal endpoint.
+            state.attempts.failed(client);
+            Err(ApiError::Forbidden(
+                "this secret needs proofs: use POST /api/secrets/{key}/reveal".into(),
+            ))
+        }
         _ => Err(ApiError::NotFound),
     }
 }
@@ -351,12 +360,30 @@ async fn destroy(
     }
 }
 
+/// What this server adds to the reference API, advertised by `/api/health`.
+const FEATURES: [&str; 6] = [
+    "access_proof",
+    "max_views",
+    "passphrase",
+    "manage",
+    "ttl_seconds",
+    "padding",
+];
+
 /// `GET /api/health` → `200 {"status": "ok"}`, or 503 when the store is unreachable.
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.store.health().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({ "status": "ok", "store": state.store.backend() })),
+            Json(json!({
+                "status": "ok",
+                "store": state.store.backend(),
+                // Lets clients (the CLI) tell an oncelink server from a reference one.
+                "service": "oncelink",
+                "features": FEATURES,
+                "max_views": state.limits.max_views,
+                "max_ttl_seconds": state.limits.max_ttl.as_secs(),
+            })),
         ),
         Err(e) => {
             tracing::warn!(error = %e, "health check: store unreachable");

@@ -463,6 +463,14 @@ async fn health_is_ok(server: TestServer) {
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
+    assert_eq!(body["service"], "oncelink");
+    assert!(
+        body["features"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("access_proof"))
+    );
+    assert_eq!(body["max_views"], 10);
 }
 
 async fn unknown_endpoints_and_methods_are_json_errors(server: TestServer) {
@@ -663,7 +671,7 @@ async fn create_guarded(
         alias: created["alias"].as_str().unwrap().to_owned(),
         access: access.to_base64url(),
         passphrase: stretched.map(|s| s.proof().to_base64url()),
-        manage: manage.to_base64url().to_string(),
+        manage: manage.proof().to_base64url(),
     }
 }
 

@@ -38,6 +38,7 @@ pub fn ManagePage() -> impl IntoView {
         let alias = alias();
         leptos::task::spawn_local(async move {
             loaded.set(match api::manage_status(alias, token).await {
+                Ok(view) if view.state == ManageState::WrongToken => Loaded::WrongToken,
                 Ok(view) => Loaded::Ready(view),
                 Err(UiError::Forbidden | UiError::NotFound) => Loaded::WrongToken,
                 Err(e) => Loaded::Failed(e.into()),
@@ -93,6 +94,7 @@ pub fn ManagePage() -> impl IntoView {
                                 ManageState::Destroyed => t!(i18n, manage_state_destroyed).into_any(),
                                 ManageState::Burned => t!(i18n, manage_state_burned).into_any(),
                                 ManageState::Expired => t!(i18n, manage_state_expired).into_any(),
+                                ManageState::WrongToken => t!(i18n, manage_wrong_token).into_any(),
                             }}
                         </p>
                         {(state != ManageState::Expired).then(|| view! {

@@ -299,7 +299,9 @@ fn send(args: SendArgs) -> Result<(), CliError> {
                 "this server speaks only the reference API: it has no passphrases".into(),
             ));
         }
-        if args.ttl.as_secs() % 3600 != 0 || !(1..=72).contains(&(args.ttl.as_secs() / 3600)) {
+        if !args.ttl.as_secs().is_multiple_of(3600)
+            || !(1..=72).contains(&(args.ttl.as_secs() / 3600))
+        {
             return Err(CliError::Input(
                 "this server speaks only the reference API: --ttl must be whole hours, 1h to 72h"
                     .into(),

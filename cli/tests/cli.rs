@@ -317,6 +317,9 @@ fn views_passphrase_status_destroy(server: TestServer, name: &str) {
     assert!(stdout(&status).contains("destroyed by you"));
 }
 
+/// Arguments, stdin, expected exit code, words the message must contain.
+type Case<'a> = (Vec<&'a str>, Option<&'a [u8]>, i32, &'a str);
+
 fn bad_input_has_clear_messages_and_exit_codes(server: TestServer, name: &str) {
     let dir = tempdir(name);
     let base = server.base.as_str();
@@ -326,7 +329,7 @@ fn bad_input_has_clear_messages_and_exit_codes(server: TestServer, name: &str) {
     let text_file = dir.join("notes.jpg");
     std::fs::write(&text_file, "just some text, named .jpg").unwrap();
     let truncated = fixture("truncated.jpg");
-    let cases: Vec<(Vec<&str>, Option<&[u8]>, i32, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (vec!["send", "x"], None, 2, "no server"),
         (vec!["send", "--server", "ftp://x", "x"], None, 2, "http://"),
         (vec!["send", "--server", base], None, 2, "nothing to send"),

@@ -2,13 +2,13 @@
 # Benchmarks (not tests). Prints figures for BENCHMARKS.md.
 #
 #   scripts/bench.sh            # everything
-#   scripts/bench.sh image      # only some: image
+#   scripts/bench.sh image      # only some: image, passphrase
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/setup.sh --test
 source scripts/lib.sh
-stages="${*:-image}"
+stages="${*:-image passphrase}"
 want() { [[ " $stages " == *" $1 "* ]]; }
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
@@ -38,4 +38,10 @@ if want image; then
   echo "== image cleaning, Chromium"
   start_server
   (cd end2end && npx playwright test -c playwright.bench.config.ts clean.bench.ts --reporter=line) | grep '"bench"'
+fi
+
+if want passphrase; then
+  echo "== passphrase stretching (Argon2id), Chromium"
+  [ -n "${ONCELINK_BASE_URL:-}" ] || start_server
+  (cd end2end && npx playwright test -c playwright.bench.config.ts argon2.bench.ts --reporter=line) | grep '"bench"'
 fi

@@ -56,6 +56,11 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_EMBEDDED_MAX_BYTES", default_value_t = 512 * 1024 * 1024)]
     pub embedded_max_bytes: usize,
 
+    /// On SIGTERM or Ctrl-C: stop accepting, then give in-flight requests this many seconds
+    /// to finish before closing what is left.
+    #[arg(long, env = "ONCELINK_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
+    pub shutdown_grace_seconds: u64,
+
     /// Instead of serving, ask the server at --addr for its health and exit 0 if healthy.
     #[arg(long)]
     pub healthcheck: bool,

@@ -14,6 +14,7 @@ pub mod security;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
@@ -220,11 +221,36 @@ pub async fn run() -> ExitCode {
         .local_addr()
         .map_or_else(|_| config.addr.to_string(), |a| a.to_string());
     tracing::info!(store = backend, "oncelink serving at http://{url}");
-    match serve(listener, router(state), shutdown_signal()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("server error: {e}");
-            ExitCode::FAILURE
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown_signal().await;
+        let _ = stopping.send(());
+    };
+    let grace = Duration::from_secs(config.shutdown_grace_seconds);
+    let deadline = async move {
+        if stopped.await.is_ok() {
+            tokio::time::sleep(grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = serve(listener, router(state), signal) => match result {
+            Ok(()) => {
+                tracing::info!("stopped");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                tracing::error!("server error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        () = deadline => {
+            tracing::warn!(
+                grace_seconds = grace.as_secs(),
+                "grace period over: closing the requests still open"
+            );
+            ExitCode::SUCCESS
         }
     }
 }

@@ -85,8 +85,25 @@ async fn redis_store(test: &str) -> (Store, Option<TestRedis>) {
     (Store::Redis(store), Some(redis))
 }
 
+async fn cluster_store(test: &str) -> (Store, Option<TestRedis>) {
+    let mut config = RedisConfig::new(&testkit::RedisCluster::url());
+    config.prefix = testkit::unique_prefix(test);
+    let store = RedisStore::connect(&config).await.unwrap();
+    (Store::Redis(store), None)
+}
+
 macro_rules! contract {
     ($($test:ident),* $(,)?) => {
+        /// The same contract on a real three-master Redis Cluster.
+        mod cluster {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let (store, _redis) = super::cluster_store(stringify!($test)).await;
+                    super::$test(store).await;
+                }
+            )*
+        }
         mod embedded {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

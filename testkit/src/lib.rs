@@ -141,3 +141,95 @@ impl TestRedis {
         }
     }
 }
+
+/// A three-master Redis Cluster on this machine (redis-server with cluster mode on three
+/// free ports), shared by every test of a process and stopped when the process ends.
+pub struct RedisCluster {
+    ports: [u16; 3],
+}
+
+impl RedisCluster {
+    /// `$REDIS_CLUSTER_URL` if set, otherwise the process's own cluster (started on first use).
+    pub fn url() -> String {
+        if let Ok(url) = std::env::var("REDIS_CLUSTER_URL")
+            && !url.is_empty()
+        {
+            return url;
+        }
+        static CLUSTER: std::sync::OnceLock<RedisCluster> = std::sync::OnceLock::new();
+        let c = CLUSTER.get_or_init(RedisCluster::start);
+        format!(
+            "redis-cluster://127.0.0.1:{}?node=127.0.0.1:{}&node=127.0.0.1:{}",
+            c.ports[0], c.ports[1], c.ports[2]
+        )
+    }
+
+    fn start() -> Self {
+        let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
+        let dir = std::env::temp_dir().join(format!("oncelink-cluster-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // The cluster bus listens on port + 10000: pick ports where both are free.
+        let mut ports = [0u16; 3];
+        for i in 0..ports.len() {
+            ports[i] = loop {
+                let p = free_port();
+                if p < 55_000
+                    && TcpListener::bind(("127.0.0.1", p + 10_000)).is_ok()
+                    && !ports[..i].contains(&p)
+                {
+                    break p;
+                }
+            };
+        }
+        let parent = std::process::id();
+        for port in ports {
+            // A watchdog shell stops the server when this test process is gone (a static
+            // is never dropped).
+            let script = format!(
+                "{bin} --port {port} --bind 127.0.0.1 --cluster-enabled yes \
+                 --cluster-config-file nodes-{port}.conf --cluster-node-timeout 5000 \
+                 --save '' --appendonly no --daemonize no --loglevel warning & \
+                 child=$!; while kill -0 {parent} 2>/dev/null; do sleep 0.2; done; kill $child"
+            );
+            Command::new("sh")
+                .args(["-c", &script])
+                .current_dir(&dir)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {bin} (install redis-server): {e}"));
+        }
+        for port in ports {
+            wait_for_pong(port);
+        }
+        let nodes: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let status = Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&nodes)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("redis-cli (from redis-tools) creates the cluster");
+        assert!(status.success(), "redis-cli --cluster create failed");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for port in ports {
+            loop {
+                let out = Command::new("redis-cli")
+                    .args(["-p", &port.to_string(), "cluster", "info"])
+                    .output()
+                    .unwrap();
+                if String::from_utf8_lossy(&out.stdout).contains("cluster_state:ok") {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the cluster did not become ready");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        Self { ports }
+    }
+}

@@ -26,7 +26,8 @@ start_server() {
   local port
   port="$(free_port)"
   server_env
-  LEPTOS_SITE_ADDR="127.0.0.1:$port" "$TARGET_DIR/release/server" > "$TARGET_DIR/bench/server.log" 2>&1 &
+  ONCELINK_RATE_CREATE=100000 ONCELINK_RATE_REVEAL=100000 ONCELINK_FAILED_ATTEMPTS=100000 \
+    LEPTOS_SITE_ADDR="127.0.0.1:$port" "$TARGET_DIR/release/server" > "$TARGET_DIR/bench/server.log" 2>&1 &
   pids+=($!)
   wait_for_url "http://127.0.0.1:$port/api/health" 30
   export ONCELINK_BASE_URL="http://127.0.0.1:$port"

@@ -133,6 +133,7 @@ mod ssr {
 
     use axum::extract as axum_extract;
     use leptos::prelude::use_context;
+    pub use store::limits::{Class, ClientIp, Limiter};
     pub use store::validate::{self, InputError, Limits};
     pub use store::{Access, Managed, Presented, Reveal, SecretRef, Store, StoreError};
 
@@ -161,15 +162,51 @@ mod ssr {
         }
     }
 
-    /// The client's address, for counting failed attempts.
+    /// The client's address as the server's middleware decided it.
     pub async fn client() -> std::net::IpAddr {
+        if let Ok(axum::Extension(ClientIp(ip))) =
+            leptos_axum::extract::<axum::Extension<ClientIp>>().await
+        {
+            return ip;
+        }
         leptos_axum::extract::<axum_extract::ConnectInfo<std::net::SocketAddr>>()
             .await
             .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
     }
 
-    pub fn attempts() -> Option<store::attempts::Attempts> {
-        use_context::<store::attempts::Attempts>()
+    /// Counts a request of `class` for this client; `RateLimited` when over.
+    pub async fn limit(class: Class) -> Result<std::net::IpAddr, UiError> {
+        let client = client().await;
+        if let Some(limiter) = use_context::<Limiter>() {
+            limiter
+                .hit(class, client)
+                .await
+                .map_err(|_| UiError::RateLimited)?;
+        }
+        Ok(client)
+    }
+
+    /// A read: refused while the client is over its failures, then counted.
+    pub async fn limit_read() -> Result<std::net::IpAddr, UiError> {
+        let client = client().await;
+        if let Some(limiter) = use_context::<Limiter>() {
+            limiter
+                .check(Class::Failed, client)
+                .await
+                .map_err(|_| UiError::RateLimited)?;
+            limiter
+                .hit(Class::Reveal, client)
+                .await
+                .map_err(|_| UiError::RateLimited)?;
+        }
+        Ok(client)
+    }
+
+    /// Counts a failure (wrong proof or token, unknown or invalid id).
+    pub async fn failed(client: std::net::IpAddr) {
+        if let Some(limiter) = use_context::<Limiter>() {
+            let _ = limiter.hit(Class::Failed, client).await;
+        }
     }
 
     pub fn alias_ref(text: &str) -> Result<SecretRef, UiError> {
@@ -200,6 +237,7 @@ pub async fn create_secret(
 ) -> Result<CreatedSecret, UiError> {
     use ssr::*;
     let (store, limits) = services()?;
+    limit(Class::Create).await?;
     let id = validate::id(Some(&id)).map_err(input_error)?;
     let ttl = validate::ttl_seconds(ttl_seconds, &limits).map_err(input_error)?;
     let access = Access {
@@ -232,7 +270,9 @@ pub async fn create_secret(
 pub async fn secret_info(alias: String) -> Result<Availability, UiError> {
     use ssr::*;
     let (store, _) = services()?;
+    let client = limit_read().await?;
     let Ok(key) = alias_ref(&alias) else {
+        failed(client).await;
         return Ok(Availability::Gone);
     };
     Ok(match store.info(&key).await.map_err(store_error)? {
@@ -241,7 +281,10 @@ pub async fn secret_info(alias: String) -> Result<Availability, UiError> {
             tries_left: info.tries_left,
             views_left: info.views_left,
         },
-        None => Availability::Gone,
+        None => {
+            failed(client).await;
+            Availability::Gone
+        }
     })
 }
 
@@ -254,11 +297,7 @@ pub async fn reveal_secret(
 ) -> Result<RevealOutcome, UiError> {
     use ssr::*;
     let (store, _) = services()?;
-    let client = client().await;
-    let attempts = attempts();
-    if attempts.as_ref().is_some_and(|a| a.check(client).is_err()) {
-        return Err(UiError::RateLimited);
-    }
+    let client = limit_read().await?;
     let key = alias_ref(&alias)?;
     let presented = Presented {
         access: Some(validate::presented(&access_proof, "access_proof").map_err(input_error)?),
@@ -270,10 +309,9 @@ pub async fn reveal_secret(
     let outcome = store.reveal(&key, &presented).await.map_err(store_error)?;
     if matches!(
         outcome,
-        Reveal::WrongKey | Reveal::WrongPassphrase { .. } | Reveal::Burned
-    ) && let Some(a) = &attempts
-    {
-        a.failed(client);
+        Reveal::WrongKey | Reveal::WrongPassphrase { .. } | Reveal::Burned | Reveal::NotFound
+    ) {
+        failed(client).await;
     }
     Ok(match outcome {
         Reveal::Revealed {
@@ -299,11 +337,7 @@ pub async fn reveal_secret(
 pub async fn manage_status(alias: String, token: String) -> Result<ManageView, UiError> {
     use ssr::*;
     let (store, _) = services()?;
-    let client = client().await;
-    let attempts = attempts();
-    if attempts.as_ref().is_some_and(|a| a.check(client).is_err()) {
-        return Err(UiError::RateLimited);
-    }
+    let client = limit_read().await?;
     let SecretRef::Alias(alias) = alias_ref(&alias)? else {
         return Err(UiError::NotFound);
     };
@@ -329,9 +363,7 @@ pub async fn manage_status(alias: String, token: String) -> Result<ManageView, U
             expires_at: 0,
         }),
         Managed::WrongToken => {
-            if let Some(a) = &attempts {
-                a.failed(client);
-            }
+            failed(client).await;
             Ok(ManageView {
                 state: ManageState::WrongToken,
                 views_used: 0,
@@ -348,11 +380,7 @@ pub async fn manage_status(alias: String, token: String) -> Result<ManageView, U
 pub async fn destroy_secret(alias: String, token: String) -> Result<(), UiError> {
     use ssr::*;
     let (store, _) = services()?;
-    let client = client().await;
-    let attempts = attempts();
-    if attempts.as_ref().is_some_and(|a| a.check(client).is_err()) {
-        return Err(UiError::RateLimited);
-    }
+    let client = limit_read().await?;
     let SecretRef::Alias(alias) = alias_ref(&alias)? else {
         return Err(UiError::NotFound);
     };
@@ -361,9 +389,7 @@ pub async fn destroy_secret(alias: String, token: String) -> Result<(), UiError>
         Managed::Ok(_) => Ok(()),
         Managed::NotFound => Err(UiError::NotFound),
         Managed::WrongToken => {
-            if let Some(a) = &attempts {
-                a.failed(client);
-            }
+            failed(client).await;
             Err(UiError::Forbidden)
         }
     }

@@ -32,7 +32,12 @@ impl TestServer {
             .enable_all()
             .build()
             .unwrap();
-        let mut config = <Config as clap::Parser>::parse_from(["oncelink-server"]);
+        let mut config = <Config as clap::Parser>::parse_from([
+            "oncelink-server",
+            "--rate-create=100000",
+            "--rate-reveal=100000",
+            "--failed-attempts=100000",
+        ]);
         let redis = redis.then(|| TestRedis::new("cli"));
         if let Some(r) = &redis {
             config.redis_url = Some(r.url.clone());
@@ -41,10 +46,11 @@ impl TestServer {
         let base = runtime.block_on(async {
             let store = server::open_store(&config).await.unwrap();
             let state = AppState {
+                limiter: ::store::limits::Limiter::for_store(&store, config.rules()),
                 store,
                 limits: config.limits(),
                 body_limit: config.body_limit(),
-                attempts: config.attempts(),
+                client_ip_header: None,
                 leptos_options: leptos::config::LeptosOptions::builder()
                     .output_name("oncelink")
                     .site_root("target/site")

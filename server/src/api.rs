@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
+use store::limits::{Class, ClientIp};
 use store::validate::{self, InputError};
 use store::{Access, Destroyed, Managed, Presented, Reveal, SecretRef, State as SecretState};
 
@@ -35,19 +36,57 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
 
-/// The client's address, for counting failed attempts. Absent connect info (a router driven
-/// without a socket) counts as one unknown client rather than failing the request.
+/// The client's address (see [`crate::client_ip`]). Absent (a router driven without the
+/// middleware) counts as one unknown client rather than failing the request.
 pub struct ClientAddr(pub IpAddr);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(a)| a.ip());
+        let ip = parts.extensions.get::<ClientIp>().map_or_else(
+            || {
+                parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(a)| a.ip())
+            },
+            |ClientIp(ip)| *ip,
+        );
         Ok(Self(ip))
+    }
+}
+
+/// Counts a request of `class`; 429 when over.
+async fn limit(state: &AppState, class: Class, client: IpAddr) -> Result<(), ApiError> {
+    state
+        .limiter
+        .hit(class, client)
+        .await
+        .map_err(ApiError::RateLimited)
+}
+
+/// A read: refused while the client is over its failures, then counted as a read.
+async fn limit_read(state: &AppState, client: IpAddr) -> Result<(), ApiError> {
+    state
+        .limiter
+        .check(Class::Failed, client)
+        .await
+        .map_err(ApiError::RateLimited)?;
+    limit(state, Class::Reveal, client).await
+}
+
+/// Counts a failure (wrong proof, unknown or invalid id) and passes the error on.
+async fn failed<T>(state: &AppState, client: IpAddr, error: ApiError) -> Result<T, ApiError> {
+    let _ = state.limiter.hit(Class::Failed, client).await;
+    Err(error)
+}
+
+/// Parses a secret reference; an invalid one counts as a failure.
+async fn reference(state: &AppState, client: IpAddr, key: &str) -> Result<SecretRef, ApiError> {
+    match validate::secret_ref(key) {
+        Ok(key) => Ok(key),
+        Err(e) => failed(state, client, e.into()).await,
     }
 }
 
@@ -127,8 +166,10 @@ fn proof(
 /// `max_views`, `access_verifier`, `passphrase_verifier`, `manage_verifier`.
 async fn create(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    limit(&state, Class::Create, client).await?;
     let mut fields = object(body, state.body_limit)?;
     let limits = &state.limits;
     let ciphertext = match fields.remove("ciphertext") {
@@ -188,11 +229,8 @@ async fn consume(
     ClientAddr(client): ClientAddr,
     Path(key): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .attempts
-        .check(client)
-        .map_err(ApiError::RateLimited)?;
-    let key = validate::secret_ref(&key)?;
+    limit_read(&state, client).await?;
+    let key = reference(&state, client, &key).await?;
     match state.store.reveal(&key, &Presented::default()).await? {
         Reveal::Revealed {
             id,
@@ -203,24 +241,26 @@ async fn consume(
             "id": id.to_string(),
             "views_left": views_left,
         }))),
+        // A missing proof counts as a failure, as on the reveal endpoint.
         Reveal::WrongKey | Reveal::PassphraseRequired { .. } => {
-            // A missing proof counts as a failed attempt, as on the reveal endpoint.
-            state.attempts.failed(client);
-            Err(ApiError::Forbidden(
-                "this secret needs proofs: use POST /api/secrets/{key}/reveal".into(),
-            ))
+            let message = "this secret needs proofs: use POST /api/secrets/{key}/reveal";
+            failed(&state, client, ApiError::Forbidden(message.into())).await
         }
-        _ => Err(ApiError::NotFound),
+        _ => failed(&state, client, ApiError::NotFound).await,
     }
 }
 
 /// `GET /api/secrets/{key}/info`: what a recipient may know before revealing; consumes nothing.
 async fn info(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Path(key): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let key = validate::secret_ref(&key)?;
-    let info = state.store.info(&key).await?.ok_or(ApiError::NotFound)?;
+    limit_read(&state, client).await?;
+    let key = reference(&state, client, &key).await?;
+    let Some(info) = state.store.info(&key).await? else {
+        return failed(&state, client, ApiError::NotFound).await;
+    };
     Ok(Json(json!({
         "proof_required": info.needs_proof,
         "passphrase_required": info.needs_passphrase,
@@ -237,49 +277,43 @@ async fn reveal(
     Path(key): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .attempts
-        .check(client)
-        .map_err(ApiError::RateLimited)?;
-    let key = validate::secret_ref(&key)?;
+    limit_read(&state, client).await?;
+    let key = reference(&state, client, &key).await?;
     let mut fields = object(body, state.body_limit)?;
     let presented = Presented {
         access: proof(&mut fields, "access_proof")?,
         passphrase: proof(&mut fields, "passphrase_proof")?,
     };
-    let outcome = state.store.reveal(&key, &presented).await?;
-    if matches!(
-        outcome,
-        Reveal::WrongKey | Reveal::WrongPassphrase { .. } | Reveal::Burned
-    ) {
-        state.attempts.failed(client);
-    }
-    match outcome {
+    let error = match state.store.reveal(&key, &presented).await? {
         Reveal::Revealed {
             id,
             payload,
             views_left,
-        } => Ok(Json(json!({
-            "ciphertext": crypto_core::base64::encode(&payload),
-            "id": id.to_string(),
-            "views_left": views_left,
-        }))),
-        Reveal::NotFound => Err(ApiError::NotFound),
-        Reveal::WrongKey => Err(ApiError::Forbidden(
-            "the access proof is missing or wrong".into(),
-        )),
-        Reveal::PassphraseRequired { tries_left } => Err(ApiError::Passphrase {
-            message: "a passphrase is required",
-            tries_left,
-        }),
-        Reveal::WrongPassphrase { tries_left } => Err(ApiError::Passphrase {
+        } => {
+            return Ok(Json(json!({
+                "ciphertext": crypto_core::base64::encode(&payload),
+                "id": id.to_string(),
+                "views_left": views_left,
+            })));
+        }
+        // Asking for the passphrase is not a failure: nothing was guessed.
+        Reveal::PassphraseRequired { tries_left } => {
+            return Err(ApiError::Passphrase {
+                message: "a passphrase is required",
+                tries_left,
+            });
+        }
+        Reveal::NotFound => ApiError::NotFound,
+        Reveal::WrongKey => ApiError::Forbidden("the access proof is missing or wrong".into()),
+        Reveal::WrongPassphrase { tries_left } => ApiError::Passphrase {
             message: "wrong passphrase",
             tries_left,
-        }),
-        Reveal::Burned => Err(ApiError::Gone(
-            "too many wrong passphrases: the secret was destroyed".into(),
-        )),
-    }
+        },
+        Reveal::Burned => {
+            ApiError::Gone("too many wrong passphrases: the secret was destroyed".into())
+        }
+    };
+    failed(&state, client, error).await
 }
 
 /// The manage token from a status or destroy body, as its verifier.
@@ -305,10 +339,7 @@ async fn status(
     Path(key): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .attempts
-        .check(client)
-        .map_err(ApiError::RateLimited)?;
+    limit_read(&state, client).await?;
     let alias = alias(&key)?;
     let token = manage_token(body, &state)?;
     match state.store.status(&alias, &token).await? {
@@ -326,10 +357,10 @@ async fn status(
             "expires_at": s.expires_at,
             "tries_left": s.tries_left,
         }))),
-        Managed::NotFound => Err(ApiError::NotFound),
+        Managed::NotFound => failed(&state, client, ApiError::NotFound).await,
         Managed::WrongToken => {
-            state.attempts.failed(client);
-            Err(ApiError::Forbidden("the manage token is wrong".into()))
+            let error = ApiError::Forbidden("the manage token is wrong".into());
+            failed(&state, client, error).await
         }
     }
 }
@@ -341,10 +372,7 @@ async fn destroy(
     Path(key): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .attempts
-        .check(client)
-        .map_err(ApiError::RateLimited)?;
+    limit_read(&state, client).await?;
     let alias = alias(&key)?;
     let token = manage_token(body, &state)?;
     match state.store.destroy(&alias, &token).await? {
@@ -352,10 +380,10 @@ async fn destroy(
         Managed::Ok(Destroyed::Already) => Err(ApiError::StateConflict(
             "the secret is already gone (viewed, destroyed or expired)".into(),
         )),
-        Managed::NotFound => Err(ApiError::NotFound),
+        Managed::NotFound => failed(&state, client, ApiError::NotFound).await,
         Managed::WrongToken => {
-            state.attempts.failed(client);
-            Err(ApiError::Forbidden("the manage token is wrong".into()))
+            let error = ApiError::Forbidden("the manage token is wrong".into());
+            failed(&state, client, error).await
         }
     }
 }

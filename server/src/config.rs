@@ -47,10 +47,24 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_MAX_TTL_SECONDS", default_value_t = 7 * 24 * 3600, value_parser = clap::value_parser!(u64).range(300..=365 * 24 * 3600))]
     pub max_ttl_seconds: u64,
 
-    /// Failed attempts (wrong key, passphrase or manage token) allowed per client address in
-    /// ten minutes; more are refused with 429.
+    /// Failures (wrong key, passphrase or manage token; unknown or invalid ids) allowed per
+    /// client address in ten minutes; then its reads are refused with 429 until the window ends.
     #[arg(long, env = "ONCELINK_FAILED_ATTEMPTS", default_value_t = 30)]
     pub failed_attempts: u32,
+
+    /// Secrets one client address may create per minute.
+    #[arg(long, env = "ONCELINK_RATE_CREATE", default_value_t = 60)]
+    pub rate_create: u32,
+
+    /// Reads (info, reveal, status, destroy) one client address may make per minute.
+    #[arg(long, env = "ONCELINK_RATE_REVEAL", default_value_t = 30)]
+    pub rate_reveal: u32,
+
+    /// Take the client's address from this request header (the rightmost address in it),
+    /// e.g. X-Forwarded-For or X-Real-IP. Set it only behind a proxy that sets the header;
+    /// otherwise clients could choose their own address. Unset: the socket's peer address.
+    #[arg(long, env = "ONCELINK_CLIENT_IP_HEADER", value_name = "HEADER")]
+    pub client_ip_header: Option<String>,
 
     /// Memory cap of the embedded store, in bytes of payload.
     #[arg(long, env = "ONCELINK_EMBEDDED_MAX_BYTES", default_value_t = 512 * 1024 * 1024)]
@@ -101,9 +115,37 @@ impl Config {
         }
     }
 
-    /// The failed-attempts counter the configuration asks for.
-    pub fn attempts(&self) -> store::attempts::Attempts {
-        store::attempts::Attempts::new(self.failed_attempts, Duration::from_secs(600))
+    /// The proxy header naming the client's address, checked.
+    pub fn client_ip_header(&self) -> Result<Option<axum::http::HeaderName>, String> {
+        self.client_ip_header
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(|h| {
+                axum::http::HeaderName::try_from(h)
+                    .map_err(|_| format!("--client-ip-header: {h:?} is not a header name"))
+            })
+            .transpose()
+    }
+
+    /// The rate limits the configuration asks for.
+    pub fn rules(&self) -> store::limits::Rules {
+        use store::limits::Rule;
+        let minute = Duration::from_secs(60);
+        store::limits::Rules {
+            create: Rule {
+                max: self.rate_create,
+                window: minute,
+            },
+            reveal: Rule {
+                max: self.rate_reveal,
+                window: minute,
+            },
+            failed: Rule {
+                max: self.failed_attempts,
+                window: Duration::from_secs(600),
+            },
+        }
     }
 
     /// Largest request body: the payload in base64 plus room for the JSON around it.

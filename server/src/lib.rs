@@ -37,8 +37,10 @@ pub struct AppState {
     pub limits: Limits,
     /// Largest request body accepted by the create endpoint.
     pub body_limit: usize,
-    /// Failed attempts per client (guessing brake).
-    pub attempts: store::attempts::Attempts,
+    /// Rate limits per client address (shared through Redis when it is the store).
+    pub limiter: store::limits::Limiter,
+    /// The header naming the client's address, if behind a proxy (`--client-ip-header`).
+    pub client_ip_header: Option<axum::http::HeaderName>,
     /// Leptos settings (site root, output name).
     pub leptos_options: LeptosOptions,
 }
@@ -73,7 +75,7 @@ pub fn router(state: AppState) -> Router {
     let provide = move || {
         provide_context(context_state.store.clone());
         provide_context(context_state.limits.clone());
-        provide_context(context_state.attempts.clone());
+        provide_context(context_state.limiter.clone());
         // Use the nonce the security middleware put in the CSP header.
         if let Some(nonce) = use_context::<Parts>()
             .and_then(|parts| parts.extensions.get::<security::CspNonce>().cloned())
@@ -94,11 +96,15 @@ pub fn router(state: AppState) -> Router {
         // (2 MB) is too small for an image; raise it to the configured limit. (The API has
         // its own limit, answered in its JSON error format.)
         .layer(axum::extract::DefaultBodyLimit::max(state.body_limit));
+    let header = state.client_ip_header.clone();
     Router::new()
         .nest("/api", api::router(state.body_limit))
         .merge(pages)
         .with_state(state)
         .layer(axum::middleware::from_fn(language::from_query))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            client_ip(header.clone(), request, next)
+        }))
         .layer(axum::middleware::from_fn(log_internal_errors))
         .layer(
             // Spans name the route template, never the raw path: ids and aliases stay out of logs.
@@ -115,6 +121,33 @@ pub fn router(state: AppState) -> Router {
                 ),
         )
         .layer(axum::middleware::from_fn(security::headers))
+}
+
+/// Decides the client's address once per request (for rate limits): the rightmost address
+/// in the configured proxy header, else the socket's peer.
+async fn client_ip(
+    header: Option<axum::http::HeaderName>,
+    mut request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let from_header = header.as_ref().and_then(|name| {
+        request
+            .headers()
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .next_back()
+    });
+    let ip = from_header.unwrap_or_else(|| {
+        request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
+    });
+    request.extensions_mut().insert(store::limits::ClientIp(ip));
+    next.run(request).await
 }
 
 /// Logs the internal detail attached to an error response (never sent to the client).
@@ -202,11 +235,19 @@ pub async fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let client_ip_header = match config.client_ip_header() {
+        Ok(header) => header,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let state = AppState {
+        limiter: store::limits::Limiter::for_store(&store, config.rules()),
         store,
         limits: config.limits(),
         body_limit: config.body_limit(),
-        attempts: config.attempts(),
+        client_ip_header,
         leptos_options,
     };
     let backend = state.store.backend();

@@ -10,8 +10,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod attempts;
 mod embedded;
+pub mod limits;
 mod redis;
 pub mod validate;
 

@@ -90,6 +90,17 @@ redis.call('HSET', KEYS[1], 'st', 'd')
 return 'ok'
 ";
 
+/// Adds ARGV[1] to a fixed-window counter of ARGV[2] ms. Returns {count, ms left}.
+const COUNT_LUA: &str = r"
+local n = redis.call('INCRBY', KEYS[1], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  ttl = tonumber(ARGV[2])
+end
+return {n, ttl}
+";
+
 /// Settings of the Redis backend.
 #[derive(Debug, Clone)]
 pub struct RedisConfig {
@@ -128,6 +139,7 @@ struct Inner {
     create: Script,
     reveal: Script,
     destroy: Script,
+    count: Script,
 }
 
 impl RedisStore {
@@ -173,6 +185,7 @@ impl RedisStore {
                 create: Script::from_lua(CREATE_LUA),
                 reveal: Script::from_lua(format!("{EQ_LUA}{REVEAL_LUA}")),
                 destroy: Script::from_lua(format!("{EQ_LUA}{DESTROY_LUA}")),
+                count: Script::from_lua(COUNT_LUA),
             }),
         })
     }
@@ -497,6 +510,27 @@ impl RedisStore {
             "token" => Managed::WrongToken,
             _ => Managed::NotFound,
         })
+    }
+
+    /// Adds `by` to the fixed-window counter `name` (under the prefix): (count, time left).
+    pub(crate) async fn count(
+        &self,
+        name: &str,
+        by: u32,
+        window: Duration,
+    ) -> Result<(u64, Duration), StoreError> {
+        let key = format!("{}{name}", self.inner.prefix);
+        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
+        let reply: Vec<i64> = self
+            .run(
+                &self.inner.count,
+                key,
+                vec![Value::from(i64::from(by)), Value::from(window_ms as i64)],
+            )
+            .await?;
+        let count = reply.first().copied().unwrap_or(0).max(0);
+        let left = reply.get(1).copied().unwrap_or(0).max(0);
+        Ok((count as u64, Duration::from_millis(left as u64)))
     }
 
     /// Pings every connection of the pool: healthy means all of them work.

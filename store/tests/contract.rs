@@ -86,7 +86,7 @@ async fn redis_store(test: &str) -> (Store, Option<TestRedis>) {
 }
 
 async fn cluster_store(test: &str) -> (Store, Option<TestRedis>) {
-    let mut config = RedisConfig::new(&testkit::RedisCluster::url());
+    let mut config = RedisConfig::new(testkit::RedisCluster::url());
     config.prefix = testkit::unique_prefix(test);
     let store = RedisStore::connect(&config).await.unwrap();
     (Store::Redis(store), None)

@@ -192,6 +192,7 @@ impl RedisCluster {
                  --save '' --appendonly no --daemonize no --loglevel warning & \
                  child=$!; while kill -0 {parent} 2>/dev/null; do sleep 0.2; done; kill $child"
             );
+            #[allow(clippy::zombie_processes)] // lives as long as this process; reaped by init
             Command::new("sh")
                 .args(["-c", &script])
                 .current_dir(&dir)
@@ -226,7 +227,10 @@ impl RedisCluster {
                 if String::from_utf8_lossy(&out.stdout).contains("cluster_state:ok") {
                     break;
                 }
-                assert!(Instant::now() < deadline, "the cluster did not become ready");
+                assert!(
+                    Instant::now() < deadline,
+                    "the cluster did not become ready"
+                );
                 std::thread::sleep(Duration::from_millis(100));
             }
         }

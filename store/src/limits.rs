@@ -1,0 +1,201 @@
+//! Rate limits per client address: fixed windows counted in the store's backend, so that
+//! with Redis every app instance shares them (and on the embedded store they are
+//! in-process). See `docs/api.md` for the defaults.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::{RedisStore, Store};
+
+/// What a request counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// Creating secrets.
+    Create,
+    /// Reading: info, reveal, status, destroy.
+    Reveal,
+    /// Failures: wrong proofs or tokens, unknown or invalid ids. Once over, reads are refused
+    /// too, so guessing is slow.
+    Failed,
+}
+
+impl Class {
+    fn name(self) -> &'static str {
+        match self {
+            Class::Create => "create",
+            Class::Reveal => "reveal",
+            Class::Failed => "failed",
+        }
+    }
+}
+
+/// At most `max` in each `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Requests allowed per window.
+    pub max: u32,
+    /// Window length.
+    pub window: Duration,
+}
+
+/// The rule of each class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// Creating.
+    pub create: Rule,
+    /// Reading.
+    pub reveal: Rule,
+    /// Failing.
+    pub failed: Rule,
+}
+
+impl Rules {
+    fn of(&self, class: Class) -> Rule {
+        match class {
+            Class::Create => self.create,
+            Class::Reveal => self.reveal,
+            Class::Failed => self.failed,
+        }
+    }
+}
+
+/// Counts requests per client and class.
+#[derive(Clone)]
+pub struct Limiter {
+    rules: Rules,
+    backend: Backend,
+}
+
+/// Window start and count, per class and client.
+type Windows = Arc<Mutex<HashMap<(Class, IpAddr), (Instant, u32)>>>;
+
+#[derive(Clone)]
+enum Backend {
+    Local(Windows),
+    Redis(RedisStore),
+}
+
+impl Limiter {
+    /// Limits kept where the store keeps secrets: shared through Redis, or in-process.
+    pub fn for_store(store: &Store, rules: Rules) -> Self {
+        let backend = match store {
+            Store::Redis(redis) => Backend::Redis(redis.clone()),
+            Store::Embedded(_) => Backend::Local(Arc::default()),
+        };
+        Self { rules, backend }
+    }
+
+    /// In-process limits.
+    pub fn local(rules: Rules) -> Self {
+        Self {
+            rules,
+            backend: Backend::Local(Arc::default()),
+        }
+    }
+
+    /// Counts one request of `class`; `Err(wait)` when this one is over the limit.
+    pub async fn hit(&self, class: Class, client: IpAddr) -> Result<(), Duration> {
+        let rule = self.rules.of(class);
+        let (count, wait) = self.add(class, client, 1, rule.window).await;
+        if count > u64::from(rule.max) {
+            Err(wait)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `Err(wait)` while `client` is at the limit of `class`; counts nothing.
+    pub async fn check(&self, class: Class, client: IpAddr) -> Result<(), Duration> {
+        let rule = self.rules.of(class);
+        let (count, wait) = self.add(class, client, 0, rule.window).await;
+        if count >= u64::from(rule.max) {
+            Err(wait)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Adds `by` to the client's count in the current window: (count, time left).
+    async fn add(
+        &self,
+        class: Class,
+        client: IpAddr,
+        by: u32,
+        window: Duration,
+    ) -> (u64, Duration) {
+        match &self.backend {
+            Backend::Local(map) => {
+                let now = Instant::now();
+                let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+                if map.len() > 100_000 {
+                    map.retain(|_, (start, _)| now < *start + window);
+                }
+                let entry = map.entry((class, client)).or_insert((now, 0));
+                if now >= entry.0 + window {
+                    *entry = (now, 0);
+                }
+                entry.1 = entry.1.saturating_add(by);
+                (
+                    u64::from(entry.1),
+                    (entry.0 + window).saturating_duration_since(now),
+                )
+            }
+            Backend::Redis(redis) => {
+                let key = format!("rl:{}:{client}", class.name());
+                match redis.count(&key, by, window).await {
+                    Ok(counted) => counted,
+                    Err(e) => {
+                        // The store's own requests fail with 503 anyway; do not add a second
+                        // failure mode here.
+                        tracing::warn!(target: "store", error = %e, "rate limit not counted");
+                        (0, Duration::ZERO)
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(max: u32) -> Rules {
+        let rule = Rule {
+            max,
+            window: Duration::from_secs(60),
+        };
+        Rules {
+            create: rule,
+            reveal: rule,
+            failed: rule,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn limits_per_client_and_class_then_forgets() {
+        let limiter = Limiter::local(rules(3));
+        let a: IpAddr = [10, 0, 0, 1].into();
+        let b: IpAddr = [10, 0, 0, 2].into();
+        for _ in 0..3 {
+            assert!(limiter.check(Class::Failed, a).await.is_ok());
+            assert!(limiter.hit(Class::Failed, a).await.is_ok());
+        }
+        assert!(limiter.check(Class::Failed, a).await.is_err());
+        let wait = limiter.hit(Class::Failed, a).await.unwrap_err();
+        assert!(wait <= Duration::from_secs(60) && wait > Duration::from_secs(50));
+        assert!(limiter.check(Class::Failed, b).await.is_ok());
+        assert!(limiter.hit(Class::Create, a).await.is_ok());
+        tokio::time::advance(Duration::from_secs(61)).await;
+        assert!(limiter.check(Class::Failed, a).await.is_ok());
+    }
+}
+
+/// The client's address as the server decided it (the socket's peer, or the configured
+/// proxy header), put in each request's extensions by the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);

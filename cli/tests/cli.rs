@@ -51,6 +51,8 @@ impl TestServer {
                 limits: config.limits(),
                 body_limit: config.body_limit(),
                 client_ip_header: None,
+                body_timeout: config.body_timeout(),
+                uploads: config.upload_gate(),
                 leptos_options: leptos::config::LeptosOptions::builder()
                     .output_name("oncelink")
                     .site_root("target/site")

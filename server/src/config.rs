@@ -75,6 +75,23 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
     pub shutdown_grace_seconds: u64,
 
+    /// Large uploads (bodies over 1 MiB) handled at once; more wait (see
+    /// --upload-wait-seconds), so memory stays bounded however many arrive together.
+    #[arg(long, env = "ONCELINK_MAX_CONCURRENT_UPLOADS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_concurrent_uploads: u32,
+
+    /// Seconds a large upload may wait for its turn before it is refused with 503.
+    #[arg(long, env = "ONCELINK_UPLOAD_WAIT_SECONDS", default_value_t = 10)]
+    pub upload_wait_seconds: u64,
+
+    /// Seconds a client may take to send a request's headers (slow clients are cut off).
+    #[arg(long, env = "ONCELINK_HEADER_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_timeout_seconds: u64,
+
+    /// Seconds a request body may pause between two pieces before it is cut off.
+    #[arg(long, env = "ONCELINK_BODY_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub body_timeout_seconds: u64,
+
     /// Instead of serving, ask the server at --addr for its health and exit 0 if healthy.
     #[arg(long)]
     pub healthcheck: bool,
@@ -113,6 +130,24 @@ impl Config {
             passphrase_tries: self.passphrase_tries,
             ..Limits::default()
         }
+    }
+
+    /// The gate for large uploads.
+    pub fn upload_gate(&self) -> crate::UploadGate {
+        crate::UploadGate::new(
+            usize::try_from(self.max_concurrent_uploads).unwrap_or(1),
+            Duration::from_secs(self.upload_wait_seconds),
+        )
+    }
+
+    /// How long headers may take.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_seconds)
+    }
+
+    /// How long a body may pause.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_seconds)
     }
 
     /// The proxy header naming the client's address, checked.

@@ -41,6 +41,10 @@ pub struct AppState {
     pub limiter: store::limits::Limiter,
     /// The header naming the client's address, if behind a proxy (`--client-ip-header`).
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// Longest pause between two pieces of a request body.
+    pub body_timeout: Duration,
+    /// Turns for large uploads, and how long one may wait for a turn.
+    pub uploads: UploadGate,
     /// Leptos settings (site root, output name).
     pub leptos_options: LeptosOptions,
 }
@@ -97,10 +101,19 @@ pub fn router(state: AppState) -> Router {
         // its own limit, answered in its JSON error format.)
         .layer(axum::extract::DefaultBodyLimit::max(state.body_limit));
     let header = state.client_ip_header.clone();
+    let body_timeout = state.body_timeout;
+    let uploads = state.uploads.clone();
     Router::new()
         .nest("/api", api::router(state.body_limit))
         .merge(pages)
         .with_state(state)
+        // A body that pauses longer than this is cut off (slow uploads that keep sending are fine).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            uploads.clone().admit(request, next)
+        }))
         .layer(axum::middleware::from_fn(language::from_query))
         .layer(axum::middleware::from_fn(move |request, next| {
             client_ip(header.clone(), request, next)
@@ -121,6 +134,64 @@ pub fn router(state: AppState) -> Router {
                 ),
         )
         .layer(axum::middleware::from_fn(security::headers))
+}
+
+/// Bodies over this size take a turn at the [`UploadGate`].
+const LARGE_BODY: u64 = 1024 * 1024;
+
+/// Bounds how many large uploads are read and processed at once: each may hold tens of MB
+/// (the base64 body, the decoded payload, the store's copy) until it is stored.
+#[derive(Clone)]
+pub struct UploadGate {
+    turns: std::sync::Arc<tokio::sync::Semaphore>,
+    wait: Duration,
+}
+
+impl UploadGate {
+    /// `concurrent` uploads at once; others wait up to `wait`.
+    pub fn new(concurrent: usize, wait: Duration) -> Self {
+        Self {
+            turns: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrent.max(1))),
+            wait,
+        }
+    }
+
+    async fn admit(
+        self,
+        request: Request,
+        next: axum::middleware::Next,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse as _;
+        let length = request
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let has_body = request
+            .headers()
+            .contains_key(axum::http::header::TRANSFER_ENCODING)
+            || length.is_some_and(|l| l > LARGE_BODY);
+        if !has_body {
+            return next.run(request).await;
+        }
+        match tokio::time::timeout(self.wait, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(_turn)) => next.run(request).await,
+            _ => {
+                let mut response = (
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    axum::Json(serde_json::json!({
+                        "error": "the server is busy with other uploads; try again shortly"
+                    })),
+                )
+                    .into_response();
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("5"),
+                );
+                response
+            }
+        }
+    }
 }
 
 /// Decides the client's address once per request (for rate limits): the rightmost address
@@ -167,18 +238,80 @@ async fn log_internal_errors(
     response
 }
 
+/// Largest request head (request line and headers); bigger ones are refused (431).
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+
 /// Serves `router` on `listener` until `shutdown` resolves, then drains in-flight requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, router, shutdown, Duration::from_secs(10)).await
+}
+
+/// [`serve`] with the longest wait for a request's headers (slow-header clients, slowloris,
+/// are cut off after it).
+///
+/// hyper directly rather than `axum::serve`, for the header timeout and size limit.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    header_timeout: Duration,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use tower::ServiceExt as _;
+
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_buf_size(MAX_HEADER_BYTES.max(8192));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(MAX_HEADER_BYTES).unwrap_or(u32::MAX));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, addr) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(addr));
+                router.clone().oneshot(request.map(axum::body::Body::new))
+            },
+        );
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
+    }
+    // Stop accepting at once; then wait for the connections' requests to finish.
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 fn init_tracing(format: LogFormat) {
@@ -248,6 +381,8 @@ pub async fn run() -> ExitCode {
         limits: config.limits(),
         body_limit: config.body_limit(),
         client_ip_header,
+        body_timeout: config.body_timeout(),
+        uploads: config.upload_gate(),
         leptos_options,
     };
     let backend = state.store.backend();
@@ -276,7 +411,7 @@ pub async fn run() -> ExitCode {
         }
     };
     tokio::select! {
-        result = serve(listener, router(state), signal) => match result {
+        result = serve_with(listener, router(state), signal, config.header_timeout()) => match result {
             Ok(()) => {
                 tracing::info!("stopped");
                 ExitCode::SUCCESS

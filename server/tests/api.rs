@@ -34,6 +34,8 @@ async fn start_with(store: Store, config: &Config, redis: Option<TestRedis>) -> 
         leptos_options: leptos_options(),
         limiter: store::limits::Limiter::for_store(&store, config.rules()),
         client_ip_header: config.client_ip_header().unwrap(),
+        body_timeout: config.body_timeout(),
+        uploads: config.upload_gate(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -92,6 +92,19 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        // Rejections the store does not see (it counts the rest).
+        match &self {
+            ApiError::Input(InputError::PayloadTooLarge(_)) | ApiError::TooLarge(_) => {
+                store::metrics::COUNTERS.reject(store::metrics::Rejected::TooLarge);
+            }
+            ApiError::Input(_) | ApiError::BadRequest(_) => {
+                store::metrics::COUNTERS.reject(store::metrics::Rejected::BadInput);
+            }
+            ApiError::StateConflict(_) => {
+                store::metrics::COUNTERS.reject(store::metrics::Rejected::Conflict);
+            }
+            _ => {}
+        }
         let mut body = serde_json::json!({ "error": self.to_string() });
         if let ApiError::Passphrase { tries_left, .. } = self {
             body["tries_left"] = tries_left.into();

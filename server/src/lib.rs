@@ -9,6 +9,7 @@ pub mod api;
 pub mod config;
 pub mod error;
 pub mod language;
+pub mod metrics;
 pub mod security;
 
 use std::future::Future;
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
     let uploads = state.uploads.clone();
     Router::new()
         .nest("/api", api::router(state.body_limit))
+        .route("/metrics", axum::routing::get(metrics::render))
         .merge(pages)
         .with_state(state)
         // A body that pauses longer than this is cut off (slow uploads that keep sending are fine).
@@ -114,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |request, next| {
             uploads.clone().admit(request, next)
         }))
+        .route_layer(axum::middleware::from_fn(metrics::record))
         .layer(axum::middleware::from_fn(language::from_query))
         .layer(axum::middleware::from_fn(move |request, next| {
             client_ip(header.clone(), request, next)
@@ -127,13 +130,51 @@ pub fn router(state: AppState) -> Router {
                         .extensions()
                         .get::<MatchedPath>()
                         .map_or("unmatched", MatchedPath::as_str);
-                    tracing::info_span!("request", method = %request.method(), route)
+                    let request_id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %request.method(), route, request_id)
                 })
                 .on_response(
                     tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
                 ),
         )
+        // Outside the trace layer, so every span has the id; echoed in the response for
+        // support requests ("which request failed?").
+        .layer(tower_http::request_id::PropagateRequestIdLayer::new(
+            REQUEST_ID,
+        ))
+        .layer(tower_http::request_id::SetRequestIdLayer::new(
+            REQUEST_ID,
+            RandomRequestId,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
+}
+
+/// The request id header (kept from a proxy if it set one, otherwise made here).
+const REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
+
+/// Random 64-bit request ids, in hex.
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl tower_http::request_id::MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(
+        &mut self,
+        _: &axum::http::Request<B>,
+    ) -> Option<tower_http::request_id::RequestId> {
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).ok()?;
+        let id = bytes.iter().fold(String::with_capacity(16), |mut s, b| {
+            let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{b:02x}"));
+            s
+        });
+        axum::http::HeaderValue::from_str(&id)
+            .ok()
+            .map(tower_http::request_id::RequestId::new)
+    }
 }
 
 /// Bodies over this size take a turn at the [`UploadGate`].
@@ -177,6 +218,7 @@ impl UploadGate {
         match tokio::time::timeout(self.wait, self.turns.clone().acquire_owned()).await {
             Ok(Ok(_turn)) => next.run(request).await,
             _ => {
+                store::metrics::COUNTERS.reject(store::metrics::Rejected::Busy);
                 let mut response = (
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,
                     axum::Json(serde_json::json!({

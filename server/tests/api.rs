@@ -1252,3 +1252,87 @@ async fn two_instances_on_one_redis_share_secrets_and_limits() {
     );
     drop(redis);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_outcomes_and_name_no_secret() {
+    let server = embedded("metrics", default_config()).await;
+    let g = create_guarded(&server, "counted", None, json!({})).await;
+    let wrong =
+        json!({ "access_proof": MasterKey::generate().unwrap().access_proof().to_base64url() });
+    assert_eq!(
+        server.reveal(&g.alias, wrong).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        server.reveal(&g.alias, g.access_body()).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        server.post(json!({ "ciphertext": "%%%" })).await.0,
+        StatusCode::BAD_REQUEST
+    );
+
+    let response = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    let value = |line_start: &str| -> u64 {
+        text.lines()
+            .find(|l| l.starts_with(line_start))
+            .unwrap_or_else(|| panic!("{line_start} missing:\n{text}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // Counters are per process (tests run in parallel): at least what this test did.
+    assert!(value("oncelink_secrets_created_total ") >= 1);
+    assert!(value("oncelink_secrets_revealed_total ") >= 1);
+    assert!(value("oncelink_rejected_total{reason=\"wrong_proof\"}") >= 1);
+    assert!(value("oncelink_rejected_total{reason=\"bad_input\"}") >= 1);
+    assert!(text.contains(
+        "oncelink_http_request_duration_seconds_count{method=\"POST\",route=\"/api/secrets/{key}/reveal\",status=\"ok\"}"
+    ));
+    assert!(
+        !text.contains(&g.alias) && !text.contains(g.id.as_str()),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_has_a_request_id() {
+    let server = embedded("request-id", default_config()).await;
+    let response = server
+        .client
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .unwrap();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id.len(), 16);
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+    let again = server
+        .client
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(again.headers()["x-request-id"].to_str().unwrap(), id);
+    // A proxy's id is kept.
+    let proxied = server
+        .client
+        .get(server.url("/api/health"))
+        .header("x-request-id", "from-the-proxy-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proxied.headers()["x-request-id"], "from-the-proxy-1");
+}

@@ -29,6 +29,10 @@ fn start(grace_seconds: u64) -> Server {
 }
 
 fn start_with(env: &[(&str, &str)]) -> Server {
+    start_logging(env, None)
+}
+
+fn start_logging(env: &[(&str, &str)], log: Option<&std::path::Path>) -> Server {
     let port = testkit::free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
     // The embedded store unless the test names a Redis.
@@ -40,7 +44,9 @@ fn start_with(env: &[(&str, &str)]) -> Server {
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_OUTPUT_NAME", "oncelink")
         .env("LEPTOS_SITE_ROOT", "target/site")
-        .stdout(Stdio::null())
+        .stdout(log.map_or_else(Stdio::null, |path| {
+            Stdio::from(std::fs::File::create(path).unwrap())
+        }))
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -273,4 +279,50 @@ fn fifty_concurrent_10_mb_uploads_stay_under_the_memory_ceiling() {
         CEILING >> 20
     );
     eprintln!("50 × 10 MiB: {created} stored, peak RSS {} MiB", peak >> 20);
+}
+
+#[test]
+fn json_logs_carry_request_ids_and_no_secret_ids() {
+    let log = std::env::temp_dir().join(format!("oncelink-log-{}.json", std::process::id()));
+    let server = start_logging(&[("ONCELINK_LOG_FORMAT", "json")], Some(&log));
+    let (mut stream, rest) = half_sent_create(server.port);
+    stream.write_all(&rest).unwrap();
+    let (reply, _) = read_until_closed(&mut stream, Duration::from_secs(5));
+    assert!(reply.starts_with("HTTP/1.1 201"), "{reply}");
+    let body = &reply[reply.find("\r\n\r\n").unwrap() + 4..];
+    let created: serde_json::Value = serde_json::from_str(body).unwrap();
+    let (alias, id) = (
+        created["alias"].as_str().unwrap().to_owned(),
+        created["id"].as_str().unwrap().to_owned(),
+    );
+    let mut get = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(
+        get,
+        "GET /api/secrets/{alias} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let (reply, _) = read_until_closed(&mut get, Duration::from_secs(5));
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    drop(server);
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    let responses: Vec<_> = lines
+        .iter()
+        .filter(|l| l["span"]["route"].is_string())
+        .collect();
+    assert!(responses.len() >= 2, "{text}");
+    for line in &responses {
+        assert_eq!(
+            line["span"]["request_id"].as_str().unwrap().len(),
+            16,
+            "{line}"
+        );
+    }
+    assert!(text.contains("/api/secrets/{key}"), "{text}");
+    assert!(!text.contains(&alias) && !text.contains(&id), "{text}");
 }

@@ -81,6 +81,13 @@ impl Inner {
             .map(|(a, _)| a.clone())
             .collect();
         for alias in expired {
+            if self
+                .by_alias
+                .get(&alias)
+                .is_some_and(|e| e.views_used == 0 && e.payload.is_some())
+            {
+                crate::metrics::inc(&crate::metrics::COUNTERS.expired_unread);
+            }
             self.remove(&alias);
         }
     }

@@ -12,6 +12,7 @@
 
 mod embedded;
 pub mod limits;
+pub mod metrics;
 mod redis;
 pub mod validate;
 
@@ -254,6 +255,16 @@ pub enum Store {
     Redis(RedisStore),
 }
 
+/// Counts the outcome of a manage request.
+fn counted<T>(outcome: Result<Managed<T>, StoreError>) -> Result<Managed<T>, StoreError> {
+    match &outcome {
+        Ok(Managed::WrongToken) => metrics::COUNTERS.reject(metrics::Rejected::WrongToken),
+        Ok(_) => {}
+        Err(_) => metrics::inc(&metrics::COUNTERS.store_errors),
+    }
+    outcome
+}
+
 impl Store {
     /// Stores a secret under a fresh random alias.
     ///
@@ -273,10 +284,16 @@ impl Store {
         secret: NewSecret,
         aliases: &mut (dyn FnMut() -> Result<Alias, StoreError> + Send),
     ) -> Result<Created, StoreError> {
-        match self {
+        let created = match self {
             Store::Embedded(s) => s.create(secret, aliases),
             Store::Redis(s) => s.create(secret, aliases).await,
+        };
+        match &created {
+            Ok(_) => metrics::inc(&metrics::COUNTERS.created),
+            Err(StoreError::Conflict) => metrics::COUNTERS.reject(metrics::Rejected::Conflict),
+            Err(_) => metrics::inc(&metrics::COUNTERS.store_errors),
         }
+        created
     }
 
     /// Reveals a secret: checks the proofs and counts one view in one atomic step; the
@@ -286,10 +303,21 @@ impl Store {
         key: &SecretRef,
         presented: &Presented,
     ) -> Result<Reveal, StoreError> {
-        match self {
+        let outcome = match self {
             Store::Embedded(s) => Ok(s.reveal(key, presented)),
             Store::Redis(s) => s.reveal(key, presented).await,
+        };
+        use metrics::{COUNTERS, Rejected};
+        match &outcome {
+            Ok(Reveal::Revealed { .. }) => metrics::inc(&COUNTERS.revealed),
+            Ok(Reveal::NotFound) => COUNTERS.reject(Rejected::NotFound),
+            Ok(Reveal::WrongKey) => COUNTERS.reject(Rejected::WrongProof),
+            Ok(Reveal::WrongPassphrase { .. }) => COUNTERS.reject(Rejected::WrongPassphrase),
+            Ok(Reveal::Burned) => COUNTERS.reject(Rejected::Burned),
+            Ok(Reveal::PassphraseRequired { .. }) => {}
+            Err(_) => metrics::inc(&COUNTERS.store_errors),
         }
+        outcome
     }
 
     /// What a recipient may know before revealing. `None` when there is nothing to reveal.
@@ -306,10 +334,10 @@ impl Store {
         alias: &Alias,
         token: &Verifier,
     ) -> Result<Managed<Status>, StoreError> {
-        match self {
+        counted(match self {
             Store::Embedded(s) => Ok(s.status(alias, token)),
             Store::Redis(s) => s.status(alias, token).await,
-        }
+        })
     }
 
     /// Deletes the ciphertext now, given the hash of the sender's manage token.
@@ -318,10 +346,10 @@ impl Store {
         alias: &Alias,
         token: &Verifier,
     ) -> Result<Managed<Destroyed>, StoreError> {
-        match self {
+        counted(match self {
             Store::Embedded(s) => Ok(s.destroy(alias, token)),
             Store::Redis(s) => s.destroy(alias, token).await,
-        }
+        })
     }
 
     /// Whether the backend answers.

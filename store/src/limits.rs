@@ -102,6 +102,7 @@ impl Limiter {
         let rule = self.rules.of(class);
         let (count, wait) = self.add(class, client, 1, rule.window).await;
         if count > u64::from(rule.max) {
+            crate::metrics::COUNTERS.reject(crate::metrics::Rejected::RateLimited);
             Err(wait)
         } else {
             Ok(())
@@ -113,6 +114,7 @@ impl Limiter {
         let rule = self.rules.of(class);
         let (count, wait) = self.add(class, client, 0, rule.window).await;
         if count >= u64::from(rule.max) {
+            crate::metrics::COUNTERS.reject(crate::metrics::Rejected::RateLimited);
             Err(wait)
         } else {
             Ok(())

@@ -1,0 +1,128 @@
+//! `/metrics` in Prometheus text format: the store's counters and request latency per
+//! route template (never a raw path, so never an id or alias).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::{LazyLock, Mutex};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use store::metrics::{COUNTERS, Rejected};
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+/// Method, route template, status class.
+type Labels = (String, String, &'static str);
+
+/// Latency histograms by labels.
+static LATENCY: LazyLock<Mutex<BTreeMap<Labels, Histogram>>> = LazyLock::new(Mutex::default);
+
+/// Times each request under its route template.
+pub async fn record(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let start = Instant::now();
+    let response = next.run(request).await;
+    let seconds = start.elapsed().as_secs_f64();
+    let class = match response.status().as_u16() {
+        100..=399 => "ok",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    if let Ok(mut map) = LATENCY.lock() {
+        let h = map.entry((method, route, class)).or_default();
+        h.count += 1;
+        h.sum += seconds;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                h.counts[i] += 1;
+            }
+        }
+    }
+    response
+}
+
+/// `GET /metrics`.
+pub async fn render() -> Response {
+    let mut out = String::new();
+    let counter = |out: &mut String, name: &str, help: &str, value: u64| {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+        );
+    };
+    let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    counter(
+        &mut out,
+        "oncelink_secrets_created_total",
+        "Secrets stored.",
+        load(&COUNTERS.created),
+    );
+    counter(
+        &mut out,
+        "oncelink_secrets_revealed_total",
+        "Views served (each view of a multi-view secret counts).",
+        load(&COUNTERS.revealed),
+    );
+    counter(
+        &mut out,
+        "oncelink_secrets_expired_unread_total",
+        "Secrets that expired without a view (embedded store only; Redis expires keys silently).",
+        load(&COUNTERS.expired_unread),
+    );
+    counter(
+        &mut out,
+        "oncelink_store_errors_total",
+        "Store operations that failed (unreachable, timeout).",
+        load(&COUNTERS.store_errors),
+    );
+    let _ = writeln!(
+        out,
+        "# HELP oncelink_rejected_total Requests turned down, by reason.\n# TYPE oncelink_rejected_total counter"
+    );
+    for reason in Rejected::ALL {
+        let _ = writeln!(
+            out,
+            "oncelink_rejected_total{{reason=\"{}\"}} {}",
+            reason.label(),
+            COUNTERS.rejected(reason)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP oncelink_http_request_duration_seconds Request latency by route template.\n# TYPE oncelink_http_request_duration_seconds histogram"
+    );
+    if let Ok(map) = LATENCY.lock() {
+        for ((method, route, class), h) in map.iter() {
+            let labels = format!("method=\"{method}\",route=\"{route}\",status=\"{class}\"");
+            for (bound, count) in BUCKETS.iter().zip(h.counts) {
+                let _ = writeln!(
+                    out,
+                    "oncelink_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "oncelink_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\noncelink_http_request_duration_seconds_sum{{{labels}}} {}\noncelink_http_request_duration_seconds_count{{{labels}}} {}",
+                h.count, h.sum, h.count
+            );
+        }
+    }
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}

@@ -1336,3 +1336,140 @@ async fn every_response_has_a_request_id() {
         .unwrap();
     assert_eq!(proxied.headers()["x-request-id"], "from-the-proxy-1");
 }
+
+/// Redis stopped and started again under create/reveal load: requests fail fast with 503,
+/// health says so, service resumes without a restart; no secret is served twice and none
+/// that was acknowledged as created is lost (Redis keeps its data on disk here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_stop_and_start_under_load_serves_nothing_twice_and_loses_nothing() {
+    use std::collections::{HashMap, HashSet};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let mut redis = RedisServer::start_persistent();
+    let mut config = default_config();
+    config.store_timeout_ms = 500;
+    let mut redis_config = RedisConfig::new(redis.url());
+    redis_config.command_timeout = config.store_timeout();
+    let store = Store::Redis(RedisStore::connect(&redis_config).await.unwrap());
+    let server = Arc::new(start_with(store, &config, None).await);
+
+    #[derive(Default)]
+    struct Log {
+        created: Vec<String>,
+        served: HashMap<String, u32>,
+        // Reveals whose outcome is unknown (503 or a broken connection while Redis was
+        // away): they may have consumed the secret without delivering it.
+        uncertain: HashSet<String>,
+        slow: u32,
+        unavailable: u32,
+    }
+    let log = Arc::new(Mutex::new(Log::default()));
+    let running = Arc::new(AtomicBool::new(true));
+    let mut tasks = Vec::new();
+    for worker in 0..4 {
+        let (server, log, running) = (server.clone(), log.clone(), running.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut mine: Vec<String> = Vec::new();
+            while running.load(Ordering::Relaxed) {
+                let started = std::time::Instant::now();
+                let (status, body) = server
+                    .post(json!({ "ciphertext": valid_ciphertext() }))
+                    .await;
+                let took = started.elapsed();
+                {
+                    let mut entry = log.lock().unwrap();
+                    if took > Duration::from_secs(2) {
+                        entry.slow += 1;
+                    }
+                    match status {
+                        StatusCode::CREATED => {
+                            let alias = body["alias"].as_str().unwrap().to_owned();
+                            entry.created.push(alias.clone());
+                            mine.push(alias);
+                        }
+                        StatusCode::SERVICE_UNAVAILABLE => entry.unavailable += 1,
+                        other => panic!("create: {other}"),
+                    }
+                }
+                // Reveal every other secret this worker made, at once.
+                if worker % 2 == 0
+                    && let Some(alias) = mine.pop()
+                {
+                    let started = std::time::Instant::now();
+                    let response = server
+                        .client
+                        .get(server.url(&format!("/api/secrets/{alias}")))
+                        .send()
+                        .await;
+                    let took = started.elapsed();
+                    let mut entry = log.lock().unwrap();
+                    if took > Duration::from_secs(2) {
+                        entry.slow += 1;
+                    }
+                    match response.map(|r| r.status()) {
+                        Ok(StatusCode::OK) => *entry.served.entry(alias).or_default() += 1,
+                        Ok(StatusCode::SERVICE_UNAVAILABLE) | Err(_) => {
+                            entry.unavailable += 1;
+                            entry.uncertain.insert(alias);
+                        }
+                        Ok(other) => panic!("reveal: {other}"),
+                    }
+                }
+            }
+        }));
+    }
+
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    redis.stop();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let response = server
+        .client
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    redis.restart();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server
+        .client
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        != StatusCode::OK
+    {
+        assert!(std::time::Instant::now() < deadline, "did not recover");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    running.store(false, Ordering::Relaxed);
+    for task in tasks {
+        task.await.unwrap();
+    }
+
+    let log = Arc::try_unwrap(log).ok().unwrap().into_inner().unwrap();
+    assert!(log.unavailable > 0, "the outage was not noticed");
+    assert_eq!(log.slow, 0, "requests hung instead of failing fast");
+    assert!(
+        log.served.values().all(|&n| n == 1),
+        "served twice: {:?}",
+        log.served
+    );
+    // Every acknowledged secret not yet served (and not touched by an uncertain reveal)
+    // is still there, exactly once.
+    let mut checked = 0;
+    for alias in &log.created {
+        if log.served.contains_key(alias) || log.uncertain.contains(alias) {
+            continue;
+        }
+        assert_eq!(server.get(alias).await.0, StatusCode::OK, "lost: {alias}");
+        assert_eq!(server.get(alias).await.0, StatusCode::NOT_FOUND);
+        checked += 1;
+    }
+    assert!(checked > 10, "only {checked} secrets checked");
+    assert!(log.created.len() > 20);
+}

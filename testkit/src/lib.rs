@@ -36,6 +36,8 @@ pub fn unique_prefix(test: &str) -> String {
 pub struct RedisServer {
     child: Option<Child>,
     port: u16,
+    /// Data directory when persistent (append-only file, fsync on every write).
+    dir: Option<std::path::PathBuf>,
 }
 
 impl RedisServer {
@@ -45,6 +47,25 @@ impl RedisServer {
         let mut server = Self {
             child: None,
             port: free_port(),
+            dir: None,
+        };
+        server.restart();
+        server
+    }
+
+    /// Like [`RedisServer::start`], but keeping every write in an append-only file
+    /// (`appendfsync always`), so data survives [`RedisServer::stop`] and
+    /// [`RedisServer::restart`].
+    pub fn start_persistent() -> Self {
+        let port = free_port();
+        let dir =
+            std::env::temp_dir().join(format!("oncelink-redis-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut server = Self {
+            child: None,
+            port,
+            dir: Some(dir),
         };
         server.restart();
         server
@@ -72,9 +93,20 @@ impl RedisServer {
     pub fn restart(&mut self) {
         self.stop();
         let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
-        let child = Command::new(&bin)
-            .args(["--port", &self.port.to_string()])
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        let mut command = Command::new(&bin);
+        command.args(["--port", &self.port.to_string()]);
+        match &self.dir {
+            Some(dir) => {
+                command
+                    .args(["--bind", "127.0.0.1", "--save", ""])
+                    .args(["--appendonly", "yes", "--appendfsync", "always"])
+                    .current_dir(dir);
+            }
+            None => {
+                command.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+            }
+        }
+        let child = command
             .args(["--daemonize", "no", "--loglevel", "warning"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -89,6 +121,9 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 

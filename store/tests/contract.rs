@@ -92,8 +92,25 @@ async fn cluster_store(test: &str) -> (Store, Option<TestRedis>) {
     (Store::Redis(store), None)
 }
 
+async fn sentinel_store(test: &str) -> (Store, Option<TestRedis>) {
+    let mut config = RedisConfig::new(testkit::RedisSentinel::url());
+    config.prefix = testkit::unique_prefix(test);
+    let store = RedisStore::connect(&config).await.unwrap();
+    (Store::Redis(store), None)
+}
+
 macro_rules! contract {
     ($($test:ident),* $(,)?) => {
+        /// The same contract through Redis Sentinel.
+        mod sentinel {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let (store, _redis) = super::sentinel_store(stringify!($test)).await;
+                    super::$test(store).await;
+                }
+            )*
+        }
         /// The same contract on a real three-master Redis Cluster.
         mod cluster {
             $(

@@ -272,3 +272,72 @@ impl RedisCluster {
         Self { ports }
     }
 }
+
+/// A Redis master watched by one Sentinel, shared by every test of a process and stopped
+/// when the process ends. Clients connect through the Sentinel (service `mymaster`).
+pub struct RedisSentinel {
+    sentinel_port: u16,
+}
+
+impl RedisSentinel {
+    /// `$REDIS_SENTINEL_URL` if set, otherwise the process's own Sentinel setup.
+    pub fn url() -> String {
+        if let Ok(url) = std::env::var("REDIS_SENTINEL_URL")
+            && !url.is_empty()
+        {
+            return url;
+        }
+        static SENTINEL: std::sync::OnceLock<RedisSentinel> = std::sync::OnceLock::new();
+        let s = SENTINEL.get_or_init(RedisSentinel::start);
+        format!(
+            "redis-sentinel://127.0.0.1:{}?sentinelServiceName=mymaster",
+            s.sentinel_port
+        )
+    }
+
+    fn start() -> Self {
+        let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
+        let dir = std::env::temp_dir().join(format!("oncelink-sentinel-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let master = free_port();
+        let sentinel = loop {
+            let p = free_port();
+            if p != master {
+                break p;
+            }
+        };
+        std::fs::write(
+            dir.join("sentinel.conf"),
+            format!(
+                "port {sentinel}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 {master} 1\n\
+                 sentinel down-after-milliseconds mymaster 5000\n"
+            ),
+        )
+        .unwrap();
+        let parent = std::process::id();
+        for command in [
+            format!("{bin} --port {master} --bind 127.0.0.1 --save '' --appendonly no"),
+            format!("{bin} sentinel.conf --sentinel"),
+        ] {
+            let script = format!(
+                "{command} --daemonize no --loglevel warning & child=$!; \
+                 while kill -0 {parent} 2>/dev/null; do sleep 0.2; done; kill $child"
+            );
+            #[allow(clippy::zombie_processes)] // lives as long as this process; reaped by init
+            Command::new("sh")
+                .args(["-c", &script])
+                .current_dir(&dir)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+        }
+        wait_for_pong(master);
+        wait_for_pong(sentinel);
+        Self {
+            sentinel_port: sentinel,
+        }
+    }
+}

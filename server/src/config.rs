@@ -49,15 +49,15 @@ pub struct Config {
 
     /// Failures (wrong key, passphrase or manage token; unknown or invalid ids) allowed per
     /// client address in ten minutes; then its reads are refused with 429 until the window ends.
-    #[arg(long, env = "ONCELINK_FAILED_ATTEMPTS", default_value_t = 30)]
+    #[arg(long, env = "ONCELINK_FAILED_ATTEMPTS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub failed_attempts: u32,
 
     /// Secrets one client address may create per minute.
-    #[arg(long, env = "ONCELINK_RATE_CREATE", default_value_t = 60)]
+    #[arg(long, env = "ONCELINK_RATE_CREATE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_create: u32,
 
     /// Reads (info, reveal, status, destroy) one client address may make per minute.
-    #[arg(long, env = "ONCELINK_RATE_REVEAL", default_value_t = 30)]
+    #[arg(long, env = "ONCELINK_RATE_REVEAL", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_reveal: u32,
 
     /// Take the client's address from this request header (the rightmost address in it),
@@ -72,7 +72,7 @@ pub struct Config {
 
     /// On SIGTERM or Ctrl-C: stop accepting, then give in-flight requests this many seconds
     /// to finish before closing what is left.
-    #[arg(long, env = "ONCELINK_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
+    #[arg(long, env = "ONCELINK_SHUTDOWN_GRACE_SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub shutdown_grace_seconds: u64,
 
     /// Large uploads (bodies over 1 MiB) handled at once; more wait (see
@@ -81,7 +81,7 @@ pub struct Config {
     pub max_concurrent_uploads: u32,
 
     /// Seconds a large upload may wait for its turn before it is refused with 503.
-    #[arg(long, env = "ONCELINK_UPLOAD_WAIT_SECONDS", default_value_t = 10)]
+    #[arg(long, env = "ONCELINK_UPLOAD_WAIT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub upload_wait_seconds: u64,
 
     /// Seconds a client may take to send a request's headers (slow clients are cut off).

@@ -326,3 +326,61 @@ fn json_logs_carry_request_ids_and_no_secret_ids() {
     assert!(text.contains("/api/secrets/{key}"), "{text}");
     assert!(!text.contains(&alias) && !text.contains(&id), "{text}");
 }
+
+#[test]
+fn configuration_is_documented_and_validated_at_start() {
+    let help = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+    let help = String::from_utf8(help.stdout).unwrap();
+    for (flag, env) in [
+        ("--redis-url", "REDIS_URL"),
+        ("--rate-create", "ONCELINK_RATE_CREATE"),
+        ("--rate-reveal", "ONCELINK_RATE_REVEAL"),
+        ("--failed-attempts", "ONCELINK_FAILED_ATTEMPTS"),
+        ("--client-ip-header", "ONCELINK_CLIENT_IP_HEADER"),
+        (
+            "--max-concurrent-uploads",
+            "ONCELINK_MAX_CONCURRENT_UPLOADS",
+        ),
+        (
+            "--header-timeout-seconds",
+            "ONCELINK_HEADER_TIMEOUT_SECONDS",
+        ),
+        ("--body-timeout-seconds", "ONCELINK_BODY_TIMEOUT_SECONDS"),
+        (
+            "--shutdown-grace-seconds",
+            "ONCELINK_SHUTDOWN_GRACE_SECONDS",
+        ),
+        ("--log-format", "ONCELINK_LOG_FORMAT"),
+    ] {
+        assert!(
+            help.contains(flag) && help.contains(env),
+            "{flag} / {env} missing"
+        );
+    }
+    assert!(help.matches("[default: ").count() >= 15, "{help}");
+
+    for (args, env, word) in [
+        (vec!["--rate-create", "0"], None, "--rate-create"),
+        (vec!["--max-views", "abc"], None, "--max-views"),
+        (
+            vec![],
+            Some(("ONCELINK_HEADER_TIMEOUT_SECONDS", "0")),
+            "--header-timeout-seconds",
+        ),
+        (vec!["--log-format", "xml"], None, "--log-format"),
+    ] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+        command.args(&args);
+        if let Some((k, v)) = env {
+            command.env(k, v);
+        }
+        let out = command.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains(word), "{args:?}: {stderr}");
+    }
+}

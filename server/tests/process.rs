@@ -109,12 +109,12 @@ fn sigterm_finishes_in_flight_requests_and_exits_zero() {
     let (mut stream, rest) = half_sent_create(server.port);
     std::thread::sleep(Duration::from_millis(200));
     sigterm(&server);
-    std::thread::sleep(Duration::from_millis(300));
-    // No new connections once stopping.
-    assert!(
-        TcpStream::connect(("127.0.0.1", server.port)).is_err(),
-        "still accepting after SIGTERM"
-    );
+    // No new connections once stopping (allow a loaded machine a few seconds to notice).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while TcpStream::connect(("127.0.0.1", server.port)).is_ok() {
+        assert!(Instant::now() < deadline, "still accepting after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(
         server.child.try_wait().unwrap().is_none(),
         "exited with a request in flight"

@@ -2,13 +2,13 @@
 # Benchmarks (not tests). Prints figures for BENCHMARKS.md.
 #
 #   scripts/bench.sh            # everything
-#   scripts/bench.sh image      # only some: image, passphrase
+#   scripts/bench.sh image      # only some: crypto, image, passphrase
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/setup.sh --test
 source scripts/lib.sh
-stages="${*:-image passphrase}"
+stages="${*:-crypto image passphrase}"
 want() { [[ " $stages " == *" $1 "* ]]; }
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
@@ -32,6 +32,11 @@ start_server() {
   wait_for_url "http://127.0.0.1:$port/api/health" 30
   export ONCELINK_BASE_URL="http://127.0.0.1:$port"
 }
+
+if want crypto; then
+  echo "== crypto-core natively (criterion)"
+  cargo bench -p crypto-core --bench seal 2>&1 | grep -E "^crypto-core|time:|thrpt:"
+fi
 
 if want image; then
   echo "== image cleaning, native (criterion)"

@@ -2,13 +2,13 @@
 # Benchmarks (not tests). Prints figures for BENCHMARKS.md.
 #
 #   scripts/bench.sh            # everything
-#   scripts/bench.sh image      # only some: crypto, image, passphrase
+#   scripts/bench.sh image      # only some: crypto, image, passphrase, first-load
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/setup.sh --test
 source scripts/lib.sh
-stages="${*:-crypto image passphrase}"
+stages="${*:-crypto image passphrase first-load}"
 want() { [[ " $stages " == *" $1 "* ]]; }
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
@@ -50,4 +50,10 @@ if want passphrase; then
   echo "== passphrase stretching (Argon2id), Chromium"
   [ -n "${ONCELINK_BASE_URL:-}" ] || start_server
   (cd end2end && npx playwright test -c playwright.bench.config.ts argon2.bench.ts --reporter=line) | grep '"bench"'
+fi
+
+if want first-load; then
+  echo "== first-load transfer per page (raw, gzip -9, brotli 11)"
+  [ -n "${ONCELINK_BASE_URL:-}" ] || start_server
+  (cd end2end && npx playwright test -c playwright.bench.config.ts first-load.bench.ts --reporter=line) | grep '"bench"'
 fi

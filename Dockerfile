@@ -22,6 +22,7 @@ RUN cd end2end && npm ci --no-audit --no-fund --loglevel=error
 ENV PATH=/src/end2end/node_modules/.bin:$PATH
 COPY . .
 RUN cargo leptos build --release \
+ && node scripts/precompress.mjs target/site/pkg \
  && cp target/release/server /oncelink-server \
  && cp -r target/site /site
 

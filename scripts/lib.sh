@@ -4,6 +4,8 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 build_release() {
   cargo leptos build --release
+  # Brotli and gzip copies of the bundle, served as they are (see server::router).
+  node "$ROOT/scripts/precompress.mjs" "$ROOT/target/site/pkg"
 }
 
 # Environment for running the built server binary directly.

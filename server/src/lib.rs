@@ -101,12 +101,20 @@ pub fn router(state: AppState) -> Router {
         // (2 MB) is too small for an image; raise it to the configured limit. (The API has
         // its own limit, answered in its JSON error format.)
         .layer(axum::extract::DefaultBodyLimit::max(state.body_limit));
+    let pkg = tower_http::services::ServeDir::new(
+        std::path::Path::new(state.leptos_options.site_root.as_ref())
+            .join(state.leptos_options.site_pkg_dir.as_ref()),
+    )
+    .precompressed_br()
+    .precompressed_gzip();
     let header = state.client_ip_header.clone();
     let body_timeout = state.body_timeout;
     let uploads = state.uploads.clone();
     Router::new()
         .nest("/api", api::router(state.body_limit))
         .route("/metrics", axum::routing::get(metrics::render))
+        // The bundle, with the brotli or gzip copy the build made when the browser takes it.
+        .nest_service("/pkg", pkg)
         .merge(pages)
         .with_state(state)
         // A body that pauses longer than this is cut off (slow uploads that keep sending are fine).

@@ -65,7 +65,10 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     );
-    if !is_static {
+    if is_static {
+        // Same names across builds: caches must revalidate (cheap: Last-Modified → 304).
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    } else {
         // Pages and API answers may concern one secret: never cache them anywhere.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -1476,3 +1476,52 @@ async fn redis_stop_and_start_under_load_serves_nothing_twice_and_loses_nothing(
     assert!(checked > 10, "only {checked} secrets checked");
     assert!(log.created.len() > 20);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bundle_is_served_precompressed() {
+    let site = std::env::temp_dir().join(format!("oncelink-site-{}", std::process::id()));
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("oncelink.wasm"), vec![7u8; 4096]).unwrap();
+    std::fs::write(pkg.join("oncelink.wasm.br"), b"brotli bytes").unwrap();
+    std::fs::write(pkg.join("oncelink.wasm.gz"), b"gzip bytes").unwrap();
+    let config = default_config();
+    let store = server::open_store(&config).await.unwrap();
+    let mut options = leptos_options();
+    options.site_root = site.to_string_lossy().into_owned().into();
+    let state = AppState {
+        store,
+        limits: config.limits(),
+        body_limit: config.body_limit(),
+        limiter: store::limits::Limiter::local(config.rules()),
+        client_ip_header: None,
+        body_timeout: config.body_timeout(),
+        uploads: config.upload_gate(),
+        leptos_options: options,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(server::serve(
+        listener,
+        server::router(state),
+        std::future::pending(),
+    ));
+    let client = reqwest::Client::new();
+    let get = |encoding: &'static str| {
+        client
+            .get(format!("{base}/pkg/oncelink.wasm"))
+            .header("accept-encoding", encoding)
+            .send()
+    };
+    let br = get("br, gzip").await.unwrap();
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert_eq!(br.headers()["content-type"], "application/wasm");
+    assert_eq!(br.headers()["cache-control"], "no-cache");
+    assert_eq!(br.bytes().await.unwrap().as_ref(), b"brotli bytes");
+    let gz = get("gzip").await.unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let plain = get("identity").await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.bytes().await.unwrap().len(), 4096);
+    let _ = std::fs::remove_dir_all(&site);
+}

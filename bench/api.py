@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""API benchmarks against a running server: create and reveal throughput/latency with wrk
+(64 connections), server RSS idle and under load, Redis memory per stored secret.
+
+    python3 bench/api.py BASE_URL SERVER_PID [REDIS_PORT]
+"""
+import base64, json, os, re, subprocess, sys, tempfile, threading, time, urllib.request
+
+base, pid = sys.argv[1], int(sys.argv[2])
+redis_port = sys.argv[3] if len(sys.argv) > 3 else None
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def rss_mib():
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def create(size):
+    payload = b"\x01" + os.urandom(size - 1)
+    body = json.dumps({"ciphertext": base64.b64encode(payload).decode()}).encode()
+    req = urllib.request.Request(f"{base}/api/secrets", body, {"content-type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return json.load(r)["alias"]
+
+
+def wrk(script, seconds, env, connections=64):
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, base],
+        capture_output=True, text=True, env={**os.environ, **env},
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = dict(re.findall(r"\s(50|99)%\s+([\d.]+\w+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": round(rps), "p50": lat.get("50"), "p99": lat.get("99"),
+            "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def redis_used():
+    out = subprocess.run(["redis-cli", "-p", redis_port, "info", "memory"], capture_output=True, text=True).stdout
+    return int(re.search(r"used_memory:(\d+)", out).group(1))
+
+
+results = {"rss_idle_mib": round(rss_mib(), 1)}
+peak = [0.0]
+stop = threading.Event()
+
+
+def sample():
+    while not stop.is_set():
+        peak[0] = max(peak[0], rss_mib())
+        time.sleep(0.05)
+
+
+threading.Thread(target=sample, daemon=True).start()
+for name, size, seconds in [("1 KiB", 1024, 10), ("1 MiB", 1 << 20, 3), ("10 MiB", 10 << 20, 3)]:
+    created = wrk(os.path.join(here, "create.lua"), seconds, {"ONCELINK_BENCH_SIZE": str(size)})
+    # Reveals: as many fresh secrets as the create run managed (capped), read once each.
+    count = 30000 if size <= 1024 else (300 if size <= 1 << 20 else 60)
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(16) as pool:
+        aliases = list(pool.map(lambda _: create(size), range(count)))
+    with tempfile.NamedTemporaryFile("w", delete=False) as f:
+        f.write("\n".join(aliases))
+    revealed = wrk(os.path.join(here, "reveal.lua"), 2, {"ONCELINK_BENCH_ALIASES": f.name, "ONCELINK_BENCH_THREADS": "2"})
+    os.unlink(f.name)
+    results[name] = {"create": created, "reveal": revealed}
+stop.set()
+results["rss_peak_mib"] = round(peak[0], 1)
+
+if redis_port:
+    # MEMORY USAGE of the secret's hash and its id index, exactly (SAMPLES 0).
+    def usage(key):
+        out = subprocess.run(["redis-cli", "-p", redis_port, "memory", "usage", key, "samples", "0"],
+                             capture_output=True, text=True).stdout.strip()
+        return int(out or 0)
+    for name, size in [("1 KiB", 1024), ("1 MiB", 1 << 20), ("10 MiB", 10 << 20)]:
+        payload = b"\x01" + os.urandom(size - 1)
+        body = json.dumps({"ciphertext": base64.b64encode(payload).decode()}).encode()
+        req = urllib.request.Request(f"{base}/api/secrets", body, {"content-type": "application/json"})
+        with urllib.request.urlopen(req) as r:
+            created = json.load(r)
+        total = usage("oncelink:s:{%s}" % created["alias"]) + usage("oncelink:i:%s" % created["id"])
+        results[f"redis_bytes_per_secret_{name}"] = {"bytes": total, "overhead_pct": round(100 * (total - size) / size, 2)}
+
+print(json.dumps({"bench": "api", **results}))

@@ -16,14 +16,22 @@ const TYPE_PADDED: u8 = 0x02;
 const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;
 
-/// The size a padded envelope of `len` bytes grows to: powers of two from 1 KiB up to
-/// 1 MiB, then whole MiB. The server then learns a size class, not the size.
+/// Room kept under each size class for the payload's own header (version, IV, tag: 29
+/// bytes) and a store's string header, so a stored payload fills an allocator size class
+/// instead of spilling into the next one (Redis with jemalloc: 10 MiB + 29 bytes would
+/// take a 12 MiB block).
+const CLASS_SLACK: usize = 64;
+
+/// The size a padded envelope of `len` bytes grows to: a class of powers of two from 1 KiB
+/// up to 1 MiB, then whole MiB, less 64 bytes. The server learns the class, not the size.
 pub fn padded_len(len: usize) -> usize {
-    if len <= MIB {
-        len.next_power_of_two().max(KIB)
+    let with_slack = len + CLASS_SLACK;
+    let class = if with_slack <= MIB {
+        with_slack.next_power_of_two().max(KIB)
     } else {
-        len.div_ceil(MIB) * MIB
-    }
+        with_slack.div_ceil(MIB) * MIB
+    };
+    class - CLASS_SLACK
 }
 
 /// An image carried in an envelope: its MIME type and raw bytes.
@@ -278,25 +286,32 @@ mod tests {
     fn padding_hides_the_size_and_unpacks() {
         for (len, bucket) in [
             (0, 1024),
-            (1000, 1024),
-            (1020, 2048),
+            (900, 1024),
+            (1000, 2048),
             (5000, 8192),
-            (1_048_570, 1_048_576),
+            (1_048_000, 1_048_576),
             (1_048_572, 2 * 1_048_576),
             (10 * 1_048_576, 11 * 1_048_576),
         ] {
             let envelope = Envelope::text_only("x".repeat(len));
             let padded = envelope.pack_padded().unwrap();
             assert_eq!(padded.len(), padded_len(len + 1 + 5), "len {len}");
-            assert!(padded.len() >= bucket.min(padded.len()));
+            assert_eq!(padded.len() + 64, bucket, "len {len}");
             assert_eq!(Envelope::unpack(&padded).unwrap(), envelope);
         }
-        assert_eq!(padded_len(1), 1024);
-        assert_eq!(padded_len(1025), 2048);
-        assert_eq!(padded_len(3 * 1_048_576 + 1), 4 * 1_048_576);
+        assert_eq!(padded_len(1), 1024 - 64);
+        assert_eq!(padded_len(960), 1024 - 64);
+        assert_eq!(padded_len(961), 2048 - 64);
+        assert_eq!(padded_len(3 * 1_048_576 + 1), 4 * 1_048_576 - 64);
+        // A padded payload (plus its 29-byte header) always fits its class.
+        for len in [0, 959, 960, 5000, 1_048_000, 10 * 1_048_576] {
+            let class = padded_len(len) + 64;
+            assert!(class.is_power_of_two() || class % 1_048_576 == 0, "{len}");
+            assert!(padded_len(len) + 29 < class);
+        }
         let image = Envelope::with_image("t", Image::new("image/png", vec![1; 3000]).unwrap());
         let padded = image.pack_padded().unwrap();
-        assert_eq!(padded.len(), 4096);
+        assert_eq!(padded.len(), 4096 - 64);
         assert_eq!(Envelope::unpack(&padded).unwrap(), image);
     }
 

@@ -92,6 +92,25 @@ impl Inner {
         }
     }
 
+    /// The live record of `alias`, if `token` matches its manage verifier; otherwise the
+    /// refusal a manage request gets (a record without a verifier cannot be managed).
+    fn managed<T>(&self, alias: &Alias, token: &Verifier) -> Result<&Entry, Managed<T>> {
+        let entry = self
+            .by_alias
+            .get(alias)
+            .filter(|e| e.expires_at > Instant::now())
+            .ok_or(Managed::NotFound)?;
+        if entry
+            .access
+            .manage_verifier
+            .is_some_and(|stored| stored.matches(token))
+        {
+            Ok(entry)
+        } else {
+            Err(Managed::WrongToken)
+        }
+    }
+
     /// The alias of a live record named by `key`.
     fn resolve(&self, key: &SecretRef, now: Instant) -> Option<Alias> {
         let alias = match key {
@@ -262,18 +281,10 @@ impl EmbeddedStore {
 
     pub(crate) fn status(&self, alias: &Alias, token: &Verifier) -> Managed<Status> {
         let inner = self.lock();
-        let Some(entry) = inner
-            .by_alias
-            .get(alias)
-            .filter(|e| e.expires_at > Instant::now())
-        else {
-            return Managed::NotFound;
+        let entry = match inner.managed(alias, token) {
+            Ok(entry) => entry,
+            Err(refused) => return refused,
         };
-        if !matches(entry.access.manage_verifier.as_ref(), Some(token))
-            || entry.access.manage_verifier.is_none()
-        {
-            return Managed::WrongToken;
-        }
         Managed::Ok(Status {
             state: crate::seen(entry.state, entry.views_used),
             views_used: entry.views_used,
@@ -286,18 +297,10 @@ impl EmbeddedStore {
 
     pub(crate) fn destroy(&self, alias: &Alias, token: &Verifier) -> Managed<Destroyed> {
         let mut inner = self.lock();
-        let Some(entry) = inner
-            .by_alias
-            .get(alias)
-            .filter(|e| e.expires_at > Instant::now())
-        else {
-            return Managed::NotFound;
+        let entry = match inner.managed(alias, token) {
+            Ok(entry) => entry,
+            Err(refused) => return refused,
         };
-        if !matches(entry.access.manage_verifier.as_ref(), Some(token))
-            || entry.access.manage_verifier.is_none()
-        {
-            return Managed::WrongToken;
-        }
         if entry.payload.is_none() {
             return Managed::Ok(Destroyed::Already);
         }

@@ -217,25 +217,15 @@ impl RedisCluster {
                 }
             };
         }
-        let parent = std::process::id();
         for port in ports {
-            // A watchdog shell stops the server when this test process is gone (a static
-            // is never dropped).
-            let script = format!(
-                "{bin} --port {port} --bind 127.0.0.1 --cluster-enabled yes \
-                 --cluster-config-file nodes-{port}.conf --cluster-node-timeout 5000 \
-                 --save '' --appendonly no --daemonize no --loglevel warning & \
-                 child=$!; while kill -0 {parent} 2>/dev/null; do sleep 0.2; done; kill $child"
+            spawn_for_process_lifetime(
+                &dir,
+                &format!(
+                    "{bin} --port {port} --bind 127.0.0.1 --cluster-enabled yes \
+                     --cluster-config-file nodes-{port}.conf --cluster-node-timeout 5000 \
+                     --save '' --appendonly no"
+                ),
             );
-            #[allow(clippy::zombie_processes)] // lives as long as this process; reaped by init
-            Command::new("sh")
-                .args(["-c", &script])
-                .current_dir(&dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {bin} (install redis-server): {e}"));
         }
         for port in ports {
             wait_for_pong(port);
@@ -271,6 +261,26 @@ impl RedisCluster {
         }
         Self { ports }
     }
+}
+
+/// Runs a redis-server `command` (quiet, in the foreground) in `dir` under a watchdog shell
+/// that stops it when this test process is gone: the shared clusters live in statics, which
+/// are never dropped.
+fn spawn_for_process_lifetime(dir: &std::path::Path, command: &str) {
+    let parent = std::process::id();
+    let script = format!(
+        "{command} --daemonize no --loglevel warning & child=$!; \
+         while kill -0 {parent} 2>/dev/null; do sleep 0.2; done; kill $child"
+    );
+    #[allow(clippy::zombie_processes)] // lives as long as this process; reaped by init
+    Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?} (install redis-server): {e}"));
 }
 
 /// A Redis master watched by one Sentinel, shared by every test of a process and stopped
@@ -315,24 +325,11 @@ impl RedisSentinel {
             ),
         )
         .unwrap();
-        let parent = std::process::id();
         for command in [
             format!("{bin} --port {master} --bind 127.0.0.1 --save '' --appendonly no"),
             format!("{bin} sentinel.conf --sentinel"),
         ] {
-            let script = format!(
-                "{command} --daemonize no --loglevel warning & child=$!; \
-                 while kill -0 {parent} 2>/dev/null; do sleep 0.2; done; kill $child"
-            );
-            #[allow(clippy::zombie_processes)] // lives as long as this process; reaped by init
-            Command::new("sh")
-                .args(["-c", &script])
-                .current_dir(&dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+            spawn_for_process_lifetime(&dir, &command);
         }
         wait_for_pong(master);
         wait_for_pong(sentinel);

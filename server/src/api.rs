@@ -332,6 +332,21 @@ fn alias(key: &str) -> Result<store::Alias, ApiError> {
     }
 }
 
+/// What status and destroy share: the read limit, the alias, the token's verifier.
+async fn manage_request(
+    state: &AppState,
+    client: IpAddr,
+    key: &str,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(store::Alias, store::Verifier), ApiError> {
+    limit_read(state, client).await?;
+    Ok((alias(key)?, manage_token(body, state)?))
+}
+
+fn wrong_manage_token() -> ApiError {
+    ApiError::Forbidden("the manage token is wrong".into())
+}
+
 /// `POST /api/secrets/{alias}/status {"manage_token"}` → the sender's view.
 async fn status(
     State(state): State<AppState>,
@@ -339,9 +354,7 @@ async fn status(
     Path(key): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    limit_read(&state, client).await?;
-    let alias = alias(&key)?;
-    let token = manage_token(body, &state)?;
+    let (alias, token) = manage_request(&state, client, &key, body).await?;
     match state.store.status(&alias, &token).await? {
         Managed::Ok(s) => Ok(Json(json!({
             "state": match s.state {
@@ -358,10 +371,7 @@ async fn status(
             "tries_left": s.tries_left,
         }))),
         Managed::NotFound => failed(&state, client, ApiError::NotFound).await,
-        Managed::WrongToken => {
-            let error = ApiError::Forbidden("the manage token is wrong".into());
-            failed(&state, client, error).await
-        }
+        Managed::WrongToken => failed(&state, client, wrong_manage_token()).await,
     }
 }
 
@@ -372,19 +382,14 @@ async fn destroy(
     Path(key): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    limit_read(&state, client).await?;
-    let alias = alias(&key)?;
-    let token = manage_token(body, &state)?;
+    let (alias, token) = manage_request(&state, client, &key, body).await?;
     match state.store.destroy(&alias, &token).await? {
         Managed::Ok(Destroyed::Now) => Ok(Json(json!({ "state": "destroyed" }))),
         Managed::Ok(Destroyed::Already) => Err(ApiError::StateConflict(
             "the secret is already gone (viewed, destroyed or expired)".into(),
         )),
         Managed::NotFound => failed(&state, client, ApiError::NotFound).await,
-        Managed::WrongToken => {
-            let error = ApiError::Forbidden("the manage token is wrong".into());
-            failed(&state, client, error).await
-        }
+        Managed::WrongToken => failed(&state, client, wrong_manage_token()).await,
     }
 }
 

@@ -78,6 +78,16 @@ impl Api {
         CliError::Unreachable(self.base.clone())
     }
 
+    /// Sends a request and reads its JSON answer (an unreachable server is one error).
+    fn exchange(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+        progress: &Progress,
+    ) -> Result<(u16, Value), CliError> {
+        let response = request.send().map_err(|_| self.unreachable())?;
+        read_json(response, progress)
+    }
+
     /// Asks `/api/health` what the server is.
     pub fn capabilities(&self) -> Result<Capabilities, CliError> {
         let response = self
@@ -144,18 +154,14 @@ impl Api {
 
     /// `GET /api/secrets/{key}/info`: needs a passphrase? (oncelink servers only.)
     pub fn info(&self, key: &str) -> Result<Value, CliError> {
-        let response = self
-            .http
-            .get(self.url(&format!("/secrets/{key}/info")))
-            .send()
-            .map_err(|_| self.unreachable())?;
-        let (status, body) = read_json(response, &Progress::hidden())?;
+        let (status, body) = self.exchange(
+            self.http.get(self.url(&format!("/secrets/{key}/info"))),
+            &Progress::hidden(),
+        )?;
         match status {
             200 => Ok(body),
             404 => Err(CliError::NotFound),
-            400 => Err(CliError::Damaged(
-                "the link is damaged: its secret reference is not valid".into(),
-            )),
+            400 => Err(bad_reference()),
             _ => Err(server_error(status, &body)),
         }
     }
@@ -172,13 +178,12 @@ impl Api {
         if let Some(p) = passphrase_proof {
             body["passphrase_proof"] = p.into();
         }
-        let response = self
-            .http
-            .post(self.url(&format!("/secrets/{key}/reveal")))
-            .json(&body)
-            .send()
-            .map_err(|_| self.unreachable())?;
-        let (status, body) = read_json(response, progress)?;
+        let (status, body) = self.exchange(
+            self.http
+                .post(self.url(&format!("/secrets/{key}/reveal")))
+                .json(&body),
+            progress,
+        )?;
         match status {
             200 => revealed(&body),
             404 => Err(CliError::NotFound),
@@ -199,31 +204,26 @@ impl Api {
 
     /// `GET /api/secrets/{key}`: the reference read.
     pub fn get(&self, key: &str, progress: &Progress) -> Result<Revealed, CliError> {
-        let response = self
-            .http
-            .get(self.url(&format!("/secrets/{key}")))
-            .send()
-            .map_err(|_| self.unreachable())?;
-        let (status, body) = read_json(response, progress)?;
+        let (status, body) = self.exchange(
+            self.http.get(self.url(&format!("/secrets/{key}"))),
+            progress,
+        )?;
         match status {
             200 => revealed(&body),
             404 => Err(CliError::NotFound),
-            400 => Err(CliError::Damaged(
-                "the link is damaged: its secret reference is not valid".into(),
-            )),
+            400 => Err(bad_reference()),
             _ => Err(server_error(status, &body)),
         }
     }
 
     /// `POST /api/secrets/{alias}/status` or `/destroy` with the manage token.
     pub fn manage(&self, alias: &str, action: &str, token: &str) -> Result<Value, CliError> {
-        let response = self
-            .http
-            .post(self.url(&format!("/secrets/{alias}/{action}")))
-            .json(&json!({ "manage_token": token }))
-            .send()
-            .map_err(|_| self.unreachable())?;
-        let (status, body) = read_json(response, &Progress::hidden())?;
+        let (status, body) = self.exchange(
+            self.http
+                .post(self.url(&format!("/secrets/{alias}/{action}")))
+                .json(&json!({ "manage_token": token })),
+            &Progress::hidden(),
+        )?;
         match status {
             200 => Ok(body),
             404 | 409 => Err(CliError::NotFound),
@@ -237,6 +237,10 @@ impl Api {
             _ => Err(server_error(status, &body)),
         }
     }
+}
+
+fn bad_reference() -> CliError {
+    CliError::Damaged("the link is damaged: its secret reference is not valid".into())
 }
 
 fn revealed(body: &Value) -> Result<Revealed, CliError> {

@@ -191,11 +191,7 @@ mod ssr {
         let client = client().await;
         if let Some(limiter) = use_context::<Limiter>() {
             limiter
-                .check(Class::Failed, client)
-                .await
-                .map_err(|_| UiError::RateLimited)?;
-            limiter
-                .hit(Class::Reveal, client)
+                .read(client)
                 .await
                 .map_err(|_| UiError::RateLimited)?;
         }

@@ -70,10 +70,9 @@ async fn limit(state: &AppState, class: Class, client: IpAddr) -> Result<(), Api
 async fn limit_read(state: &AppState, client: IpAddr) -> Result<(), ApiError> {
     state
         .limiter
-        .check(Class::Failed, client)
+        .read(client)
         .await
-        .map_err(ApiError::RateLimited)?;
-    limit(state, Class::Reveal, client).await
+        .map_err(ApiError::RateLimited)
 }
 
 /// Counts a failure (wrong proof, unknown or invalid id) and passes the error on.

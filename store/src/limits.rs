@@ -121,6 +121,13 @@ impl Limiter {
         }
     }
 
+    /// A read (info, reveal, status, destroy): refused while the client is at its failure
+    /// limit, then counted against the read limit.
+    pub async fn read(&self, client: IpAddr) -> Result<(), Duration> {
+        self.check(Class::Failed, client).await?;
+        self.hit(Class::Reveal, client).await
+    }
+
     /// Adds `by` to the client's count in the current window: (count, time left).
     async fn add(
         &self,

@@ -8,6 +8,15 @@ build_release() {
   node "$ROOT/scripts/precompress.mjs" "$ROOT/target/site/pkg"
 }
 
+# crypto-core alone in WASM, for the browser test and benchmark of its WebCrypto path
+# (end2end/harness.ts). Same profile as the app's bundle.
+build_harness() {
+  cargo build -p crypto-harness --lib --target wasm32-unknown-unknown --profile wasm-release
+  wasm-bindgen --target web --no-typescript --out-dir "$TARGET_DIR/harness" \
+    "$TARGET_DIR/wasm32-unknown-unknown/wasm-release/crypto_harness.wasm"
+  export ONCELINK_HARNESS_DIR="$TARGET_DIR/harness"
+}
+
 # Environment for running the built server binary directly.
 server_env() {
   export LEPTOS_OUTPUT_NAME=oncelink

@@ -33,8 +33,8 @@ if want lint; then
   cargo fmt --all -- --check
   step "clippy (native, all targets)"
   cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
-  step "clippy (wasm32: crypto-core, image-privacy, app, frontend)"
-  cargo clippy --target wasm32-unknown-unknown -p crypto-core -p image-privacy -p frontend -- -D warnings
+  step "clippy (wasm32: crypto-core and its harness, image-privacy, app, frontend)"
+  cargo clippy --target wasm32-unknown-unknown -p crypto-core -p crypto-harness -p image-privacy -p frontend -- -D warnings
 fi
 
 if want rust; then
@@ -45,9 +45,10 @@ fi
 if ! want e2e; then
   exit 0
 fi
-step "release build (server + WASM), CLI"
+step "release build (server + WASM), CLI, crypto harness"
 build_release
 cargo build -p oncelink
+build_harness
 
 step "end-to-end (Playwright, Chromium, Redis)"
 redis_url="${REDIS_URL:-}"

@@ -55,8 +55,9 @@ impl Sealed {
 }
 
 /// Packs text and an optional image into a padded envelope and encrypts it under a fresh
-/// key and id (and the passphrase, if given).
-pub fn seal_new(
+/// key and id (and the passphrase, if given). In the browser the AES-GCM step runs in
+/// WebCrypto where the page has it (`crypto_core::bulk`).
+pub async fn seal_new(
     text: &str,
     image: Option<(ImageType, &[u8])>,
     passphrase: Option<&str>,
@@ -68,7 +69,9 @@ pub fn seal_new(
     let key = MasterKey::generate()?;
     let id = SecretId::generate()?;
     let stretched = passphrase.map(|p| key.stretch_passphrase(p)).transpose()?;
-    let payload = crypto_core::seal_with(&key, stretched.as_ref(), &id, &envelope.pack_padded()?)?;
+    let plaintext = envelope.pack_padded()?;
+    drop(envelope);
+    let payload = crypto_core::bulk::seal_with(&key, stretched.as_ref(), &id, &plaintext).await?;
     let manage = ManageToken::generate()?;
     Ok(Sealed {
         id,
@@ -123,15 +126,16 @@ pub struct Opened {
     pub image: Option<(ImageType, Vec<u8>)>,
 }
 
-/// Decrypts and unpacks a payload.
-pub fn open(
+/// Decrypts and unpacks a payload (AES-GCM in WebCrypto where the page has it).
+pub async fn open(
     key: &MasterKey,
     passphrase: Option<&StretchedPassphrase>,
     id: &str,
     payload: &[u8],
 ) -> Result<Opened, crypto_core::Error> {
     let id = SecretId::parse(id)?;
-    let envelope = Envelope::unpack(&crypto_core::open_with(key, passphrase, &id, payload)?)?;
+    let plaintext = crypto_core::bulk::open_with(key, passphrase, &id, payload).await?;
+    let envelope = Envelope::unpack(&plaintext)?;
     let (text, image) = envelope.into_parts();
     // Show only JPEG, PNG, GIF and WebP, whatever type the sender declared.
     let image = image.and_then(|image| {
@@ -143,12 +147,23 @@ pub fn open(
 
 #[cfg(test)]
 mod tests {
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
     use super::*;
+
+    /// Natively the crypto futures are ready at once: poll one time.
+    fn now<F: Future>(future: F) -> F::Output {
+        match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(out) => out,
+            Poll::Pending => panic!("a native crypto future was not ready"),
+        }
+    }
 
     #[test]
     fn sealed_secrets_open_through_their_link() {
         let png = b"\x89PNG\r\n\x1a\nrest".to_vec();
-        let sealed = seal_new("hi", Some((ImageType::Png, &png)), None).unwrap();
+        let sealed = now(seal_new("hi", Some((ImageType::Png, &png)), None)).unwrap();
         let (id, payload) = (sealed.id.clone(), sealed.payload.clone());
         assert_eq!(payload.len(), 1024 - 64 + 29, "padded to the first bucket");
         let access_verifier = sealed.access_verifier.clone();
@@ -169,7 +184,7 @@ mod tests {
         let proofs = reveal_proofs(&key, None).unwrap();
         let presented = crypto_core::Proof::from_base64url(&proofs.access).unwrap();
         assert_eq!(presented.verifier().to_base64url(), access_verifier);
-        let opened = open(&key, None, id.as_str(), &payload).unwrap();
+        let opened = now(open(&key, None, id.as_str(), &payload)).unwrap();
         assert_eq!(opened.text, "hi");
         assert_eq!(opened.image, Some((ImageType::Png, png)));
         // The manage token is not derivable from the share link.
@@ -181,13 +196,13 @@ mod tests {
 
     #[test]
     fn passphrase_secrets_need_the_passphrase() {
-        let sealed = seal_new("secret", None, Some("tell by phone")).unwrap();
+        let sealed = now(seal_new("secret", None, Some("tell by phone"))).unwrap();
         let verifier = sealed.passphrase_verifier.clone().unwrap();
         let (id, payload) = (sealed.id.clone(), sealed.payload.clone());
         let links = sealed.links("https://e.com", "AbCd1234", "en").unwrap();
         let key = parse_key(links.share.split('#').nth(1).unwrap()).unwrap();
         assert!(matches!(
-            open(&key, None, id.as_str(), &payload),
+            now(open(&key, None, id.as_str(), &payload)),
             Err(crypto_core::Error::PassphraseRequired)
         ));
         let wrong = reveal_proofs(&key, Some("tell by fax")).unwrap();
@@ -203,7 +218,7 @@ mod tests {
                 .verifier();
         assert_eq!(right_verifier.to_base64url(), verifier);
         assert_eq!(
-            open(&key, right.stretched.as_ref(), id.as_str(), &payload)
+            now(open(&key, right.stretched.as_ref(), id.as_str(), &payload))
                 .unwrap()
                 .text,
             "secret"
@@ -219,7 +234,7 @@ mod tests {
             Image::new("image/svg+xml", b"<svg/>".to_vec()).unwrap(),
         );
         let payload = crypto_core::seal(&key, &id, &svg.pack().unwrap()).unwrap();
-        let opened = open(&key, None, id.as_str(), &payload).unwrap();
+        let opened = now(open(&key, None, id.as_str(), &payload)).unwrap();
         assert_eq!(opened.text, "t");
         assert!(opened.image.is_none());
     }

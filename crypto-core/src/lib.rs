@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 
 mod access;
+pub mod bulk;
 mod envelope;
 mod error;
 mod id;

@@ -86,19 +86,16 @@ pub fn seal_with_iv(
     seal_inner(key, None, id, iv, plaintext)
 }
 
-fn seal_inner(
+pub(crate) fn seal_inner(
     key: &MasterKey,
     passphrase: Option<&StretchedPassphrase>,
     id: &SecretId,
     iv: &[u8; IV_LEN],
     plaintext: &[u8],
 ) -> Vec<u8> {
-    let version = if passphrase.is_some() {
-        Version::Passphrase
-    } else {
-        Version::V1
-    };
-    let cipher = cipher(key, passphrase, id);
+    let (version, payload_key) = version_and_key(key, passphrase, id);
+    let cipher =
+        Aes256Gcm::new_from_slice(payload_key.as_ref()).expect("payload keys are 32 bytes");
     let mut out = Vec::with_capacity(MIN_PAYLOAD_LEN + plaintext.len());
     out.push(version.byte());
     out.extend_from_slice(iv);
@@ -127,11 +124,7 @@ pub fn open_with(
     id: &SecretId,
     payload: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let passphrase = match (check_payload(payload)?, passphrase) {
-        (Version::V1, _) => None,
-        (Version::Passphrase, Some(p)) => Some(p),
-        (Version::Passphrase, None) => return Err(Error::PassphraseRequired),
-    };
+    let passphrase = passphrase_for(payload, passphrase)?;
     let (iv, rest) = payload[1..].split_at(IV_LEN);
     let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
     let nonce = Nonce::try_from(iv).map_err(|_| Error::Format)?;
@@ -148,12 +141,17 @@ pub fn open_with(
     Ok(plaintext)
 }
 
-fn cipher(key: &MasterKey, passphrase: Option<&StretchedPassphrase>, id: &SecretId) -> Aes256Gcm {
+/// The payload version and AES-256 key for a seal or open: HKDF of the link's key (and,
+/// with a passphrase, of the stretched passphrase too) with the secret id as info.
+pub(crate) fn version_and_key(
+    key: &MasterKey,
+    passphrase: Option<&StretchedPassphrase>,
+    id: &SecretId,
+) -> (Version, Zeroizing<[u8; 32]>) {
     match passphrase {
         None => {
             let payload_key = key.payload_key(id);
-            Aes256Gcm::new_from_slice(payload_key.expose_secret())
-                .expect("payload keys are 32 bytes")
+            (Version::V1, Zeroizing::new(*payload_key.expose_secret()))
         }
         Some(stretched) => {
             // Both secrets feed the key: the link alone, or the passphrase alone, is not enough.
@@ -167,9 +165,26 @@ fn cipher(key: &MasterKey, passphrase: Option<&StretchedPassphrase>, id: &Secret
                 id.as_str().as_bytes(),
                 okm.as_mut(),
             );
-            Aes256Gcm::new_from_slice(okm.as_ref()).expect("payload keys are 32 bytes")
+            (Version::Passphrase, okm)
         }
     }
+}
+
+/// Which key a payload of this version needs: the passphrase only for `0x10`.
+pub(crate) fn passphrase_for<'a>(
+    payload: &[u8],
+    passphrase: Option<&'a StretchedPassphrase>,
+) -> Result<Option<&'a StretchedPassphrase>, Error> {
+    match (check_payload(payload)?, passphrase) {
+        (Version::V1, _) => Ok(None),
+        (Version::Passphrase, Some(p)) => Ok(Some(p)),
+        (Version::Passphrase, None) => Err(Error::PassphraseRequired),
+    }
+}
+
+fn cipher(key: &MasterKey, passphrase: Option<&StretchedPassphrase>, id: &SecretId) -> Aes256Gcm {
+    let (_, payload_key) = version_and_key(key, passphrase, id);
+    Aes256Gcm::new_from_slice(payload_key.as_ref()).expect("payload keys are 32 bytes")
 }
 
 #[cfg(test)]

@@ -186,7 +186,8 @@ fn Editor(
                 &secret_text,
                 chosen.as_ref().map(|c| (c.kind, c.bytes(keep))),
                 (!secret_passphrase.is_empty()).then_some(secret_passphrase.as_str()),
-            );
+            )
+            .await;
             let Ok(mut sealed) = sealed else {
                 problem.set(Some(Problem::Generic));
                 phase.set(Phase::Editing);

@@ -108,7 +108,9 @@ pub fn RevealPage() -> impl IntoView {
                     id,
                     payload,
                     views_left,
-                }) => match client::open(&master_key, proofs.stretched.as_ref(), &id, &payload) {
+                }) => match client::open(&master_key, proofs.stretched.as_ref(), &id, &payload)
+                    .await
+                {
                     Ok(opened) => {
                         let image = opened.image.and_then(|(kind, bytes)| {
                             browser::object_url(&bytes, kind.mime()).map(|url| (url, kind))

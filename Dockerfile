@@ -23,17 +23,20 @@ ENV PATH=/src/end2end/node_modules/.bin:$PATH
 COPY . .
 RUN cargo leptos build --release \
  && node scripts/precompress.mjs target/site/pkg \
- && cp target/release/server /oncelink-server \
+ && mkdir /out && cp target/release/server target/release/hash.txt /out/ \
  && cp -r target/site /site
 
 FROM debian:bookworm-slim AS runtime
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin oncelink
-COPY --from=build /oncelink-server /app/oncelink-server
+# hash.txt beside the binary names the content-hashed bundle files (hash-files).
+COPY --from=build /out/server /app/oncelink-server
+COPY --from=build /out/hash.txt /app/hash.txt
 COPY --from=build /site /app/site
 ENV LEPTOS_OUTPUT_NAME=oncelink \
     LEPTOS_SITE_ROOT=/app/site \
     LEPTOS_SITE_PKG_DIR=pkg \
     LEPTOS_ENV=PROD \
+    LEPTOS_HASH_FILES=true \
     LEPTOS_SITE_ADDR=0.0.0.0:3000
 USER 10001
 EXPOSE 3000

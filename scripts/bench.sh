@@ -1,26 +1,38 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests). Prints figures for BENCHMARKS.md.
+# Benchmarks (not tests): measures, then writes the figures of this one run, with the machine,
+# the command and the date, into BENCHMARKS.md (between its results markers; bench/report.py).
 #
-#   scripts/bench.sh            # everything
-#   scripts/bench.sh image      # only some: crypto, image, passphrase, first-load, api
+#   scripts/bench.sh            # everything, and BENCHMARKS.md is rewritten
+#   scripts/bench.sh image api  # only some stages (printed, BENCHMARKS.md left alone):
+#                               # crypto image passphrase flow first-load api uploads
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/setup.sh --test
 source scripts/lib.sh
-stages="${*:-crypto image passphrase first-load api}"
+all_stages="crypto image passphrase flow first-load api uploads"
+stages="${*:-$all_stages}"
 want() { [[ " $stages " == *" $1 "* ]]; }
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
+step() { printf '\n\033[1;34m== %s\033[0m\n' "$*" >&2; }
 
 mkdir -p "$TARGET_DIR/bench"
+results="$TARGET_DIR/bench/results.jsonl"
+printf '{"bench": "run", "started": %s, "command": "scripts/bench.sh%s", "stages": "%s"}\n' \
+  "$(date +%s)" "${*:+ $*}" "$stages" > "$results"
+# Keeps the JSON lines of a stage's output in the results (and shows them).
+record() { grep -o '{"bench".*}' | tee -a "$results"; }
+
 export ONCELINK_BENCH_JPEG="$TARGET_DIR/bench/big24.jpg"
 if [ ! -f "$ONCELINK_BENCH_JPEG" ]; then
   python3 -c 'import PIL' 2>/dev/null || pip install --quiet pillow
   python3 bench/make-big-jpeg.py "$ONCELINK_BENCH_JPEG"
 fi
 
+# A release server on the embedded store with the per-client limits lifted, for the
+# browser benchmarks.
 start_server() {
   build_release
   local port
@@ -33,54 +45,95 @@ start_server() {
   export ONCELINK_BASE_URL="http://127.0.0.1:$port"
 }
 
+playwright_bench() {
+  (cd end2end && npx playwright test -c playwright.bench.config.ts "$@" --reporter=line) | record
+}
+
 if want crypto; then
-  echo "== crypto-core natively (criterion)"
+  step "crypto-core natively (criterion)"
   cargo bench -p crypto-core --bench seal 2>&1 | grep -E "^crypto-core|time:|thrpt:"
+  step "AES-GCM in Chromium: WASM, crypto-core bulk (WebCrypto), WebCrypto alone"
+  build_harness
+  [ -n "${ONCELINK_BASE_URL:-}" ] || start_server
+  playwright_bench crypto.bench.ts
 fi
 
 if want image; then
-  echo "== image cleaning, native (criterion)"
+  step "image cleaning, native (criterion)"
   cargo bench -p image-privacy --bench clean 2>&1 | grep -E "^image-privacy|time:"
-  echo "== image cleaning, Chromium"
-  start_server
-  (cd end2end && npx playwright test -c playwright.bench.config.ts clean.bench.ts --reporter=line) | grep '"bench"'
+  step "image cleaning, Chromium"
+  [ -n "${ONCELINK_BASE_URL:-}" ] || start_server
+  playwright_bench clean.bench.ts
 fi
 
 if want passphrase; then
-  echo "== passphrase stretching (Argon2id), Chromium"
+  step "passphrase stretching (Argon2id), Chromium"
   [ -n "${ONCELINK_BASE_URL:-}" ] || start_server
-  (cd end2end && npx playwright test -c playwright.bench.config.ts argon2.bench.ts --reporter=line) | grep '"bench"'
+  playwright_bench argon2.bench.ts
+fi
+
+if want flow; then
+  step "10 MB photo: Create to link, Reveal to image, Chromium"
+  [ -n "${ONCELINK_BASE_URL:-}" ] || start_server
+  playwright_bench image-flow.bench.ts
 fi
 
 if want first-load; then
-  echo "== first-load transfer per page (raw, gzip -9, brotli 11)"
+  step "first-load transfer per page (raw, gzip -9, brotli 11)"
   [ -n "${ONCELINK_BASE_URL:-}" ] || start_server
-  (cd end2end && npx playwright test -c playwright.bench.config.ts first-load.bench.ts --reporter=line) | grep '"bench"'
+  playwright_bench first-load.bench.ts
 fi
+
+# start_backend embedded|redis [VAR=value ...]: a release server (its pid in server_pid, its
+# address in base), with its own redis-server for "redis".
+start_backend() {
+  local backend="$1"
+  shift
+  local port
+  port="$(free_port)"
+  redis_port=""
+  local redis_env=()
+  if [ "$backend" = redis ]; then
+    redis_port="$(free_port)"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning >/dev/null &
+    pids+=($!)
+    sleep 0.5
+    redis_env=("REDIS_URL=redis://127.0.0.1:$redis_port")
+  fi
+  env ${redis_env[@]+"${redis_env[@]}"} "$@" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
+    "$TARGET_DIR/release/server" > "$TARGET_DIR/bench/server-$backend.log" 2>&1 &
+  server_pid=$!
+  pids+=($server_pid)
+  base="http://127.0.0.1:$port"
+  wait_for_url "$base/api/health" 30
+}
 
 if want api; then
   command -v wrk >/dev/null || apt_install wrk
   build_release
   server_env
   for backend in embedded redis; do
-    port="$(free_port)"
-    redis_args=()
-    redis_port=""
-    if [ "$backend" = redis ]; then
-      redis_port="$(free_port)"
-      redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning >/dev/null &
-      pids+=($!)
-      sleep 0.5
-      redis_args=("REDIS_URL=redis://127.0.0.1:$redis_port")
-    fi
-    env ${redis_args[@]+"${redis_args[@]}"} ONCELINK_RATE_CREATE=1000000000 ONCELINK_RATE_REVEAL=1000000000 \
-      ONCELINK_FAILED_ATTEMPTS=1000000000 ONCELINK_MAX_CONCURRENT_UPLOADS=64 ONCELINK_EMBEDDED_MAX_BYTES=12000000000 \
-      LEPTOS_SITE_ADDR="127.0.0.1:$port" "$TARGET_DIR/release/server" > "$TARGET_DIR/bench/server-$backend.log" 2>&1 &
-    server_pid=$!
-    pids+=($server_pid)
-    wait_for_url "http://127.0.0.1:$port/api/health" 30
-    echo "== API on the $backend store (wrk, 64 connections)"
-    python3 bench/api.py "http://127.0.0.1:$port" "$server_pid" $redis_port
+    step "API on the $backend store (wrk, 64 connections)"
+    start_backend "$backend" ONCELINK_RATE_CREATE=1000000000 ONCELINK_RATE_REVEAL=1000000000 \
+      ONCELINK_FAILED_ATTEMPTS=1000000000 ONCELINK_MAX_CONCURRENT_UPLOADS=64 \
+      ONCELINK_EMBEDDED_MAX_BYTES=12000000000
+    python3 bench/api.py "$base" "$server_pid" $redis_port | record
     kill "$server_pid"
   done
+fi
+
+if want uploads; then
+  build_release
+  server_env
+  step "50 concurrent 10 MiB uploads, default settings, Redis"
+  start_backend redis ONCELINK_RATE_CREATE=1000000000
+  python3 bench/uploads.py "$base" "$server_pid" 400 | record
+  kill "$server_pid"
+fi
+
+step "report"
+if [ "$stages" = "$all_stages" ]; then
+  python3 bench/report.py "$results" "$TARGET_DIR/criterion" BENCHMARKS.md
+else
+  python3 bench/report.py "$results" "$TARGET_DIR/criterion"
 fi

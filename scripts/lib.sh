@@ -23,6 +23,8 @@ server_env() {
   export LEPTOS_SITE_ROOT="$ROOT/target/site"
   export LEPTOS_SITE_PKG_DIR=pkg
   export LEPTOS_ENV=PROD
+  # The bundle's names carry content hashes, listed in hash.txt beside the server binary.
+  export LEPTOS_HASH_FILES=true
 }
 
 exec_server() {

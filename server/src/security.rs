@@ -37,12 +37,28 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
+/// Whether a file name carries the build's content hash, as the release build names the
+/// bundle (`oncelink.{22 base64url characters of MD5}.wasm`, `hash-files` in Cargo.toml).
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let mut parts = name.rsplit('.');
+    let (Some(_ext), Some(hash), Some(stem)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !stem.is_empty()
+        && hash.len() == 22
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Adds the nonce to the request and the security headers to the response.
 pub async fn headers(mut request: Request, next: Next) -> Response {
     let nonce = CspNonce::generate();
     let csp = content_security_policy(&nonce.0);
     request.extensions_mut().insert(nonce);
     let is_static = request.uri().path().starts_with("/pkg/");
+    let hashed = is_static && is_content_hashed(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&csp) {
@@ -65,12 +81,41 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     );
-    if is_static {
-        // Same names across builds: caches must revalidate (cheap: Last-Modified → 304).
+    if is_static && hashed && response.status().is_success() {
+        // The name changes whenever the content does: cache it for a year, never revalidate.
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    } else if is_static {
+        // Same name across builds: caches must revalidate (cheap: Last-Modified → 304).
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     } else {
         // Pages and API answers may concern one secret: never cache them anywhere.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_hashed_bundle_names_count_as_immutable() {
+        assert!(is_content_hashed(
+            "/pkg/oncelink.Xq3_bM-9kLwPz0aT5cYv1g.wasm"
+        ));
+        assert!(is_content_hashed(
+            "/pkg/oncelink.Xq3_bM-9kLwPz0aT5cYv1g.css"
+        ));
+        assert!(!is_content_hashed("/pkg/oncelink.wasm"));
+        assert!(!is_content_hashed("/pkg/Xq3_bM-9kLwPz0aT5cYv1g.wasm"));
+        assert!(!is_content_hashed(
+            "/pkg/oncelink.Xq3_bM-9kLwPz0aT5cYv1.wasm"
+        ));
+        assert!(!is_content_hashed(
+            "/pkg/oncelink.Xq3_bM-9kLwPz0aT5cY/1g.wasm"
+        ));
+    }
 }

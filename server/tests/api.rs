@@ -1485,6 +1485,7 @@ async fn the_bundle_is_served_precompressed() {
     std::fs::write(pkg.join("oncelink.wasm"), vec![7u8; 4096]).unwrap();
     std::fs::write(pkg.join("oncelink.wasm.br"), b"brotli bytes").unwrap();
     std::fs::write(pkg.join("oncelink.wasm.gz"), b"gzip bytes").unwrap();
+    std::fs::write(pkg.join("oncelink.Xq3_bM-9kLwPz0aT5cYv1g.wasm"), b"hashed").unwrap();
     let config = default_config();
     let store = server::open_store(&config).await.unwrap();
     let mut options = leptos_options();
@@ -1523,5 +1524,24 @@ async fn the_bundle_is_served_precompressed() {
     let plain = get("identity").await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
     assert_eq!(plain.bytes().await.unwrap().len(), 4096);
+    // A content-hashed name never changes content: cached for a year without revalidation.
+    let hashed = client
+        .get(format!("{base}/pkg/oncelink.Xq3_bM-9kLwPz0aT5cYv1g.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hashed.status(), 200);
+    assert_eq!(
+        hashed.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    // A missing hashed name is not cached at all.
+    let missing = client
+        .get(format!("{base}/pkg/oncelink.AAAAAAAAAAAAAAAAAAAAAA.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["cache-control"], "no-cache");
     let _ = std::fs::remove_dir_all(&site);
 }

@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Turns one benchmark run into Markdown: the JSON lines the stages wrote (results.jsonl)
+and criterion's estimates from the same run, with the machine, the command and the date,
+and each of issue 8's targets marked met or not met by the figures themselves.
+
+    python3 bench/report.py RESULTS_JSONL CRITERION_DIR [BENCHMARKS_MD]
+
+With BENCHMARKS_MD, the part between the `results:begin` and `results:end` markers is
+replaced; without, the Markdown goes to standard output.
+"""
+import json, os, platform, re, subprocess, sys, time
+
+results_path, criterion_dir = sys.argv[1], sys.argv[2]
+target_md = sys.argv[3] if len(sys.argv) > 3 else None
+
+records = [json.loads(line) for line in open(results_path) if line.strip().startswith("{")]
+run = next((r for r in records if r.get("bench") == "run"), {"started": 0, "command": "?"})
+
+
+def find(name, **match):
+    return [r for r in records if r.get("bench") == name and all(r.get(k) == v for k, v in match.items())]
+
+
+def one(name, **match):
+    found = find(name, **match)
+    return found[-1] if found else None
+
+
+def version(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "not found"
+
+
+def machine():
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_gib = int(f.readline().split()[1]) / (1 << 20)
+    os_name = "?"
+    if os.path.exists("/etc/os-release"):
+        for line in open("/etc/os-release"):
+            if line.startswith("PRETTY_NAME="):
+                os_name = line.split("=", 1)[1].strip().strip('"')
+    return (f"{os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB RAM, {os_name}, {platform.machine()}; "
+            f"{version(['rustc', '--version'])}; {version(['chromium', '--version'])}; "
+            f"{version(['redis-server', '--version']).split(' sha=')[0]}; {version(['wrk', '--version']).split(' [')[0]}")
+
+
+def criterion():
+    """full_id → (median ns, low, high, bytes) for estimates written during this run."""
+    out = {}
+    for root, _, files in os.walk(criterion_dir):
+        if root.endswith(os.sep + "new") and "estimates.json" in files and "benchmark.json" in files:
+            est = os.path.join(root, "estimates.json")
+            if os.path.getmtime(est) < run["started"]:
+                continue
+            bench = json.load(open(os.path.join(root, "benchmark.json")))
+            median = json.load(open(est))["median"]
+            throughput = (bench.get("throughput") or {}).get("Bytes")
+            ci = median["confidence_interval"]
+            out[bench["full_id"]] = (median["point_estimate"], ci["lower_bound"], ci["upper_bound"], throughput)
+    return out
+
+
+def dur(ns):
+    if ns < 1e3:
+        return f"{ns:.0f} ns"
+    if ns < 1e6:
+        return f"{ns / 1e3:.2f} µs"
+    if ns < 1e9:
+        return f"{ns / 1e6:.2f} ms"
+    return f"{ns / 1e9:.2f} s"
+
+
+def rate(nbytes, ns):
+    per_s = nbytes / (ns / 1e9)
+    return f"{per_s / (1 << 30):.2f} GiB/s" if per_s >= 1 << 30 else f"{per_s / (1 << 20):.0f} MiB/s"
+
+
+def wrk_ms(text):
+    """wrk's latency ("512.00us", "6.70ms", "1.40s") in milliseconds."""
+    if not text:
+        return None
+    m = re.match(r"([\d.]+)(us|ms|s|m)", text)
+    value, unit = float(m.group(1)), m.group(2)
+    return value * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
+
+
+def ms(value):
+    return "—" if value is None else (f"{value:.2f} ms" if value < 10 else f"{value:.0f} ms")
+
+
+def n(value):
+    return f"{value:,}"
+
+
+lines = []
+add = lines.append
+targets = []  # (target, figure, met)
+
+add(f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(run['started']))} · "
+    f"command: `{run['command']}` · stages: {run.get('stages', '?')}")
+add("")
+add(f"Machine: {machine()}.")
+add("")
+
+crit = criterion()
+if any(k.startswith("crypto-core/") for k in crit):
+    add("### crypto-core natively (criterion, median)")
+    add("")
+    add("| operation | 1 KiB | 1 MiB | 10 MiB |")
+    add("|---|---|---|---|")
+    for op in ("seal", "open"):
+        cells = []
+        for size in ("1 KiB", "1 MiB", "10 MiB"):
+            got = crit.get(f"crypto-core/{op}/{size}")
+            cells.append(f"{dur(got[0])} ({rate(got[3], got[0])})" if got else "—")
+        add(f"| {op} | " + " | ".join(cells) + " |")
+    argon = next((v for k, v in crit.items() if k.startswith("crypto-core/argon2id")), None)
+    if argon:
+        add("")
+        add(f"Argon2id (32 MiB, t=2, p=1), one passphrase stretch natively: {dur(argon[0])} "
+            f"({dur(argon[1])}–{dur(argon[2])}).")
+    add("")
+
+aes = find("browser-aes-gcm")
+if aes:
+    add("### AES-256-GCM in Chromium (median of 10 after 2 warm-ups, same buffer)")
+    add("")
+    add("WASM (Rust): `crypto_core::seal`/`open` compiled to WASM. crypto-core bulk: "
+        "`crypto_core::bulk` — our HKDF, IV, associated data and layout around WebCrypto's "
+        "AES-GCM, what the web app runs. WebCrypto alone: `crypto.subtle.encrypt`/`decrypt` "
+        "with a key imported beforehand (the floor).")
+    add("")
+    add("| size | step | WASM (Rust) | crypto-core bulk | WebCrypto alone | bulk ÷ WebCrypto |")
+    add("|---|---|---|---|---|---|")
+    for row in aes:
+        size = f"{row['bytes'] >> 20} MiB"
+        for step in ("seal", "open"):
+            t = row[f"{step}_ms"]
+            ratio = t["crypto_core_bulk"] / t["webcrypto_alone"]
+            add(f"| {size} | {step} | {ms(t['wasm_rust'])} | {ms(t['crypto_core_bulk'])} | "
+                f"{ms(t['webcrypto_alone'])} | {ratio:.2f}× |")
+            if row["bytes"] == 10 << 20 and step == "seal":
+                targets.append(("Encrypt 10 MiB in the browser within 1.25× of WebCrypto",
+                                f"{ms(t['crypto_core_bulk'])} vs {ms(t['webcrypto_alone'])} ({ratio:.2f}×); "
+                                f"pure WASM {ms(t['wasm_rust'])}", ratio <= 1.25))
+    add("")
+
+clean_native = next((v for k, v in crit.items() if k.startswith("image-privacy/")), None)
+clean = one("browser-clean-24mp")
+if clean or clean_native:
+    add("### Metadata cleaning of a 24-megapixel, 10 MB JPEG")
+    add("")
+    if clean_native:
+        add(f"- natively (criterion): {dur(clean_native[0])}")
+    if clean:
+        add(f"- Chromium, from choosing the file to the removal summary on screen: median "
+            f"**{clean['median_ms']} ms** (runs {clean['runs_ms']})")
+        targets.append(("Cleaning a 24 MP JPEG in the browser under 300 ms (issue 4)",
+                        f"{clean['median_ms']} ms", clean["median_ms"] < 300))
+    add("")
+
+argon = one("browser-argon2id-32mib-t2")
+if argon:
+    add("### Passphrase stretching in Chromium")
+    add("")
+    add(f"Argon2id + proof + one request, from clicking Reveal with a wrong passphrase to the "
+        f"message: median **{argon['median_ms']} ms** (runs {argon['runs_ms']}).")
+    add("")
+
+flow = [one(name) for name in ("browser-create-to-link-10mb", "browser-reveal-to-image-10mb",
+                               "browser-reveal-to-image-decoded-10mb")]
+if any(flow):
+    add("### 10 MB photo in the web app, on localhost (median of 7)")
+    add("")
+    add("| step | median | runs |")
+    add("|---|---|---|")
+    labels = ["Create → link on screen", "Reveal → image loaded on screen",
+              "Reveal → image decoded (`img.decode()`)"]
+    for label, rec in zip(labels, flow):
+        if rec:
+            add(f"| {label} ({n(rec['bytes'])} bytes) | **{rec['median_ms']} ms** | {rec['runs_ms']} |")
+    add("")
+    if flow[0]:
+        targets.append(("10 MiB image: Create → link under 300 ms", f"{flow[0]['median_ms']} ms",
+                        flow[0]["median_ms"] < 300))
+    if flow[1]:
+        targets.append(("10 MiB image: Reveal → image under 300 ms",
+                        f"{flow[1]['median_ms']} ms loaded"
+                        + (f", {flow[2]['median_ms']} ms decoded" if flow[2] else ""),
+                        flow[1]["median_ms"] < 300))
+
+loads = find("first-load")
+if loads:
+    add("### First-load transfer per page (a cold browser; gzip -9 and brotli 11 of the same bytes)")
+    add("")
+    add("| page | WASM raw / gzip / brotli | JS brotli | CSS brotli | HTML brotli | total brotli | sent by the server | cache-control of the bundle |")
+    add("|---|---|---|---|---|---|---|---|")
+    for rec in loads:
+        w = rec.get("wasm", {"raw": 0, "gzip": 0, "brotli": 0})
+        add(f"| {rec['page']} | {n(w['raw'])} / {n(w['gzip'])} / {n(w['brotli'])} | "
+            f"{n(rec.get('js', {}).get('brotli', 0))} | {n(rec.get('css', {}).get('brotli', 0))} | "
+            f"{n(rec.get('html', {}).get('brotli', 0))} | **{n(rec['total']['brotli'])}** | "
+            f"{n(rec.get('transferred', 0))} | `{rec.get('bundle_cache_control', '?')}` |")
+        if rec["page"] == "create":
+            targets.append(("First load of the create page under 300 KB brotli",
+                            f"{n(rec['total']['brotli'])} bytes", rec["total"]["brotli"] < 300_000))
+            targets.append(("Hashed bundle files served precompressed with immutable caching",
+                            f"{n(rec.get('transferred', 0))} bytes sent; `{rec.get('bundle_cache_control', '?')}`; "
+                            f"repeat visit {n(rec.get('repeat_transferred', 0))} bytes",
+                            "immutable" in rec.get("bundle_cache_control", "")
+                            and rec.get("transferred", 1 << 30) < rec["total"]["gzip"]))
+    add("")
+
+apis = find("api")
+if apis:
+    add("### REST API (wrk, 2 threads, 64 connections, on the same 2 cores as the server)")
+    add("")
+    add("Create: `POST /api/secrets` (JSON + base64, the compatible form), 10 s at 1 KiB, 3 s "
+        "above. Reveal: `GET` of distinct secrets made beforehand, each read once, until they run out.")
+    add("")
+    add("| store | size | create req/s | p50 | p99 | reveal req/s | p50 | p99 |")
+    add("|---|---|---|---|---|---|---|---|")
+    for rec in apis:
+        for size in ("1 KiB", "1 MiB", "10 MiB"):
+            c, r = rec[size]["create"], rec[size]["reveal"]
+            add(f"| {rec['store']} | {size} | {n(c['rps'])} | {ms(wrk_ms(c['p50']))} | {ms(wrk_ms(c['p99']))} | "
+                f"{n(r['rps'])} ({n(r['requests'])} reads) | {ms(wrk_ms(r['p50']))} | {ms(wrk_ms(r['p99']))} |")
+            if rec["store"] == "redis" and size == "1 KiB":
+                ok = all(x["rps"] >= 20_000 and wrk_ms(x["p99"]) < 5 for x in (c, r))
+                targets.append(("1 KiB create and reveal ≥ 20,000 req/s, p99 < 5 ms, Redis",
+                                f"create {n(c['rps'])} req/s p99 {ms(wrk_ms(c['p99']))}; reveal {n(r['rps'])} "
+                                f"req/s p99 {ms(wrk_ms(r['p99']))}", ok))
+    add("")
+    add("| store | server RSS idle | peak during the run |")
+    add("|---|---|---|")
+    for rec in apis:
+        add(f"| {rec['store']} | {rec['rss_idle_mib']} MiB | {rec['rss_peak_mib']} MiB |")
+    add("")
+    add("The throughput runs lift `--max-concurrent-uploads` to 64 (so 64 large bodies are in "
+        "flight at once) and the embedded store keeps every secret of the run in memory.")
+    add("")
+    redis = next((r for r in apis if r["store"] == "redis"), None)
+    if redis:
+        add("Redis memory per secret (`MEMORY USAGE` of its hash and id index), payloads as the "
+            "web app and CLI pad them:")
+        add("")
+        add("| payload | bytes in Redis | overhead |")
+        add("|---|---|---|")
+        for size in ("1 KiB", "1 MiB", "10 MiB"):
+            got = redis.get(f"redis_bytes_per_secret_{size}")
+            if got:
+                add(f"| {n(got['payload'])} B | {n(got['bytes'])} | {got['overhead_pct']:+.2f} % |")
+        add("")
+        big = [redis.get(f"redis_bytes_per_secret_{s}") for s in ("1 MiB", "10 MiB")]
+        if all(big):
+            targets.append(("Redis memory per secret within 2 % of the payload (1 and 10 MiB)",
+                            ", ".join(f"{b['overhead_pct']:+.2f} %" for b in big),
+                            all(b["overhead_pct"] <= 2 for b in big)))
+
+up = one("uploads-50x10mib")
+if up:
+    add("### 50 concurrent 10 MiB uploads, default settings (8 large uploads at a time)")
+    add("")
+    add(f"{up['clients']} clients each `POST` a {n(up['body_bytes'])}-byte JSON body at once: "
+        f"statuses {up['statuses']}, {up['seconds']} s in all; server RSS {up['rss_idle_mib']} MiB "
+        f"idle, peak **{up['rss_peak_mib']} MiB** (ceiling {up['ceiling_mib']} MiB).")
+    add("")
+    targets.append((f"Server RSS under the {up['ceiling_mib']} MiB ceiling with 50 concurrent 10 MiB uploads",
+                    f"peak {up['rss_peak_mib']} MiB, {up['created']} of {up['clients']} stored",
+                    up["rss_peak_mib"] < up["ceiling_mib"]))
+
+if targets:
+    add("### Targets")
+    add("")
+    add("| target | this run | met |")
+    add("|---|---|---|")
+    for target, figure, met in targets:
+        add(f"| {target} | {figure} | {'**met**' if met else '**not met**'} |")
+    add("")
+
+text = "\n".join(lines).rstrip() + "\n"
+if not target_md:
+    sys.stdout.write(text)
+    sys.exit(0)
+doc = open(target_md).read()
+begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+if begin not in doc or end not in doc:
+    sys.exit(f"{target_md} has no {begin} … {end} section")
+head, rest = doc.split(begin, 1)
+_, tail = rest.split(end, 1)
+open(target_md, "w").write(f"{head}{begin}\n{text}{end}{tail}")
+print(f"wrote the results into {target_md}")

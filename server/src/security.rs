@@ -60,6 +60,7 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
     let is_static = request.uri().path().starts_with("/pkg/");
     let hashed = is_static && is_content_hashed(request.uri().path());
     let mut response = next.run(request).await;
+    let immutable = hashed && response.status().is_success();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
@@ -81,7 +82,7 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     );
-    if is_static && hashed && response.status().is_success() {
+    if immutable {
         // The name changes whenever the content does: cache it for a year, never revalidate.
         headers.insert(
             header::CACHE_CONTROL,

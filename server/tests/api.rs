@@ -1478,7 +1478,7 @@ async fn redis_stop_and_start_under_load_serves_nothing_twice_and_loses_nothing(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_bundle_is_served_precompressed() {
+async fn the_bundle_is_served_precompressed_and_hashed_names_cached_for_good() {
     let site = std::env::temp_dir().join(format!("oncelink-site-{}", std::process::id()));
     let pkg = site.join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();

@@ -122,10 +122,14 @@ impl Limiter {
     }
 
     /// A read (info, reveal, status, destroy): refused while the client is at its failure
-    /// limit, then counted against the read limit.
+    /// limit, and counted against the read limit. Both at once (one round trip to Redis, as
+    /// the client pipelines them), so a read refused for failures is counted as a read too.
     pub async fn read(&self, client: IpAddr) -> Result<(), Duration> {
-        self.check(Class::Failed, client).await?;
-        self.hit(Class::Reveal, client).await
+        let (failures, reads) = tokio::join!(
+            self.check(Class::Failed, client),
+            self.hit(Class::Reveal, client)
+        );
+        failures.and(reads)
     }
 
     /// Adds `by` to the client's count in the current window: (count, time left).

@@ -101,6 +101,10 @@ def n(value):
     return f"{value:,}"
 
 
+def refused(run):
+    return f", {n(run['non_2xx'])} refused" if run.get("non_2xx") else ""
+
+
 lines = []
 add = lines.append
 targets = []  # (target, figure, met)
@@ -234,8 +238,8 @@ if apis:
     for rec in apis:
         for size in ("1 KiB", "1 MiB", "10 MiB"):
             c, r = rec[size]["create"], rec[size]["reveal"]
-            add(f"| {rec['store']} | {size} | {n(c['rps'])} | {ms(wrk_ms(c['p50']))} | {ms(wrk_ms(c['p99']))} | "
-                f"{n(r['rps'])} ({n(r['requests'])} reads) | {ms(wrk_ms(r['p50']))} | {ms(wrk_ms(r['p99']))} |")
+            add(f"| {rec['store']} | {size} | {n(c['rps'])}{refused(c)} | {ms(wrk_ms(c['p50']))} | {ms(wrk_ms(c['p99']))} | "
+                f"{n(r['rps'])} ({n(r['requests'])} reads{refused(r)}) | {ms(wrk_ms(r['p50']))} | {ms(wrk_ms(r['p99']))} |")
             if rec["store"] == "redis" and size == "1 KiB":
                 ok = all(x["rps"] >= 20_000 and wrk_ms(x["p99"]) < 5 for x in (c, r))
                 targets.append(("1 KiB create and reveal ≥ 20,000 req/s, p99 < 5 ms, Redis",

@@ -4,19 +4,14 @@
 
     python3 bench/api.py BASE_URL SERVER_PID [REDIS_PORT]
 """
-import base64, json, os, re, signal, subprocess, sys, tempfile, threading, time, urllib.request
+import base64, json, os, re, signal, subprocess, sys, tempfile, time, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from rss import PeakRss, rss_mib
 
 base, pid = sys.argv[1], int(sys.argv[2])
 redis_port = sys.argv[3] if len(sys.argv) > 3 else None
 here = os.path.dirname(os.path.abspath(__file__))
-
-
-def rss_mib():
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def create(size):
@@ -86,33 +81,21 @@ def redis_used():
     return int(re.search(r"used_memory:(\d+)", out).group(1))
 
 
-results = {"store": "redis" if redis_port else "embedded", "rss_idle_mib": round(rss_mib(), 1)}
-peak = [0.0]
-stop = threading.Event()
-
-
-def sample():
-    while not stop.is_set():
-        peak[0] = max(peak[0], rss_mib())
-        time.sleep(0.05)
-
-
-threading.Thread(target=sample, daemon=True).start()
-from concurrent.futures import ThreadPoolExecutor
-for name, size, seconds in [("1 KiB", 1024, 10), ("1 MiB", 1 << 20, 3), ("10 MiB", 10 << 20, 3)]:
-    created = wrk(os.path.join(here, "create.lua"), seconds, {"ONCELINK_BENCH_SIZE": str(size)})
-    # Reveals: fresh secrets made beforehand, each read once; wrk stops when they run out
-    # (bench/reveal.lua). Counts keep the stored total near 2 GB.
-    count = 40000 if size <= 1024 else (2000 if size <= 1 << 20 else 200)
-    with ThreadPoolExecutor(16) as pool:
-        aliases = list(pool.map(lambda _: create(size), range(count)))
-    with tempfile.NamedTemporaryFile("w", delete=False) as f:
-        f.write("\n".join(aliases))
-    revealed = reveal_all(f.name, len(aliases))
-    os.unlink(f.name)
-    results[name] = {"create": created, "reveal": revealed}
-stop.set()
-results["rss_peak_mib"] = round(peak[0], 1)
+results = {"store": "redis" if redis_port else "embedded", "rss_idle_mib": round(rss_mib(pid), 1)}
+with PeakRss(pid, 0.05) as rss:
+    for name, size, seconds in [("1 KiB", 1024, 10), ("1 MiB", 1 << 20, 3), ("10 MiB", 10 << 20, 3)]:
+        created = wrk(os.path.join(here, "create.lua"), seconds, {"ONCELINK_BENCH_SIZE": str(size)})
+        # Reveals: fresh secrets made beforehand, each read once (reveal_all). Counts keep the
+        # stored total near 2 GB.
+        count = 40000 if size <= 1024 else (2000 if size <= 1 << 20 else 200)
+        with ThreadPoolExecutor(16) as pool:
+            aliases = list(pool.map(lambda _: create(size), range(count)))
+        with tempfile.NamedTemporaryFile("w", delete=False) as f:
+            f.write("\n".join(aliases))
+        revealed = reveal_all(f.name, len(aliases))
+        os.unlink(f.name)
+        results[name] = {"create": created, "reveal": revealed}
+results["rss_peak_mib"] = round(rss.peak, 1)
 
 if redis_port:
     # MEMORY USAGE of the secret's hash and its id index, exactly (SAMPLES 0).

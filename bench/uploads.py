@@ -8,17 +8,11 @@ RSS, sampled every 20 ms, and how the uploads ended.
 import base64, json, os, sys, threading, time, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+from rss import PeakRss, rss_mib
+
 base, pid = sys.argv[1], int(sys.argv[2])
 ceiling = int(sys.argv[3]) if len(sys.argv) > 3 else 400
 CLIENTS, SIZE = 50, 10 << 20
-
-
-def rss_mib():
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 body = json.dumps({"ciphertext": base64.b64encode(b"\x01" + os.urandom(SIZE - 1)).decode()}).encode()
@@ -35,24 +29,13 @@ def upload(_):
         return e.code
 
 
-idle = rss_mib()
-peak = [idle]
-stop = threading.Event()
-
-
-def sample():
-    while not stop.is_set():
-        peak[0] = max(peak[0], rss_mib())
-        time.sleep(0.02)
-
-
-threading.Thread(target=sample, daemon=True).start()
-began = time.monotonic()
-with ThreadPoolExecutor(CLIENTS) as pool:
-    statuses = list(pool.map(upload, range(CLIENTS)))
-elapsed = time.monotonic() - began
-time.sleep(0.2)
-stop.set()
+idle = rss_mib(pid)
+with PeakRss(pid, 0.02) as rss:
+    began = time.monotonic()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        statuses = list(pool.map(upload, range(CLIENTS)))
+    elapsed = time.monotonic() - began
+    time.sleep(0.2)
 print(json.dumps({
     "bench": "uploads-50x10mib",
     "clients": CLIENTS,
@@ -61,6 +44,6 @@ print(json.dumps({
     "statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))},
     "seconds": round(elapsed, 2),
     "rss_idle_mib": round(idle, 1),
-    "rss_peak_mib": round(peak[0], 1),
+    "rss_peak_mib": round(rss.peak, 1),
     "ceiling_mib": ceiling,
 }))

@@ -12,8 +12,8 @@
 
 use zeroize::Zeroizing;
 
-use crate::payload::{IV_LEN, passphrase_for, seal_inner};
-use crate::{Error, MasterKey, SecretId, StretchedPassphrase, rng};
+use crate::payload::{IV_LEN, fresh_iv, seal_inner};
+use crate::{Error, MasterKey, SecretId, StretchedPassphrase};
 
 /// Which AES-GCM implementation does the bulk work here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,9 +40,7 @@ pub async fn seal_with(
     id: &SecretId,
     plaintext: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    let mut iv = [0u8; IV_LEN];
-    rng::fill(&mut iv)?;
-    Ok(seal_iv(key, passphrase, id, &iv, plaintext).await)
+    Ok(seal_iv(key, passphrase, id, &fresh_iv()?, plaintext).await)
 }
 
 /// Like [`crate::seal_with_iv`]. Only for test vectors: an IV must never repeat under the
@@ -65,14 +63,12 @@ pub async fn open_with(
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
     #[cfg(target_arch = "wasm32")]
     if let Some(subtle) = webcrypto::subtle() {
-        let passphrase = passphrase_for(payload, passphrase)?;
+        let passphrase = crate::payload::passphrase_for(payload, passphrase)?;
         let (_, payload_key) = crate::payload::version_and_key(key, passphrase, id);
         if let Some(opened) = webcrypto::open(&subtle, &payload_key, id, payload).await {
             return opened;
         }
     }
-    // Checked here too so both paths refuse a bad payload the same way, first.
-    passphrase_for(payload, passphrase)?;
     crate::open_with(key, passphrase, id, payload)
 }
 

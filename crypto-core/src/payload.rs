@@ -70,9 +70,14 @@ pub fn seal_with(
     id: &SecretId,
     plaintext: &[u8],
 ) -> Result<Vec<u8>, Error> {
+    Ok(seal_inner(key, passphrase, id, &fresh_iv()?, plaintext))
+}
+
+/// A random IV for a new payload.
+pub(crate) fn fresh_iv() -> Result<[u8; IV_LEN], Error> {
     let mut iv = [0u8; IV_LEN];
     rng::fill(&mut iv)?;
-    Ok(seal_inner(key, passphrase, id, &iv, plaintext))
+    Ok(iv)
 }
 
 /// Encrypts with a caller-chosen IV. Only for test vectors: an IV must never repeat

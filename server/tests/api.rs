@@ -81,6 +81,11 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// `GET path`: the response, whatever its status.
+    async fn fetch(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
     async fn post_raw(&self, body: impl Into<Vec<u8>>) -> (StatusCode, Value) {
         let body = body.into();
         // The server may answer an oversized body (413) and close before the client has sent
@@ -133,23 +138,13 @@ impl TestServer {
     }
 
     async fn info(&self, alias: &str) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .get(self.url(&format!("/api/secrets/{alias}/info")))
-            .send()
-            .await
-            .unwrap();
+        let response = self.fetch(&format!("/api/secrets/{alias}/info")).await;
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
     async fn get(&self, key: &str) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .get(self.url(&format!("/api/secrets/{key}")))
-            .send()
-            .await
-            .unwrap();
+        let response = self.fetch(&format!("/api/secrets/{key}")).await;
         let status = response.status();
         assert_eq!(
             response
@@ -463,12 +458,7 @@ async fn concurrent_fetches_serve_once(server: TestServer) {
 }
 
 async fn health_is_ok(server: TestServer) {
-    let response = server
-        .client
-        .get(server.url("/api/health"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.fetch("/api/health").await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
@@ -483,12 +473,7 @@ async fn health_is_ok(server: TestServer) {
 }
 
 async fn unknown_endpoints_and_methods_are_json_errors(server: TestServer) {
-    let response = server
-        .client
-        .get(server.url("/api/nothing"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.fetch("/api/nothing").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         response.json::<Value>().await.unwrap()["error"],
@@ -515,7 +500,7 @@ async fn unknown_endpoints_and_methods_are_json_errors(server: TestServer) {
 }
 
 async fn pages_render_with_security_headers(server: TestServer) {
-    let response = server.client.get(server.url("/")).send().await.unwrap();
+    let response = server.fetch("/").await;
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers().clone();
     let csp = headers["content-security-policy"]
@@ -588,12 +573,7 @@ async fn redis_down_is_503_and_service_resumes() {
 
     redis.stop();
     let started = std::time::Instant::now();
-    let response = server
-        .client
-        .get(server.url("/api/health"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.fetch("/api/health").await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     let (status, body) = server
         .post(json!({ "ciphertext": valid_ciphertext() }))
@@ -610,12 +590,7 @@ async fn redis_down_is_503_and_service_resumes() {
     redis.restart();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let response = server
-            .client
-            .get(server.url("/api/health"))
-            .send()
-            .await
-            .unwrap();
+        let response = server.fetch("/api/health").await;
         if response.status() == StatusCode::OK {
             break;
         }
@@ -1272,12 +1247,7 @@ async fn metrics_count_outcomes_and_name_no_secret() {
         StatusCode::BAD_REQUEST
     );
 
-    let response = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.fetch("/metrics").await;
     assert_eq!(response.status(), StatusCode::OK);
     let text = response.text().await.unwrap();
     let value = |line_start: &str| -> u64 {
@@ -1307,24 +1277,14 @@ async fn metrics_count_outcomes_and_name_no_secret() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_has_a_request_id() {
     let server = embedded("request-id", default_config()).await;
-    let response = server
-        .client
-        .get(server.url("/api/health"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.fetch("/api/health").await;
     let id = response.headers()["x-request-id"]
         .to_str()
         .unwrap()
         .to_owned();
     assert_eq!(id.len(), 16);
     assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
-    let again = server
-        .client
-        .get(server.url("/api/health"))
-        .send()
-        .await
-        .unwrap();
+    let again = server.fetch("/api/health").await;
     assert_ne!(again.headers()["x-request-id"].to_str().unwrap(), id);
     // A proxy's id is kept.
     let proxied = server
@@ -1426,25 +1386,12 @@ async fn redis_stop_and_start_under_load_serves_nothing_twice_and_loses_nothing(
     tokio::time::sleep(Duration::from_millis(800)).await;
     redis.stop();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let response = server
-        .client
-        .get(server.url("/api/health"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.fetch("/api/health").await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     tokio::time::sleep(Duration::from_millis(1200)).await;
     redis.restart();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while server
-        .client
-        .get(server.url("/api/health"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        != StatusCode::OK
-    {
+    while server.fetch("/api/health").await.status() != StatusCode::OK {
         assert!(std::time::Instant::now() < deadline, "did not recover");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

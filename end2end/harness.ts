@@ -7,6 +7,20 @@ import * as path from 'node:path';
  * into $ONCELINK_HARNESS_DIR): crypto-core compiled to WASM on a page of its own, so a test
  * or a benchmark can call `crypto_core::bulk` and the pure-Rust path side by side.
  */
+declare global {
+  interface Window {
+    /** The harness's exports (crypto-core/harness/src/lib.rs). */
+    harness: {
+      backend(): string;
+      check_vectors(json: string): Promise<string>;
+      cross_check(size: number): Promise<string>;
+      bench_prepare(plaintext: Uint8Array): void;
+      bench_seal(webcrypto: boolean): Promise<number>;
+      bench_open(webcrypto: boolean): Promise<number>;
+    };
+  }
+}
+
 const harnessDir = process.env.ONCELINK_HARNESS_DIR ?? path.resolve(__dirname, '../target/harness');
 
 const index = `<!doctype html><meta charset="utf-8"><title>crypto-core harness</title>

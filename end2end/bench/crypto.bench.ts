@@ -1,17 +1,6 @@
 import { test } from '@playwright/test';
 import { openHarness } from '../harness';
 
-declare global {
-  interface Window {
-    harness: {
-      backend(): string;
-      bench_prepare(plaintext: Uint8Array): void;
-      bench_seal(webcrypto: boolean): Promise<number>;
-      bench_open(webcrypto: boolean): Promise<number>;
-    };
-  }
-}
-
 // AES-256-GCM in Chromium on one buffer, three ways: the pure-Rust path compiled to WASM
 // (crypto_core::seal/open), crypto_core::bulk (our HKDF, IV and layout around WebCrypto's
 // AES-GCM: what the web app runs), and WebCrypto's encrypt/decrypt alone with a key imported

@@ -7,16 +7,6 @@ import { sharedDir } from './support';
 // crypto_core::bulk in Chromium: the WebCrypto AES-GCM step must give exactly the bytes of
 // the pure-Rust path, over the shared vectors and over large buffers.
 
-declare global {
-  interface Window {
-    harness: {
-      backend(): string;
-      check_vectors(json: string): Promise<string>;
-      cross_check(size: number): Promise<string>;
-    };
-  }
-}
-
 type Report = { backend: string; checked: number; failures: string[] };
 const vectors = () => fs.readFileSync(path.join(sharedDir, 'vectors', 'wire-format.json'), 'utf8');
 

@@ -14,6 +14,14 @@ cd "$ROOT"
 source scripts/setup.sh --test
 source scripts/lib.sh
 
+# The shared wire-format vectors and image fixtures live beside the project (../shared).
+export ONCELINK_SHARED_DIR="${ONCELINK_SHARED_DIR:-$(cd "$ROOT/.." && pwd)/shared}"
+if [ ! -f "$ONCELINK_SHARED_DIR/vectors/wire-format.json" ]; then
+  echo "test.sh: no shared vectors at $ONCELINK_SHARED_DIR/vectors/wire-format.json;" \
+    "put the shared directory beside the project or set ONCELINK_SHARED_DIR" >&2
+  exit 2
+fi
+
 # Incremental artifacts only grow in a test run's target dir; they do not pay off here.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 

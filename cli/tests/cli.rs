@@ -44,25 +44,16 @@ impl TestServer {
             config.redis_prefix = r.prefix.clone();
         }
         let base = runtime.block_on(async {
-            let store = server::open_store(&config).await.unwrap();
-            let state = AppState {
-                limiter: ::store::limits::Limiter::for_store(&store, config.rules()),
-                store,
-                limits: config.limits(),
-                body_limit: config.body_limit(),
-                client_ip_header: None,
-                body_timeout: config.body_timeout(),
-                uploads: config.upload_gate(),
-                leptos_options: leptos::config::LeptosOptions::builder()
-                    .output_name("oncelink")
-                    .site_root("target/site")
-                    .build(),
-            };
+            let options = leptos::config::LeptosOptions::builder()
+                .output_name("oncelink")
+                .site_root("target/site")
+                .build();
+            let state = AppState::from_config(&config, options).await.unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
             tokio::spawn(server::serve(
                 listener,
-                server::router(state),
+                server::app(state),
                 std::future::pending(),
             ));
             base

@@ -45,6 +45,10 @@ struct Entry {
 
 #[derive(Default)]
 struct Inner {
+    /// Secrets that expired without a view (read by `/metrics`).
+    expired_unread: u64,
+    /// Fixed-window counters (rate limits), per name.
+    counters: HashMap<String, (Instant, u64)>,
     by_alias: HashMap<Alias, Entry>,
     alias_of: HashMap<SecretId, Alias>,
     bytes: usize,
@@ -86,7 +90,7 @@ impl Inner {
                 .get(&alias)
                 .is_some_and(|e| e.views_used == 0 && e.payload.is_some())
             {
-                crate::metrics::inc(&crate::metrics::COUNTERS.expired_unread);
+                self.expired_unread += 1;
             }
             self.remove(&alias);
         }
@@ -306,6 +310,27 @@ impl EmbeddedStore {
         }
         inner.retire(alias, State::Destroyed);
         Managed::Ok(Destroyed::Now)
+    }
+
+    /// Secrets that expired without a single view so far.
+    pub fn expired_unread(&self) -> u64 {
+        self.lock().expired_unread
+    }
+
+    /// Adds `by` to the counter `name` in its current fixed window of `window`: (count, time
+    /// left in the window). A window that has passed starts again at zero.
+    pub(crate) fn count(&self, name: &str, by: u32, window: Duration) -> (u64, Duration) {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        if inner.counters.len() > 100_000 {
+            inner.counters.retain(|_, (start, _)| now < *start + window);
+        }
+        let entry = inner.counters.entry(name.to_owned()).or_insert((now, 0));
+        if now >= entry.0 + window {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(u64::from(by));
+        (entry.1, (entry.0 + window).saturating_duration_since(now))
     }
 
     /// Payload bytes currently held (expired ones count until swept).

@@ -203,13 +203,15 @@ fn Editor(
                 }
             };
             let args = api::CreateSecret {
-                id: sealed.id.to_string(),
-                payload: serde_bytes::ByteBuf::from(payload),
-                ttl_seconds: ttl,
-                max_views,
-                access_verifier: sealed.access_verifier.clone(),
-                passphrase_verifier: sealed.passphrase_verifier.clone(),
-                manage_verifier: sealed.manage_verifier.clone(),
+                request: api::CreateSecretRequest {
+                    id: sealed.id.to_string(),
+                    payload,
+                    ttl_seconds: ttl,
+                    max_views,
+                    access_verifier: sealed.access_verifier.clone(),
+                    passphrase_verifier: sealed.passphrase_verifier.clone(),
+                    manage_verifier: sealed.manage_verifier.clone(),
+                },
             };
             let created = api::create_secret_with_progress(args, on_progress).await;
             match created {

@@ -14,6 +14,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use fred::prelude::*;
 use fred::types::scripts::Script;
+use subtle::ConstantTimeEq as _;
 
 use crate::{
     ALIAS_ATTEMPTS, Alias, Created, Destroyed, Info, Managed, NewSecret, Presented, Reveal,
@@ -391,7 +392,7 @@ impl RedisStore {
             .and_then(Value::as_bytes)
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .map(Verifier::from_bytes);
-        if !stored.is_some_and(|s| s.matches(token)) {
+        if !stored.is_some_and(|s| s.ct_eq(token).into()) {
             return Ok(Managed::WrongToken);
         }
         let text = |i: usize| {

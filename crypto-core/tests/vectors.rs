@@ -108,7 +108,7 @@ fn valid_vectors_open_exactly() {
         // Typed envelopes re-pack to the same bytes (legacy ones become typed).
         if plaintext.first().is_some_and(|&b| b <= 1) {
             assert_eq!(
-                envelope.pack().unwrap(),
+                *envelope.pack().unwrap(),
                 plaintext.to_vec(),
                 "{}: pack",
                 v.name

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
+use subtle::ConstantTimeEq as _;
 use tokio::time::Instant;
 
 use crate::{
@@ -107,7 +108,7 @@ impl Inner {
         if entry
             .access
             .manage_verifier
-            .is_some_and(|stored| stored.matches(token))
+            .is_some_and(|stored| stored.ct_eq(token).into())
         {
             Ok(entry)
         } else {
@@ -128,9 +129,10 @@ impl Inner {
     }
 }
 
+/// Whether a presented verifier passes: compared in constant time when one is stored.
 fn matches(stored: Option<&Verifier>, presented: Option<&Verifier>) -> bool {
     match (stored, presented) {
-        (Some(s), Some(p)) => s.matches(p),
+        (Some(s), Some(p)) => s.ct_eq(p).into(),
         (Some(_), None) => false,
         (None, _) => true,
     }
@@ -245,7 +247,7 @@ impl EmbeddedStore {
                     tries_left: entry.tries_left,
                 };
             };
-            if !stored.matches(given) {
+            if !bool::from(stored.ct_eq(given)) {
                 entry.tries_left = entry.tries_left.saturating_sub(1);
                 if entry.tries_left == 0 {
                     inner.retire(&alias, State::Burned);

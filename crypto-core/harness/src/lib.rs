@@ -1,8 +1,9 @@
 //! `crypto-core` in Chromium, for `end2end/tests/crypto.spec.ts` and the benchmark
 //! `end2end/bench/crypto.bench.ts`. It proves that `crypto_core::bulk` (WebCrypto for the
 //! AES-GCM step) and the pure-Rust path give the same bytes, over the wire-format vectors
-//! (the repository's own and the shared ones) and large random buffers, and times both. Built with the web app's `wasm-release` profile,
-//! never shipped (the app's bundle is `frontend`).
+//! (the repository's own and the shared ones) and large random buffers, and times both.
+//! Built with the web app's `wasm-release` profile, never shipped (the app's bundle is
+//! `frontend`).
 #![forbid(unsafe_code)]
 
 use std::cell::RefCell;

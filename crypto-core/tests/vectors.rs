@@ -175,7 +175,11 @@ fn valid_vectors_open_exactly() {
             // Typed envelopes re-pack to the same bytes (legacy ones become typed).
             match plaintext.first() {
                 Some(0 | 1) => {
-                    assert_eq!(*envelope.pack().unwrap(), plaintext.to_vec(), "{name}: pack")
+                    assert_eq!(
+                        *envelope.pack().unwrap(),
+                        plaintext.to_vec(),
+                        "{name}: pack"
+                    )
                 }
                 Some(2) => assert_eq!(
                     *envelope.pack_padded().unwrap(),

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes a 24-megapixel (6000x4000) JPEG of about 10 MB carrying the identifying metadata of
-../shared/fixtures/images/gps-camera.jpg, for the cleaning benchmark. Needs Pillow and exiftool.
+fixtures/images/gps-camera.jpg, for the cleaning benchmark. Needs Pillow and exiftool.
 
 usage: make-big-jpeg.py OUT.jpg
 """
@@ -15,7 +15,6 @@ noise = Image.effect_noise((w, h), 48).convert("L")
 grad = Image.linear_gradient("L").resize((w, h))
 img = Image.merge("RGB", (noise, grad, Image.blend(noise, grad, 0.5)))
 img.save(out, "JPEG", quality=84)
-shared = os.environ.get("ONCELINK_SHARED_DIR", os.path.join(os.path.dirname(__file__), "../../shared"))
-src = os.path.join(shared, "fixtures/images/gps-camera.jpg")
+src = os.path.join(os.path.dirname(__file__), "../fixtures/images/gps-camera.jpg")
 subprocess.run(["exiftool", "-q", "-overwrite_original", "-TagsFromFile", src, "-all:all", out], check=True)
 print(out, os.path.getsize(out), "bytes")

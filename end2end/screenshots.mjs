@@ -5,7 +5,7 @@ import * as path from 'node:path';
 
 const base = process.env.ONCELINK_BASE_URL ?? 'http://127.0.0.1:3000';
 const out = process.argv[2] ?? 'screenshots';
-const shared = process.env.ONCELINK_SHARED_DIR ?? path.resolve(import.meta.dirname, '../../shared');
+const images = path.resolve(import.meta.dirname, '../fixtures/images');
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -20,7 +20,7 @@ for (const scheme of ['light', 'dark']) {
   await page.goto('/');
   await hydrated(page);
   await page.fill('[data-testid=secret-text]', 'db password: hunter2');
-  await page.setInputFiles('[data-testid=image-input]', path.join(shared, 'fixtures/images/gps-camera.jpg'));
+  await page.setInputFiles('[data-testid=image-input]', path.join(images, 'gps-camera.jpg'));
   await page.waitForSelector('[data-testid=image-preview]');
   await shot(page, `create-${scheme}`);
   await page.click('[data-testid=create]');

@@ -10,19 +10,13 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 use server::{AppState, Config};
 use testkit::TestRedis;
+use testkit::fixtures::{FixtureRoot, fixture_roots};
 
 /// A real oncelink server on a private runtime, stopped on drop.
 struct TestServer {
     base: String,
     _runtime: tokio::runtime::Runtime,
     _redis: Option<TestRedis>,
-}
-
-fn fixture(name: &str) -> PathBuf {
-    let shared = std::env::var("ONCELINK_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-    shared.join("fixtures/images").join(name)
 }
 
 impl TestServer {
@@ -44,25 +38,16 @@ impl TestServer {
             config.redis_prefix = r.prefix.clone();
         }
         let base = runtime.block_on(async {
-            let store = server::open_store(&config).await.unwrap();
-            let state = AppState {
-                limiter: ::store::limits::Limiter::for_store(&store, config.rules()),
-                store,
-                limits: config.limits(),
-                body_limit: config.body_limit(),
-                client_ip_header: None,
-                body_timeout: config.body_timeout(),
-                uploads: config.upload_gate(),
-                leptos_options: leptos::config::LeptosOptions::builder()
-                    .output_name("oncelink")
-                    .site_root("target/site")
-                    .build(),
-            };
+            let options = leptos::config::LeptosOptions::builder()
+                .output_name("oncelink")
+                .site_root("target/site")
+                .build();
+            let state = AppState::from_config(&config, options).await.unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
             tokio::spawn(server::serve(
                 listener,
-                server::router(state),
+                server::app(state),
                 std::future::pending(),
             ));
             base
@@ -205,13 +190,19 @@ fn text_from_argument_and_stdin(server: TestServer, name: &str) {
 }
 
 fn image_round_trip_is_the_cleaned_image(server: TestServer, name: &str) {
+    for root in fixture_roots() {
+        image_round_trip_of(&server, &root, &format!("{name}-{}", root.name()));
+    }
+}
+
+fn image_round_trip_of(server: &TestServer, root: &FixtureRoot, name: &str) {
     let dir = tempdir(name);
-    let original = std::fs::read(fixture("gps-camera.jpg")).unwrap();
+    let original = root.image_bytes("gps-camera.jpg");
     let cleaned = image_privacy::clean(&original).unwrap().bytes;
     assert_ne!(cleaned, original);
-    let image = fixture("gps-camera.jpg");
+    let image = root.image("gps-camera.jpg");
     let link = send(
-        &server,
+        server,
         &dir,
         &["--image", image.to_str().unwrap(), "the caption"],
         None,
@@ -223,7 +214,7 @@ fn image_round_trip_is_the_cleaned_image(server: TestServer, name: &str) {
 
     // --keep-metadata sends the bytes as they are; without -o the image gets a free name.
     let link = send(
-        &server,
+        server,
         &dir,
         &["--image", image.to_str().unwrap(), "--keep-metadata"],
         None,
@@ -244,9 +235,9 @@ fn image_round_trip_is_the_cleaned_image(server: TestServer, name: &str) {
 
     // "-o -" writes the image to stdout when it is not a terminal.
     let link = send(
-        &server,
+        server,
         &dir,
-        &["--image", fixture("gps.png").to_str().unwrap()],
+        &["--image", root.image("gps.png").to_str().unwrap()],
         None,
     );
     let opened = run(&dir, &["open", "-o", "-", &link], None, &[]);
@@ -333,11 +324,12 @@ fn bad_input_has_clear_messages_and_exit_codes(server: TestServer, name: &str) {
     let base = server.base.as_str();
     let svg = dir.join("x.svg");
     std::fs::write(&svg, "<svg xmlns='http://www.w3.org/2000/svg'/>").unwrap();
-    let disguised_svg = fixture("not-an-image.jpg");
     let text_file = dir.join("notes.jpg");
     std::fs::write(&text_file, "just some text, named .jpg").unwrap();
-    let truncated = fixture("truncated.jpg");
-    let cases: Vec<Case> = vec![
+    let roots = fixture_roots();
+    let disguised_svgs: Vec<PathBuf> = roots.iter().map(|r| r.image("not-an-image.jpg")).collect();
+    let truncated: Vec<PathBuf> = roots.iter().map(|r| r.image("truncated.jpg")).collect();
+    let mut cases: Vec<Case> = vec![
         (vec!["send", "x"], None, 2, "no server"),
         (vec!["send", "--server", "ftp://x", "x"], None, 2, "http://"),
         (vec!["send", "--server", base], None, 2, "nothing to send"),
@@ -401,35 +393,11 @@ fn bad_input_has_clear_messages_and_exit_codes(server: TestServer, name: &str) {
                 "--server",
                 base,
                 "--image",
-                disguised_svg.to_str().unwrap(),
-            ],
-            None,
-            2,
-            "SVG",
-        ),
-        (
-            vec![
-                "send",
-                "--server",
-                base,
-                "--image",
                 text_file.to_str().unwrap(),
             ],
             None,
             2,
             "not a JPEG",
-        ),
-        (
-            vec![
-                "send",
-                "--server",
-                base,
-                "--image",
-                truncated.to_str().unwrap(),
-            ],
-            None,
-            2,
-            "incomplete",
         ),
         (
             vec!["send", "--server", base, "--passphrase", "x"],
@@ -467,6 +435,18 @@ fn bad_input_has_clear_messages_and_exit_codes(server: TestServer, name: &str) {
         ),
         (vec!["bogus"], None, 2, "unrecognized subcommand"),
     ];
+    // The image fixtures of every root: an SVG named .jpg, and a JPEG cut short.
+    for (paths, message) in [(&disguised_svgs, "SVG"), (&truncated, "incomplete")] {
+        for path in paths {
+            let image = path.to_str().unwrap();
+            cases.push((
+                vec!["send", "--server", base, "--image", image],
+                None,
+                2,
+                message,
+            ));
+        }
+    }
     for (args, stdin, expected, message) in cases {
         let out = run(&dir, &args, stdin, &[]);
         assert_eq!(code(&out), expected, "{args:?}: {}", stderr(&out));
@@ -619,7 +599,8 @@ fn works_against_the_reference_api() {
     let secrets = Default::default();
     let base = reference::start(&runtime, std::sync::Arc::clone(&secrets));
     let dir = tempdir("reference");
-    let image = fixture("gps.png");
+    // One image is enough here: this test is about the reference format, not images.
+    let image = testkit::fixtures::repository_fixtures().image("gps.png");
     let out = run(
         &dir,
         &[

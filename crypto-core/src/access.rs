@@ -7,6 +7,7 @@ use argon2::{Algorithm, Argon2, Params, Version as ArgonVersion};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
+use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use crate::kdf::{ACCESS_PROOF, MANAGE_PROOF, PASSPHRASE_PROOF, PASSPHRASE_SALT, hkdf_sha256};
@@ -59,7 +60,11 @@ impl std::fmt::Debug for Proof {
 }
 
 /// SHA-256 of a [`Proof`]: safe to store, useless to present.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Equality (`==`, [`Verifier::matches`], [`ConstantTimeEq`]) takes the same time wherever
+/// two verifiers differ. No `Hash`: a verifier is checked against one stored value, never
+/// looked up in a map.
+#[derive(Clone, Copy)]
 pub struct Verifier([u8; 32]);
 
 impl Verifier {
@@ -85,13 +90,23 @@ impl Verifier {
 
     /// Compares in constant time.
     pub fn matches(&self, other: &Verifier) -> bool {
-        self.0
-            .iter()
-            .zip(other.0.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        self.ct_eq(other).into()
     }
 }
+
+impl ConstantTimeEq for Verifier {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        self.0.ct_eq(&other.0)
+    }
+}
+
+impl PartialEq for Verifier {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(other)
+    }
+}
+
+impl Eq for Verifier {}
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -7,6 +7,8 @@
 //! legacy:        text (UTF-8), no type byte (first byte neither 0x00, 0x01 nor 0x02)
 //! ```
 
+use zeroize::{ZeroizeOnDrop, Zeroizing};
+
 use crate::Error;
 
 const TYPE_TEXT: u8 = 0x00;
@@ -35,7 +37,10 @@ pub fn padded_len(len: usize) -> usize {
 }
 
 /// An image carried in an envelope: its MIME type and raw bytes.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Plaintext: not `Clone` (every copy would be one more to wipe), wiped when dropped, and
+/// `Debug` shows nothing of it (not even the size, which padding hides from the server).
+#[derive(ZeroizeOnDrop)]
 pub struct Image {
     mime: String,
     bytes: Vec<u8>,
@@ -44,9 +49,13 @@ pub struct Image {
 impl Image {
     /// An image with the given MIME type; the type must be 1–255 printable ASCII characters.
     pub fn new(mime: impl Into<String>, bytes: Vec<u8>) -> Result<Self, Error> {
-        let mime = mime.into();
-        check_mime(mime.as_bytes())?;
-        Ok(Self { mime, bytes })
+        // Built first so that a refused image is wiped on drop too.
+        let image = Self {
+            mime: mime.into(),
+            bytes,
+        };
+        check_mime(image.mime.as_bytes())?;
+        Ok(image)
     }
 
     /// The MIME type, as the sender declared it.
@@ -59,20 +68,25 @@ impl Image {
         &self.bytes
     }
 
-    /// The MIME type and bytes, by value.
-    pub fn into_parts(self) -> (String, Vec<u8>) {
-        (self.mime, self.bytes)
+    /// The MIME type and bytes, by value: wiping them is then the caller's business.
+    pub fn into_parts(mut self) -> (String, Vec<u8>) {
+        (
+            std::mem::take(&mut self.mime),
+            std::mem::take(&mut self.bytes),
+        )
     }
 }
 
 impl std::fmt::Debug for Image {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Image({}, {} bytes)", self.mime, self.bytes.len())
+        f.write_str("Image(***)")
     }
 }
 
 /// A secret's plaintext: text, and optionally one image.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Like [`Image`]: not `Clone`, wiped when dropped, `Debug` prints `Envelope(***)`.
+#[derive(ZeroizeOnDrop)]
 pub struct Envelope {
     text: String,
     image: Option<Image>,
@@ -105,18 +119,21 @@ impl Envelope {
         self.image.as_ref()
     }
 
-    /// The text and image, by value.
-    pub fn into_parts(self) -> (String, Option<Image>) {
-        (self.text, self.image)
+    /// The text and image, by value: wiping the text is then the caller's business (the
+    /// image still wipes itself).
+    pub fn into_parts(mut self) -> (String, Option<Image>) {
+        (std::mem::take(&mut self.text), self.image.take())
     }
 
     /// Serializes to the binary envelope.
     ///
     /// Fails only if the text is 4 GiB or longer, which its length field cannot hold.
-    pub fn pack(&self) -> Result<Vec<u8>, Error> {
+    /// The bytes are plaintext, so they are wiped when dropped; each buffer is allocated
+    /// at its final size, so no reallocation leaves a stray copy behind.
+    pub fn pack(&self) -> Result<Zeroizing<Vec<u8>>, Error> {
         match &self.image {
             None => {
-                let mut out = Vec::with_capacity(1 + self.text.len());
+                let mut out = Zeroizing::new(Vec::with_capacity(1 + self.text.len()));
                 out.push(TYPE_TEXT);
                 out.extend_from_slice(self.text.as_bytes());
                 Ok(out)
@@ -126,9 +143,9 @@ impl Envelope {
                     .map_err(|_| Error::Envelope("the text is too long"))?;
                 let mime_len = u8::try_from(image.mime.len())
                     .map_err(|_| Error::Envelope("the image type is too long"))?;
-                let mut out = Vec::with_capacity(
+                let mut out = Zeroizing::new(Vec::with_capacity(
                     1 + 4 + self.text.len() + 1 + image.mime.len() + image.bytes.len(),
-                );
+                ));
                 out.push(TYPE_TEXT_IMAGE);
                 out.extend_from_slice(&text_len.to_be_bytes());
                 out.extend_from_slice(self.text.as_bytes());
@@ -141,12 +158,12 @@ impl Envelope {
     }
 
     /// Serializes and pads to [`padded_len`] (type `0x02`), hiding the exact size.
-    pub fn pack_padded(&self) -> Result<Vec<u8>, Error> {
+    pub fn pack_padded(&self) -> Result<Zeroizing<Vec<u8>>, Error> {
         let inner = self.pack()?;
         let inner_len =
             u32::try_from(inner.len()).map_err(|_| Error::Envelope("the content is too long"))?;
         let total = padded_len(inner.len() + 5);
-        let mut out = Vec::with_capacity(total);
+        let mut out = Zeroizing::new(Vec::with_capacity(total));
         out.push(TYPE_PADDED);
         out.extend_from_slice(&inner_len.to_be_bytes());
         out.extend_from_slice(&inner);
@@ -188,11 +205,7 @@ impl Envelope {
 
 impl std::fmt::Debug for Envelope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The text is secret: show only its size.
-        f.debug_struct("Envelope")
-            .field("text_len", &self.text.len())
-            .field("image", &self.image)
-            .finish()
+        f.write_str("Envelope(***)")
     }
 }
 
@@ -215,18 +228,23 @@ fn unpack_text_image(rest: &[u8]) -> Result<Envelope, Error> {
     }
     let (mime, image) = rest.split_at(mime_len);
     check_mime(mime)?;
-    let mime = String::from_utf8(mime.to_vec()).map_err(|_| Error::Envelope("bad image type"))?;
+    // Checked printable ASCII, so valid UTF-8.
+    let mime = std::str::from_utf8(mime).map_err(|_| Error::Envelope("bad image type"))?;
+    let text = utf8(text)?;
     Ok(Envelope::with_image(
-        utf8(text)?,
+        text,
         Image {
-            mime,
+            mime: mime.to_owned(),
             bytes: image.to_vec(),
         },
     ))
 }
 
+/// Checks before copying, so a refused text leaves no unwiped copy behind.
 fn utf8(bytes: &[u8]) -> Result<String, Error> {
-    String::from_utf8(bytes.to_vec()).map_err(|_| Error::Envelope("the text is not UTF-8"))
+    std::str::from_utf8(bytes)
+        .map(str::to_owned)
+        .map_err(|_| Error::Envelope("the text is not UTF-8"))
 }
 
 fn check_mime(mime: &[u8]) -> Result<(), Error> {
@@ -240,24 +258,47 @@ fn check_mime(mime: &[u8]) -> Result<(), Error> {
 mod tests {
     use super::*;
 
+    /// What an envelope holds, to compare (envelopes have no `PartialEq`).
+    fn parts(envelope: &Envelope) -> (&str, Option<(&str, &[u8])>) {
+        let image = envelope.image().map(|i| (i.mime(), i.bytes()));
+        (envelope.text(), image)
+    }
+
     #[test]
     fn byte_layouts_are_pinned() {
-        assert_eq!(Envelope::text_only("hi").pack().unwrap(), b"\x00hi");
+        assert_eq!(*Envelope::text_only("hi").pack().unwrap(), b"\x00hi");
         let image = Image::new("image/png", vec![0xAA, 0xBB]).unwrap();
         assert_eq!(
-            Envelope::with_image("hi", image).pack().unwrap(),
+            *Envelope::with_image("hi", image).pack().unwrap(),
             b"\x01\x00\x00\x00\x02hi\x09image/png\xAA\xBB"
         );
     }
 
     #[test]
     fn legacy_and_empty() {
+        let legacy = Envelope::unpack(b"plain old").unwrap();
+        assert_eq!(parts(&legacy), ("plain old", None));
+        assert_eq!(parts(&Envelope::unpack(b"").unwrap()), ("", None));
+        assert_eq!(parts(&Envelope::unpack(b"\x00").unwrap()), ("", None));
+    }
+
+    #[test]
+    fn debug_shows_nothing_of_the_content() {
+        let image = Image::new("image/png", vec![1, 2, 3]).unwrap();
+        assert_eq!(format!("{image:?}"), "Image(***)");
+        let envelope = Envelope::with_image("hunter2", image);
+        assert_eq!(format!("{envelope:?}"), "Envelope(***)");
+    }
+
+    #[test]
+    fn parts_come_out_whole() {
+        let image = Image::new("image/gif", vec![7; 4]).unwrap();
+        let (text, image) = Envelope::with_image("t", image).into_parts();
+        assert_eq!(text, "t");
         assert_eq!(
-            Envelope::unpack(b"plain old").unwrap(),
-            Envelope::text_only("plain old")
+            image.unwrap().into_parts(),
+            ("image/gif".into(), vec![7; 4])
         );
-        assert_eq!(Envelope::unpack(b"").unwrap(), Envelope::text_only(""));
-        assert_eq!(Envelope::unpack(b"\x00").unwrap(), Envelope::text_only(""));
     }
 
     #[test]
@@ -297,7 +338,7 @@ mod tests {
             let padded = envelope.pack_padded().unwrap();
             assert_eq!(padded.len(), padded_len(len + 1 + 5), "len {len}");
             assert_eq!(padded.len() + 64, bucket, "len {len}");
-            assert_eq!(Envelope::unpack(&padded).unwrap(), envelope);
+            assert_eq!(parts(&Envelope::unpack(&padded).unwrap()), parts(&envelope));
         }
         assert_eq!(padded_len(1), 1024 - 64);
         assert_eq!(padded_len(960), 1024 - 64);
@@ -315,7 +356,7 @@ mod tests {
         let image = Envelope::with_image("t", Image::new("image/png", vec![1; 3000]).unwrap());
         let padded = image.pack_padded().unwrap();
         assert_eq!(padded.len(), 4096 - 64);
-        assert_eq!(Envelope::unpack(&padded).unwrap(), image);
+        assert_eq!(parts(&Envelope::unpack(&padded).unwrap()), parts(&image));
     }
 
     #[test]

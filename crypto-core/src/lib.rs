@@ -29,8 +29,10 @@
 //! # Security notes
 //! * Every authentication failure (wrong key, wrong id, any flipped bit) is the same
 //!   opaque [`Error::Authentication`].
-//! * Key types zeroize their memory when dropped, cannot be cloned or serialized, and
-//!   print as `***` in `Debug` output.
+//! * Key types and plaintext ([`Envelope`], [`Image`], packed and opened bytes) zeroize
+//!   their memory when dropped, cannot be cloned or serialized, and print as `***` in
+//!   `Debug` output.
+//! * Verifiers compare in constant time ([`subtle`](https://docs.rs/subtle)).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -15,17 +15,33 @@ fn id_from(bytes: [u8; 16]) -> SecretId {
     SecretId::parse(&uuid::Uuid::from_bytes(bytes).hyphenated().to_string()).unwrap()
 }
 
-fn envelope() -> impl Strategy<Value = Envelope> {
-    let text = ".{0,64}";
-    prop_oneof![
-        text.prop_map(Envelope::text_only),
-        (
-            text,
-            "[a-z]{1,10}/[a-z0-9.+-]{1,20}",
-            proptest::collection::vec(any::<u8>(), 0..256)
-        )
-            .prop_map(|(t, mime, bytes)| Envelope::with_image(t, Image::new(mime, bytes).unwrap())),
-    ]
+/// An envelope's text and optional image (MIME type, bytes). Envelopes are built from
+/// these in the test: they are neither `Clone` nor printable, which proptest would need.
+type Parts = (String, Option<(String, Vec<u8>)>);
+
+fn envelope_parts() -> impl Strategy<Value = Parts> {
+    let image = (
+        "[a-z]{1,10}/[a-z0-9.+-]{1,20}",
+        proptest::collection::vec(any::<u8>(), 0..256),
+    );
+    (".{0,64}", proptest::option::of(image))
+}
+
+fn build((text, image): &Parts) -> Envelope {
+    match image {
+        None => Envelope::text_only(text.as_str()),
+        Some((mime, bytes)) => Envelope::with_image(
+            text.as_str(),
+            Image::new(mime.as_str(), bytes.clone()).unwrap(),
+        ),
+    }
+}
+
+fn parts_of(envelope: &Envelope) -> Parts {
+    let image = envelope
+        .image()
+        .map(|i| (i.mime().to_owned(), i.bytes().to_vec()));
+    (envelope.text().to_owned(), image)
 }
 
 proptest! {
@@ -60,9 +76,9 @@ proptest! {
     }
 
     #[test]
-    fn pack_unpack_round_trip(envelope in envelope()) {
-        let packed = envelope.pack().unwrap();
-        prop_assert_eq!(Envelope::unpack(&packed).unwrap(), envelope);
+    fn pack_unpack_round_trip(parts in envelope_parts()) {
+        let packed = build(&parts).pack().unwrap();
+        prop_assert_eq!(parts_of(&Envelope::unpack(&packed).unwrap()), parts);
     }
 
     #[test]

@@ -1,24 +1,41 @@
 import { test, expect } from '@playwright/test';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { openHarness } from '../harness';
-import { sharedDir } from './support';
+import { fixtureRoots } from './support';
 
 // crypto_core::bulk in Chromium: the WebCrypto AES-GCM step must give exactly the bytes of
-// the pure-Rust path, over the shared vectors and over large buffers.
+// the pure-Rust path, over every set of wire-format vectors (the repository's own, and the
+// shared ones when present) and over large buffers.
 
 type Report = { backend: string; checked: number; failures: string[] };
-const vectors = () => fs.readFileSync(path.join(sharedDir, 'vectors', 'wire-format.json'), 'utf8');
 
-test('the shared vectors pass bit for bit through WebCrypto', async ({ page }) => {
-  await openHarness(page);
-  expect(await page.evaluate(() => window.harness.backend())).toBe('webcrypto');
-  const report: Report = JSON.parse(await page.evaluate((json) => window.harness.check_vectors(json), vectors()));
-  expect(report.failures).toEqual([]);
-  expect(report.backend).toBe('webcrypto');
-  // 6 valid entries × (open, unpack, seal) + 8 invalid ones, at least.
-  expect(report.checked).toBeGreaterThanOrEqual(26);
-});
+for (const root of fixtureRoots()) {
+  const json = fs.readFileSync(root.vectors, 'utf8');
+  const { valid, invalid } = JSON.parse(json) as { valid: unknown[]; invalid: unknown[] };
+  // The harness makes three checks per valid entry and one per invalid one.
+  const expected = 3 * valid.length + invalid.length;
+
+  test(`the ${root.name} vectors pass bit for bit through WebCrypto`, async ({ page }) => {
+    expect(valid.length).toBeGreaterThan(0);
+    expect(invalid.length).toBeGreaterThan(0);
+    await openHarness(page);
+    expect(await page.evaluate(() => window.harness.backend())).toBe('webcrypto');
+    const report: Report = JSON.parse(await page.evaluate((text) => window.harness.check_vectors(text), json));
+    expect(report.failures).toEqual([]);
+    expect(report.backend).toBe('webcrypto');
+    expect(report.checked).toBe(expected);
+  });
+
+  test(`a page without WebCrypto (plain HTTP, not localhost) falls back to Rust: ${root.name} vectors`, async ({ page }) => {
+    await openHarness(page, 'http://oncelink.test');
+    expect(await page.evaluate(() => window.isSecureContext)).toBe(false);
+    expect(await page.evaluate(() => window.harness.backend())).toBe('rust');
+    const report: Report = JSON.parse(await page.evaluate((text) => window.harness.check_vectors(text), json));
+    expect(report.failures).toEqual([]);
+    expect(report.backend).toBe('rust');
+    expect(report.checked).toBe(expected);
+  });
+}
 
 test('WebCrypto and Rust agree on empty, odd-sized and 10 MiB buffers', async ({ page }) => {
   await openHarness(page);
@@ -28,13 +45,4 @@ test('WebCrypto and Rust agree on empty, odd-sized and 10 MiB buffers', async ({
     expect(report.backend).toBe('webcrypto');
     expect(report.checked).toBe(7);
   }
-});
-
-test('a page without WebCrypto (plain HTTP, not localhost) falls back to Rust', async ({ page }) => {
-  await openHarness(page, 'http://oncelink.test');
-  expect(await page.evaluate(() => window.isSecureContext)).toBe(false);
-  expect(await page.evaluate(() => window.harness.backend())).toBe('rust');
-  const report: Report = JSON.parse(await page.evaluate((json) => window.harness.check_vectors(json), vectors()));
-  expect(report.failures).toEqual([]);
-  expect(report.backend).toBe('rust');
 });

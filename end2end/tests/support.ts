@@ -4,9 +4,42 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
 
-/** `../shared/fixtures/images` from the project root (or $ONCELINK_SHARED_DIR). */
-export const sharedDir = process.env.ONCELINK_SHARED_DIR ?? path.resolve(__dirname, '../../../shared');
-export const fixture = (name: string) => path.join(sharedDir, 'fixtures', 'images', name);
+/** A set of wire-format vectors and image fixtures (the same rules as `testkit::fixtures`). */
+export type FixtureRoot = { name: 'repository' | 'shared'; vectors: string; images: string };
+
+/** The repository's own fixtures (`fixtures/`, made by `fixtures/generate.py`): always there. */
+export const repositoryFixtures: FixtureRoot = {
+  name: 'repository',
+  vectors: path.resolve(__dirname, '../../fixtures/vectors/wire-format.json'),
+  images: path.resolve(__dirname, '../../fixtures/images'),
+};
+
+/**
+ * Every fixture root: the repository's, then the shared one beside the project
+ * (`../shared`, or $ONCELINK_SHARED_DIR; `none` leaves it out) when that directory exists.
+ * A root that is used must hold its vectors, so a test never passes over zero cases.
+ */
+export function fixtureRoots(): FixtureRoot[] {
+  const setting = process.env.ONCELINK_SHARED_DIR;
+  const sharedDir = setting ?? path.resolve(__dirname, '../../../shared');
+  const roots = [repositoryFixtures];
+  if (setting !== '' && setting !== 'none' && fs.existsSync(sharedDir)) {
+    roots.push({
+      name: 'shared',
+      vectors: path.join(sharedDir, 'vectors', 'wire-format.json'),
+      images: path.join(sharedDir, 'fixtures', 'images'),
+    });
+  }
+  for (const root of roots) {
+    if (!fs.existsSync(root.vectors) || fs.statSync(root.vectors).size === 0) {
+      throw new Error(`${root.name}: no vectors at ${root.vectors}`);
+    }
+  }
+  return roots;
+}
+
+/** An image fixture of the repository's set (the shared set has the same names and content kinds). */
+export const fixture = (name: string) => path.join(repositoryFixtures.images, name);
 export const fixtureBytes = (name: string) => fs.readFileSync(fixture(name));
 
 type Sent = { url: string; headers: Record<string, string>; body: Buffer | null };

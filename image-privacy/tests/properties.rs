@@ -5,20 +5,24 @@
 
 use proptest::prelude::*;
 
-fn fixture(name: &str) -> Vec<u8> {
-    let dir = std::env::var("ONCELINK_SHARED_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").to_owned());
-    std::fs::read(format!("{dir}/fixtures/images/{name}")).unwrap()
-}
+use testkit::fixtures::fixture_roots;
 
+/// Every picture of every fixture root (the repository's, and the shared ones if present).
 fn any_fixture() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        Just(fixture("gps-camera.jpg")),
-        Just(fixture("rotated-orientation6.jpg")),
-        Just(fixture("gps.png")),
-        Just(fixture("gps.webp")),
-        Just(fixture("animated.gif")),
-    ]
+    let pictures: Vec<Vec<u8>> = fixture_roots()
+        .iter()
+        .flat_map(|root| {
+            [
+                "gps-camera.jpg",
+                "rotated-orientation6.jpg",
+                "gps.png",
+                "gps.webp",
+                "animated.gif",
+            ]
+            .map(|name| root.image_bytes(name))
+        })
+        .collect();
+    proptest::sample::select(pictures)
 }
 
 proptest! {

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use store::validate::Limits;
+use service::Limits;
 
 /// oncelink server: end-to-end encrypted, one-time sharing of secrets and images.
 #[derive(Debug, Clone, Parser)]
@@ -133,8 +133,8 @@ impl Config {
     }
 
     /// The gate for large uploads.
-    pub fn upload_gate(&self) -> crate::UploadGate {
-        crate::UploadGate::new(
+    pub fn upload_gate(&self) -> crate::middleware::UploadGate {
+        crate::middleware::UploadGate::new(
             usize::try_from(self.max_concurrent_uploads).unwrap_or(1),
             Duration::from_secs(self.upload_wait_seconds),
         )
@@ -164,10 +164,10 @@ impl Config {
     }
 
     /// The rate limits the configuration asks for.
-    pub fn rules(&self) -> store::limits::Rules {
-        use store::limits::Rule;
+    pub fn rules(&self) -> service::Rules {
+        use service::Rule;
         let minute = Duration::from_secs(60);
-        store::limits::Rules {
+        service::Rules {
             create: Rule {
                 max: self.rate_create,
                 window: minute,

@@ -1,126 +1,136 @@
-//! The API's one error type, mapped to a status and `{"error": ...}` in one place.
+//! The one mapping from an error to an HTTP answer: status by [`ErrorCode`], body
+//! [`ErrorBody`], `Retry-After` where it applies. Internal detail is attached for the logging
+//! middleware, never sent.
+
+use std::time::Duration;
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use store::StoreError;
-use store::validate::InputError;
+use protocol::{ErrorBody, ErrorCode};
+use service::ServiceError;
 
-/// Everything an API request can fail with.
+/// Everything an HTTP request can fail with: the service's answers, and what only HTTP has.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The request body or a parameter is invalid.
+    /// The service refused or failed.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// The body is not what the endpoint takes.
     #[error("{0}")]
-    Input(#[from] InputError),
-    /// The body is not what the endpoint takes (message for the client).
-    #[error("{0}")]
-    BadRequest(String),
+    InvalidBody(&'static str),
     /// The body is over the limit.
     #[error("request body is larger than the limit of {0} bytes")]
     TooLarge(usize),
-    /// A secret with this id exists.
-    #[error("a secret with this id already exists")]
-    Conflict,
-    /// The request conflicts with the secret's state.
-    #[error("{0}")]
-    StateConflict(String),
-    /// A proof is missing or wrong; nothing was consumed.
-    #[error("{0}")]
-    Forbidden(String),
-    /// A passphrase is needed or was wrong.
-    #[error("{message}")]
-    Passphrase {
-        /// What happened.
-        message: &'static str,
-        /// Wrong tries left before the secret is destroyed.
-        tries_left: u32,
-    },
-    /// The secret was destroyed by this request.
-    #[error("{0}")]
-    Gone(String),
-    /// Too many failed attempts from this client.
-    #[error("too many failed attempts; try again later")]
-    RateLimited(std::time::Duration),
-    /// Unknown, already viewed and expired look the same.
-    #[error("secret not found: it may have been viewed already or expired")]
-    NotFound,
+    /// No turn for a large upload in time.
+    #[error("the server is busy with other uploads; try again shortly")]
+    Busy,
     /// No such endpoint.
     #[error("no such endpoint")]
     NoRoute,
     /// The endpoint exists but not with this method.
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// The store is full (embedded store at its memory cap).
-    #[error("the server is full right now; try again later")]
-    Full,
-    /// The store failed; the detail goes to the log, never to the client.
-    #[error("the secret store is unavailable; try again later")]
-    Unavailable(String),
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict => ApiError::Conflict,
-            StoreError::Full => ApiError::Full,
-            other => ApiError::Unavailable(other.to_string()),
-        }
-    }
+    /// The server was wired wrongly (a middleware missing); the detail is logged.
+    #[error("internal error")]
+    Internal(&'static str),
 }
 
 /// Detail of an internal error, attached to the response for the logging middleware.
 #[derive(Debug, Clone)]
 pub struct InternalError(pub String);
 
+/// How long a busy upload should wait before trying again.
+const BUSY_RETRY: Duration = Duration::from_secs(5);
+
+/// The HTTP status of each code: the one place it is decided.
+pub fn status(code: ErrorCode) -> StatusCode {
+    match code {
+        c if c.is_bad_input() => StatusCode::BAD_REQUEST,
+        ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::IdExists | ErrorCode::AlreadyGone => StatusCode::CONFLICT,
+        ErrorCode::ProofRequired
+        | ErrorCode::WrongAccessProof
+        | ErrorCode::PassphraseRequired
+        | ErrorCode::WrongPassphrase
+        | ErrorCode::WrongManageToken => StatusCode::FORBIDDEN,
+        ErrorCode::Burned => StatusCode::GONE,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::NotFound | ErrorCode::NoRoute => StatusCode::NOT_FOUND,
+        ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::StoreFull => StatusCode::INSUFFICIENT_STORAGE,
+        ErrorCode::Busy | ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl ApiError {
-    fn status(&self) -> StatusCode {
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Input(InputError::PayloadTooLarge(_)) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Input(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Conflict | ApiError::StateConflict(_) => StatusCode::CONFLICT,
-            ApiError::Forbidden(_) | ApiError::Passphrase { .. } => StatusCode::FORBIDDEN,
-            ApiError::Gone(_) => StatusCode::GONE,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::NotFound | ApiError::NoRoute => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Full => StatusCode::INSUFFICIENT_STORAGE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Service(e) => e.code(),
+            ApiError::InvalidBody(_) => ErrorCode::InvalidBody,
+            ApiError::TooLarge(_) => ErrorCode::TooLarge,
+            ApiError::Busy => ErrorCode::Busy,
+            ApiError::NoRoute => ErrorCode::NoRoute,
+            ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    fn body(&self) -> ErrorBody {
+        match self {
+            ApiError::Service(e) => e.body(),
+            other => ErrorBody::new(other.code(), other.to_string()),
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ApiError::Service(e) => e.retry_after(),
+            ApiError::Busy => Some(BUSY_RETRY),
+            _ => None,
+        }
+    }
+
+    fn internal_detail(&self) -> Option<String> {
+        match self {
+            ApiError::Service(e) => e.internal_detail().map(str::to_owned),
+            ApiError::Internal(what) => Some((*what).to_owned()),
+            _ => None,
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        // Rejections the store does not see (it counts the rest).
-        match &self {
-            ApiError::Input(InputError::PayloadTooLarge(_)) | ApiError::TooLarge(_) => {
-                store::metrics::COUNTERS.reject(store::metrics::Rejected::TooLarge);
-            }
-            ApiError::Input(_) | ApiError::BadRequest(_) => {
-                store::metrics::COUNTERS.reject(store::metrics::Rejected::BadInput);
-            }
-            ApiError::StateConflict(_) => {
-                store::metrics::COUNTERS.reject(store::metrics::Rejected::Conflict);
-            }
-            _ => {}
-        }
-        let mut body = serde_json::json!({ "error": self.to_string() });
-        if let ApiError::Passphrase { tries_left, .. } = self {
-            body["tries_left"] = tries_left.into();
-        }
-        let mut response = (self.status(), Json(body)).into_response();
-        if let ApiError::RateLimited(wait) = self {
+        let mut response = (status(self.code()), Json(self.body())).into_response();
+        if let Some(wait) = self.retry_after() {
             // Whole seconds, rounded up, as Retry-After requires.
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(seconds.max(1)),
-            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         }
-        if let ApiError::Unavailable(detail) = self {
+        if let Some(detail) = self.internal_detail() {
             response.extensions_mut().insert(InternalError(detail));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_deliberate_status() {
+        for code in ErrorCode::ALL {
+            let status = status(code);
+            assert!(
+                status != StatusCode::INTERNAL_SERVER_ERROR || code == ErrorCode::Internal,
+                "{code:?} falls through to 500"
+            );
+        }
     }
 }

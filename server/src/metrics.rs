@@ -1,16 +1,20 @@
-//! `/metrics` in Prometheus text format: the store's counters and request latency per
-//! route template (never a raw path, so never an id or alias).
+//! `/metrics` in Prometheus text format: the service's counters and request latency per
+//! route template (never a raw path, so never an id or alias). Both live in the app's state,
+//! one set per server, so tests see exact counts.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::{LazyLock, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use store::metrics::{COUNTERS, Rejected};
+use service::Rejected;
+
+use crate::AppState;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -24,19 +28,35 @@ struct Histogram {
     sum: f64,
 }
 
-/// Method, route template, status class.
-type Labels = (String, String, &'static str);
+/// Method, route template, status class: all from small fixed sets.
+type Labels = (&'static str, String, &'static str);
 
 /// Latency histograms by labels.
-static LATENCY: LazyLock<Mutex<BTreeMap<Labels, Histogram>>> = LazyLock::new(Mutex::default);
+#[derive(Default)]
+pub struct Latency(Mutex<BTreeMap<Labels, Histogram>>);
+
+/// A method as a label: the standard ones by name, anything else as `other`, so made-up
+/// methods cannot add series.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
+}
 
 /// Times each request under its route template.
-pub async fn record(request: Request, next: Next) -> Response {
+pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let start = Instant::now();
     let response = next.run(request).await;
     let seconds = start.elapsed().as_secs_f64();
@@ -45,7 +65,7 @@ pub async fn record(request: Request, next: Next) -> Response {
         400..=499 => "4xx",
         _ => "5xx",
     };
-    if let Ok(mut map) = LATENCY.lock() {
+    if let Ok(mut map) = state.latency.0.lock() {
         let h = map.entry((method, route, class)).or_default();
         h.count += 1;
         h.sum += seconds;
@@ -59,7 +79,8 @@ pub async fn record(request: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics`.
-pub async fn render() -> Response {
+pub async fn render(State(state): State<AppState>) -> Response {
+    let counters = state.service.snapshot();
     let mut out = String::new();
     let counter = |out: &mut String, name: &str, help: &str, value: u64| {
         let _ = writeln!(
@@ -67,30 +88,29 @@ pub async fn render() -> Response {
             "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
         );
     };
-    let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     counter(
         &mut out,
         "oncelink_secrets_created_total",
         "Secrets stored.",
-        load(&COUNTERS.created),
+        counters.created,
     );
     counter(
         &mut out,
         "oncelink_secrets_revealed_total",
         "Views served (each view of a multi-view secret counts).",
-        load(&COUNTERS.revealed),
+        counters.revealed,
     );
     counter(
         &mut out,
         "oncelink_secrets_expired_unread_total",
         "Secrets that expired without a view (embedded store only; Redis expires keys silently).",
-        load(&COUNTERS.expired_unread),
+        counters.expired_unread.unwrap_or(0),
     );
     counter(
         &mut out,
         "oncelink_store_errors_total",
         "Store operations that failed (unreachable, timeout).",
-        load(&COUNTERS.store_errors),
+        counters.store_errors,
     );
     let _ = writeln!(
         out,
@@ -101,14 +121,14 @@ pub async fn render() -> Response {
             out,
             "oncelink_rejected_total{{reason=\"{}\"}} {}",
             reason.label(),
-            COUNTERS.rejected(reason)
+            counters.rejected(reason)
         );
     }
     let _ = writeln!(
         out,
         "# HELP oncelink_http_request_duration_seconds Request latency by route template.\n# TYPE oncelink_http_request_duration_seconds histogram"
     );
-    if let Ok(map) = LATENCY.lock() {
+    if let Ok(map) = state.latency.0.lock() {
         for ((method, route, class), h) in map.iter() {
             let labels = format!("method=\"{method}\",route=\"{route}\",status=\"{class}\"");
             for (bound, count) in BUCKETS.iter().zip(h.counts) {

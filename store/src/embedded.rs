@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
+use subtle::ConstantTimeEq as _;
 use tokio::time::Instant;
 
 use crate::{
@@ -45,6 +46,10 @@ struct Entry {
 
 #[derive(Default)]
 struct Inner {
+    /// Secrets that expired without a view (read by `/metrics`).
+    expired_unread: u64,
+    /// Fixed-window counters (rate limits), per name.
+    counters: HashMap<String, (Instant, u64)>,
     by_alias: HashMap<Alias, Entry>,
     alias_of: HashMap<SecretId, Alias>,
     bytes: usize,
@@ -86,7 +91,7 @@ impl Inner {
                 .get(&alias)
                 .is_some_and(|e| e.views_used == 0 && e.payload.is_some())
             {
-                crate::metrics::inc(&crate::metrics::COUNTERS.expired_unread);
+                self.expired_unread += 1;
             }
             self.remove(&alias);
         }
@@ -103,7 +108,7 @@ impl Inner {
         if entry
             .access
             .manage_verifier
-            .is_some_and(|stored| stored.matches(token))
+            .is_some_and(|stored| stored.ct_eq(token).into())
         {
             Ok(entry)
         } else {
@@ -124,9 +129,10 @@ impl Inner {
     }
 }
 
+/// Whether a presented verifier passes: compared in constant time when one is stored.
 fn matches(stored: Option<&Verifier>, presented: Option<&Verifier>) -> bool {
     match (stored, presented) {
-        (Some(s), Some(p)) => s.matches(p),
+        (Some(s), Some(p)) => s.ct_eq(p).into(),
         (Some(_), None) => false,
         (None, _) => true,
     }
@@ -241,7 +247,7 @@ impl EmbeddedStore {
                     tries_left: entry.tries_left,
                 };
             };
-            if !stored.matches(given) {
+            if !bool::from(stored.ct_eq(given)) {
                 entry.tries_left = entry.tries_left.saturating_sub(1);
                 if entry.tries_left == 0 {
                     inner.retire(&alias, State::Burned);
@@ -306,6 +312,27 @@ impl EmbeddedStore {
         }
         inner.retire(alias, State::Destroyed);
         Managed::Ok(Destroyed::Now)
+    }
+
+    /// Secrets that expired without a single view so far.
+    pub fn expired_unread(&self) -> u64 {
+        self.lock().expired_unread
+    }
+
+    /// Adds `by` to the counter `name` in its current fixed window of `window`: (count, time
+    /// left in the window). A window that has passed starts again at zero.
+    pub(crate) fn count(&self, name: &str, by: u32, window: Duration) -> (u64, Duration) {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        if inner.counters.len() > 100_000 {
+            inner.counters.retain(|_, (start, _)| now < *start + window);
+        }
+        let entry = inner.counters.entry(name.to_owned()).or_insert((now, 0));
+        if now >= entry.0 + window {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(u64::from(by));
+        (entry.1, (entry.0 + window).saturating_duration_since(now))
     }
 
     /// Payload bytes currently held (expired ones count until swept).

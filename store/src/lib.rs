@@ -5,16 +5,12 @@
 //! * [`EmbeddedStore`], in-process, the zero-setup default.
 //!
 //! The store sees only opaque payloads, ids and aliases; it never sees keys or plaintext.
-//! [`validate`] holds the input rules that every entry point (REST API and server
-//! functions) applies before anything reaches a store.
+//! It is storage only: the rules (validation, limits, metrics) live in the `service` crate.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod embedded;
-pub mod limits;
-pub mod metrics;
 mod redis;
-pub mod validate;
 
 use std::time::Duration;
 
@@ -27,7 +23,7 @@ pub use redis::{RedisConfig, RedisStore};
 /// How many fresh aliases a create tries before giving up (62^8 makes even two rare).
 const ALIAS_ATTEMPTS: usize = 8;
 
-/// A validated secret, ready to store. Build it with [`validate::new_secret`].
+/// A validated secret, ready to store (the service checks it first).
 #[derive(Clone)]
 pub struct NewSecret {
     /// The secret's id: the AES-GCM associated data, chosen by the client or the server.
@@ -255,16 +251,6 @@ pub enum Store {
     Redis(RedisStore),
 }
 
-/// Counts the outcome of a manage request.
-fn counted<T>(outcome: Result<Managed<T>, StoreError>) -> Result<Managed<T>, StoreError> {
-    match &outcome {
-        Ok(Managed::WrongToken) => metrics::COUNTERS.reject(metrics::Rejected::WrongToken),
-        Ok(_) => {}
-        Err(_) => metrics::inc(&metrics::COUNTERS.store_errors),
-    }
-    outcome
-}
-
 impl Store {
     /// Stores a secret under a fresh random alias.
     ///
@@ -284,16 +270,10 @@ impl Store {
         secret: NewSecret,
         aliases: &mut (dyn FnMut() -> Result<Alias, StoreError> + Send),
     ) -> Result<Created, StoreError> {
-        let created = match self {
+        match self {
             Store::Embedded(s) => s.create(secret, aliases),
             Store::Redis(s) => s.create(secret, aliases).await,
-        };
-        match &created {
-            Ok(_) => metrics::inc(&metrics::COUNTERS.created),
-            Err(StoreError::Conflict) => metrics::COUNTERS.reject(metrics::Rejected::Conflict),
-            Err(_) => metrics::inc(&metrics::COUNTERS.store_errors),
         }
-        created
     }
 
     /// Reveals a secret: checks the proofs and counts one view in one atomic step; the
@@ -303,21 +283,10 @@ impl Store {
         key: &SecretRef,
         presented: &Presented,
     ) -> Result<Reveal, StoreError> {
-        let outcome = match self {
+        match self {
             Store::Embedded(s) => Ok(s.reveal(key, presented)),
             Store::Redis(s) => s.reveal(key, presented).await,
-        };
-        use metrics::{COUNTERS, Rejected};
-        match &outcome {
-            Ok(Reveal::Revealed { .. }) => metrics::inc(&COUNTERS.revealed),
-            Ok(Reveal::NotFound) => COUNTERS.reject(Rejected::NotFound),
-            Ok(Reveal::WrongKey) => COUNTERS.reject(Rejected::WrongProof),
-            Ok(Reveal::WrongPassphrase { .. }) => COUNTERS.reject(Rejected::WrongPassphrase),
-            Ok(Reveal::Burned) => COUNTERS.reject(Rejected::Burned),
-            Ok(Reveal::PassphraseRequired { .. }) => {}
-            Err(_) => metrics::inc(&COUNTERS.store_errors),
         }
-        outcome
     }
 
     /// What a recipient may know before revealing. `None` when there is nothing to reveal.
@@ -334,10 +303,10 @@ impl Store {
         alias: &Alias,
         token: &Verifier,
     ) -> Result<Managed<Status>, StoreError> {
-        counted(match self {
+        match self {
             Store::Embedded(s) => Ok(s.status(alias, token)),
             Store::Redis(s) => s.status(alias, token).await,
-        })
+        }
     }
 
     /// Deletes the ciphertext now, given the hash of the sender's manage token.
@@ -346,10 +315,34 @@ impl Store {
         alias: &Alias,
         token: &Verifier,
     ) -> Result<Managed<Destroyed>, StoreError> {
-        counted(match self {
+        match self {
             Store::Embedded(s) => Ok(s.destroy(alias, token)),
             Store::Redis(s) => s.destroy(alias, token).await,
-        })
+        }
+    }
+
+    /// Adds `by` to the fixed-window counter `name` (rate limits): (count in the current
+    /// window, time left in it). Kept where the secrets are, so Redis shares the counts
+    /// between app instances; one atomic step on one key.
+    pub async fn count(
+        &self,
+        name: &str,
+        by: u32,
+        window: Duration,
+    ) -> Result<(u64, Duration), StoreError> {
+        match self {
+            Store::Embedded(s) => Ok(s.count(name, by, window)),
+            Store::Redis(s) => s.count(name, by, window).await,
+        }
+    }
+
+    /// Secrets that expired without a view, where the backend can tell (the embedded store;
+    /// Redis expires keys silently).
+    pub fn expired_unread(&self) -> Option<u64> {
+        match self {
+            Store::Embedded(s) => Some(s.expired_unread()),
+            Store::Redis(_) => None,
+        }
     }
 
     /// Whether the backend answers.

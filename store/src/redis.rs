@@ -14,92 +14,19 @@ use std::time::Duration;
 use bytes::Bytes;
 use fred::prelude::*;
 use fred::types::scripts::Script;
+use subtle::ConstantTimeEq as _;
 
 use crate::{
     ALIAS_ATTEMPTS, Alias, Created, Destroyed, Info, Managed, NewSecret, Presented, Reveal,
     SecretId, SecretRef, State, Status, StoreError, Verifier, now_unix,
 };
 
-/// Constant-time equality of two strings, for Lua.
-const EQ_LUA: &str = r"
-local function eq(a, b)
-  if not a or not b or #a ~= #b then return false end
-  local d = 0
-  for i = 1, #a do d = bit.bor(d, bit.bxor(string.byte(a, i), string.byte(b, i))) end
-  return d == 0
-end
-";
-
-/// Writes the secret hash unless the alias is taken. Returns 1 on success, 0 if taken.
-/// ARGV: id, payload, ttl ms, max views, tries, expires (s), [field, value]... (verifiers)
-const CREATE_LUA: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'p', ARGV[2], 'vm', ARGV[4], 'vu', 0, 'pt', ARGV[5], 'ex', ARGV[6], 'st', 'w')
-for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
-";
-
-/// Checks the proofs and counts a view, in one step. ARGV: expected id or '', access
-/// verifier or '', passphrase verifier or '', now (s).
-/// Returns {'ok', id, payload, views left} | {'gone'} | {'key'} | {'pass', tries} |
-/// {'wrongpass', tries} | {'burned'}.
-const REVEAL_LUA: &str = r"
-local f = redis.call('HMGET', KEYS[1], 'id', 'p', 'vm', 'vu', 'av', 'pv', 'pt', 'mv')
-if not f[1] or not f[2] then return {'gone'} end
-if ARGV[1] ~= '' and f[1] ~= ARGV[1] then return {'gone'} end
-local function retire(state)
-  if f[8] then
-    redis.call('HDEL', KEYS[1], 'p')
-    redis.call('HSET', KEYS[1], 'st', state)
-  else
-    redis.call('UNLINK', KEYS[1])
-  end
-end
-if f[5] and not eq(ARGV[2], f[5]) then return {'key'} end
-if f[6] then
-  if ARGV[3] == '' then return {'pass', f[7]} end
-  if not eq(ARGV[3], f[6]) then
-    local left = redis.call('HINCRBY', KEYS[1], 'pt', -1)
-    if left <= 0 then
-      retire('b')
-      return {'burned'}
-    end
-    return {'wrongpass', tostring(left)}
-  end
-end
-local used = redis.call('HINCRBY', KEYS[1], 'vu', 1)
-local left = tonumber(f[3]) - used
-if f[8] then
-  local opened = redis.call('HGET', KEYS[1], 'op') or ''
-  redis.call('HSET', KEYS[1], 'op', opened .. ARGV[4] .. ',')
-end
-if left <= 0 then retire('o') end
-return {'ok', f[1], f[2], tostring(math.max(left, 0))}
-";
-
-/// Deletes the ciphertext if the manage verifier matches. ARGV: verifier.
-/// Returns 'ok' | 'already' | 'token' | 'gone'.
-const DESTROY_LUA: &str = r"
-local f = redis.call('HMGET', KEYS[1], 'id', 'mv', 'p')
-if not f[1] then return 'gone' end
-if not eq(ARGV[1], f[2]) then return 'token' end
-if not f[3] then return 'already' end
-redis.call('HDEL', KEYS[1], 'p')
-redis.call('HSET', KEYS[1], 'st', 'd')
-return 'ok'
-";
-
-/// Adds ARGV[1] to a fixed-window counter of ARGV[2] ms. Returns {count, ms left}.
-const COUNT_LUA: &str = r"
-local n = redis.call('INCRBY', KEYS[1], ARGV[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  ttl = tonumber(ARGV[2])
-end
-return {n, ttl}
-";
+// The Lua scripts, one per atomic operation; each file's header gives its KEYS and ARGV.
+// The ones that compare verifiers start with `eq.lua`, Lua's constant-time comparison.
+const CREATE_LUA: &str = include_str!("lua/create.lua");
+const REVEAL_LUA: &str = concat!(include_str!("lua/eq.lua"), include_str!("lua/reveal.lua"));
+const DESTROY_LUA: &str = concat!(include_str!("lua/eq.lua"), include_str!("lua/destroy.lua"));
+const COUNT_LUA: &str = include_str!("lua/count.lua");
 
 /// Settings of the Redis backend.
 #[derive(Debug, Clone)]
@@ -183,8 +110,8 @@ impl RedisStore {
                 },
                 prefix: config.prefix.clone(),
                 create: Script::from_lua(CREATE_LUA),
-                reveal: Script::from_lua(format!("{EQ_LUA}{REVEAL_LUA}")),
-                destroy: Script::from_lua(format!("{EQ_LUA}{DESTROY_LUA}")),
+                reveal: Script::from_lua(REVEAL_LUA),
+                destroy: Script::from_lua(DESTROY_LUA),
                 count: Script::from_lua(COUNT_LUA),
             }),
         })
@@ -465,7 +392,7 @@ impl RedisStore {
             .and_then(Value::as_bytes)
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .map(Verifier::from_bytes);
-        if !stored.is_some_and(|s| s.matches(token)) {
+        if !stored.is_some_and(|s| s.ct_eq(token).into()) {
             return Ok(Managed::WrongToken);
         }
         let text = |i: usize| {

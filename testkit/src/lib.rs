@@ -1,4 +1,5 @@
-//! Test helpers shared by the store and server test suites.
+//! Test helpers shared by the workspace's test suites: where the wire-format vectors and
+//! image fixtures are ([`fixtures`]), and throwaway Redis servers.
 //!
 //! Tests use a real `redis-server`: the one named by `REDIS_URL` when it is set (each test
 //! then works under its own key prefix), otherwise a private one started on a free port
@@ -6,6 +7,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a panic is a failure report
+
+pub mod fixtures;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -6,10 +6,11 @@ use leptos_i18n::Locale as _;
 use leptos_router::hooks::use_params_map;
 
 use super::{Problem, problem_message};
-use crate::api::{self, ManageState, ManageView, UiError};
+use crate::api::{self, ManageSecretRequest, ManageState, ManageView};
 use crate::components::NeedsJavaScript;
 use crate::i18n::{t, use_i18n};
 use crate::{browser, client};
+use protocol::ErrorCode;
 
 #[derive(Clone, PartialEq)]
 enum Loaded {
@@ -37,12 +38,21 @@ pub fn ManagePage() -> impl IntoView {
         };
         let alias = alias();
         leptos::task::spawn_local(async move {
-            loaded.set(match api::manage_status(alias, token).await {
-                Ok(view) if view.state == ManageState::WrongToken => Loaded::WrongToken,
-                Ok(view) => Loaded::Ready(view),
-                Err(UiError::Forbidden | UiError::NotFound) => Loaded::WrongToken,
-                Err(e) => Loaded::Failed(e.into()),
-            });
+            loaded.set(
+                match api::manage_status(ManageSecretRequest { alias, token }).await {
+                    Ok(view) if view.state == ManageState::WrongToken => Loaded::WrongToken,
+                    Ok(view) => Loaded::Ready(view),
+                    Err(e)
+                        if matches!(
+                            e.code(),
+                            ErrorCode::WrongManageToken | ErrorCode::NotFound
+                        ) =>
+                    {
+                        Loaded::WrongToken
+                    }
+                    Err(e) => Loaded::Failed(e.into()),
+                },
+            );
         });
     };
     Effect::new(move |_| load());
@@ -55,11 +65,11 @@ pub fn ManagePage() -> impl IntoView {
         busy.set(true);
         let alias = alias();
         leptos::task::spawn_local(async move {
-            let outcome = api::destroy_secret(alias, token).await;
+            let outcome = api::destroy_secret(ManageSecretRequest { alias, token }).await;
             busy.set(false);
             match outcome {
                 Ok(()) => load(),
-                Err(UiError::Forbidden) => loaded.set(Loaded::WrongToken),
+                Err(e) if e.code() == ErrorCode::WrongManageToken => loaded.set(Loaded::WrongToken),
                 Err(e) => loaded.set(Loaded::Failed(e.into())),
             }
         });

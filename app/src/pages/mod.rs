@@ -46,10 +46,11 @@ impl From<image_privacy::ImageError> for Problem {
 
 impl From<UiError> for Problem {
     fn from(e: UiError) -> Self {
-        match e {
-            UiError::Unavailable => Problem::StoreDown,
-            UiError::TooLarge => Problem::TooLargeForServer,
-            UiError::RateLimited => Problem::RateLimited,
+        use protocol::ErrorCode;
+        match e.code() {
+            ErrorCode::Unavailable | ErrorCode::StoreFull | ErrorCode::Busy => Problem::StoreDown,
+            ErrorCode::TooLarge => Problem::TooLargeForServer,
+            ErrorCode::RateLimited => Problem::RateLimited,
             _ => Problem::Generic,
         }
     }

@@ -102,8 +102,12 @@ pub fn RevealPage() -> impl IntoView {
                 phase.set(Phase::Waiting);
                 return;
             };
-            match api::reveal_secret(alias, proofs.access.clone(), proofs.passphrase.clone()).await
-            {
+            let request = api::RevealSecretRequest {
+                alias,
+                access_proof: proofs.access.clone(),
+                passphrase_proof: proofs.passphrase.clone(),
+            };
+            match api::reveal_secret(request).await {
                 Ok(RevealOutcome::Revealed {
                     id,
                     payload,
@@ -210,7 +214,8 @@ pub fn RevealPage() -> impl IntoView {
                         Ok(Availability::Waiting { needs_passphrase, views_left, .. }) => {
                             waiting(needs_passphrase, views_left).into_any()
                         }
-                        Ok(Availability::Gone) | Err(api::UiError::NotFound) => view! { <Gone i18n/> }.into_any(),
+                        Ok(Availability::Gone) => view! { <Gone i18n/> }.into_any(),
+                        Err(e) if e.code() == protocol::ErrorCode::NotFound => view! { <Gone i18n/> }.into_any(),
                         Err(e) => {
                             let problem = Problem::from(e);
                             view! { <section class="card"><p class="alert" role="alert">{problem_message(i18n, problem)}</p></section> }.into_any()

@@ -1,8 +1,9 @@
 //! `crypto-core` in Chromium, for `end2end/tests/crypto.spec.ts` and the benchmark
 //! `end2end/bench/crypto.bench.ts`. It proves that `crypto_core::bulk` (WebCrypto for the
-//! AES-GCM step) and the pure-Rust path give the same bytes, over the shared vectors and
-//! large random buffers, and times both. Built with the web app's `wasm-release` profile,
-//! never shipped (the app's bundle is `frontend`).
+//! AES-GCM step) and the pure-Rust path give the same bytes, over the wire-format vectors
+//! (the repository's own and the shared ones) and large random buffers, and times both.
+//! Built with the web app's `wasm-release` profile, never shipped (the app's bundle is
+//! `frontend`).
 #![forbid(unsafe_code)]
 
 use std::cell::RefCell;
@@ -35,6 +36,8 @@ struct Valid {
     iv_hex: String,
     envelope_hex: String,
     payload_b64: String,
+    /// Version `0x10` entries only.
+    passphrase: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -44,6 +47,7 @@ struct Invalid {
     master_key_b64url: String,
     payload_b64: String,
     expect_error: String,
+    passphrase: Option<String>,
 }
 
 /// What a check found: how many cases ran, which failed and why.
@@ -81,9 +85,11 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Runs the shared vectors (`wire-format.json`, given as text) through `bulk`: every valid
-/// entry seals to its payload byte for byte under its IV and opens to its envelope; every
-/// invalid one fails with its kind of error. Returns a JSON report.
+/// Runs a vector file (`wire-format.json`, given as text) through `bulk`: every valid
+/// entry opens to its envelope and seals to its payload byte for byte under its IV (a
+/// passphrase entry, which `bulk` cannot seal under a chosen IV, must instead refuse to
+/// open without its passphrase); every invalid one fails with its kind of error. Three
+/// checks per valid entry and one per invalid one. Returns a JSON report.
 #[wasm_bindgen]
 pub async fn check_vectors(json: String) -> Result<String, JsValue> {
     let vectors: Vectors =
@@ -100,7 +106,15 @@ pub async fn check_vectors(json: String) -> Result<String, JsValue> {
             report.check(false, || format!("{}: unreadable vector", v.name));
             continue;
         };
-        let opened = bulk::open_with(&key, None, &id, &payload).await;
+        let stretched = match v.passphrase.as_deref().map(|p| key.stretch_passphrase(p)) {
+            None => None,
+            Some(Ok(stretched)) => Some(stretched),
+            Some(Err(e)) => {
+                report.check(false, || format!("{}: stretching failed: {e}", v.name));
+                continue;
+            }
+        };
+        let opened = bulk::open_with(&key, stretched.as_ref(), &id, &payload).await;
         report.check(
             opened.as_deref().map(Vec::as_slice) == Ok(envelope.as_slice()),
             || format!("{}: open gave {:?}", v.name, opened.as_ref().err()),
@@ -108,8 +122,22 @@ pub async fn check_vectors(json: String) -> Result<String, JsValue> {
         report.check(Envelope::unpack(&envelope).is_ok(), || {
             format!("{}: envelope does not unpack", v.name)
         });
-        let sealed = bulk::seal_with_iv(&key, &id, &iv, &envelope).await;
-        report.check(sealed == payload, || format!("{}: seal differs", v.name));
+        if stretched.is_some() {
+            let refused = bulk::open_with(&key, None, &id, &payload).await;
+            report.check(
+                refused.as_ref().err() == Some(&crypto_core::Error::PassphraseRequired),
+                || {
+                    format!(
+                        "{}: opening without the passphrase gave {:?}",
+                        v.name,
+                        refused.err()
+                    )
+                },
+            );
+        } else {
+            let sealed = bulk::seal_with_iv(&key, &id, &iv, &envelope).await;
+            report.check(sealed == payload, || format!("{}: seal differs", v.name));
+        }
     }
     for v in &vectors.invalid {
         let expected = match v.expect_error.as_str() {
@@ -117,6 +145,8 @@ pub async fn check_vectors(json: String) -> Result<String, JsValue> {
             "version" => ErrorKind::Version,
             "format" => ErrorKind::Format,
             "key" => ErrorKind::Key,
+            "id" => ErrorKind::Id,
+            "passphrase_required" => ErrorKind::PassphraseRequired,
             other => {
                 report.check(false, || format!("{}: unknown kind {other}", v.name));
                 continue;
@@ -130,7 +160,13 @@ pub async fn check_vectors(json: String) -> Result<String, JsValue> {
             (Err(e), _, _) | (_, Err(e), _) => Err(e),
             (_, _, None) => Err(crypto_core::Error::Format),
             (Ok(key), Ok(id), Some(payload)) => {
-                bulk::open_with(&key, None, &id, &payload).await.map(drop)
+                match v.passphrase.as_deref().map(|p| key.stretch_passphrase(p)) {
+                    None => bulk::open_with(&key, None, &id, &payload).await.map(drop),
+                    Some(Ok(stretched)) => bulk::open_with(&key, Some(&stretched), &id, &payload)
+                        .await
+                        .map(drop),
+                    Some(Err(e)) => Err(e),
+                }
             }
         };
         let kind = result.as_ref().err().map(crypto_core::Error::kind);

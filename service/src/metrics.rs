@@ -1,5 +1,6 @@
-//! Process-wide counters for `/metrics`. Totals only: never an id, an alias or the size of
-//! one secret.
+//! The service's counters for `/metrics`: totals only, never an id, an alias or the size of
+//! one secret. One set per [`crate::Service`] (not process globals), so tests see exact
+//! counts.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -61,41 +62,63 @@ impl Rejected {
 }
 
 /// The counters.
-pub struct Counters {
-    /// Secrets stored.
-    pub created: AtomicU64,
-    /// Views served (each view of a multi-view secret counts).
-    pub revealed: AtomicU64,
-    /// Secrets that expired without a single view (embedded store only: Redis expires keys
-    /// silently).
-    pub expired_unread: AtomicU64,
-    /// Store operations that failed (Redis unreachable, timeouts).
-    pub store_errors: AtomicU64,
-    rejected: [AtomicU64; 10],
+#[derive(Debug, Default)]
+pub struct Metrics {
+    created: AtomicU64,
+    revealed: AtomicU64,
+    store_errors: AtomicU64,
+    rejected: [AtomicU64; Rejected::ALL.len()],
 }
 
-/// The process's counters.
-pub static COUNTERS: Counters = Counters {
-    created: AtomicU64::new(0),
-    revealed: AtomicU64::new(0),
-    expired_unread: AtomicU64::new(0),
-    store_errors: AtomicU64::new(0),
-    rejected: [const { AtomicU64::new(0) }; 10],
-};
+/// The counters at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Snapshot {
+    /// Secrets stored.
+    pub created: u64,
+    /// Views served (each view of a multi-view secret counts).
+    pub revealed: u64,
+    /// Store operations that failed (unreachable, timeouts).
+    pub store_errors: u64,
+    /// Secrets that expired without a view, where the store can tell (embedded only).
+    pub expired_unread: Option<u64>,
+    /// Rejections, in the order of [`Rejected::ALL`].
+    pub rejected: [u64; Rejected::ALL.len()],
+}
 
-impl Counters {
+impl Snapshot {
+    /// Rejections for `reason`.
+    pub fn rejected(&self, reason: Rejected) -> u64 {
+        self.rejected[reason as usize]
+    }
+}
+
+impl Metrics {
     /// Counts a rejection.
     pub fn reject(&self, reason: Rejected) {
         self.rejected[reason as usize].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Rejections so far for `reason`.
-    pub fn rejected(&self, reason: Rejected) -> u64 {
-        self.rejected[reason as usize].load(Ordering::Relaxed)
+    pub(crate) fn created(&self) {
+        self.created.fetch_add(1, Ordering::Relaxed);
     }
-}
 
-/// Adds one.
-pub(crate) fn inc(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn revealed(&self) {
+        self.revealed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn store_error(&self) {
+        self.store_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counters now (`expired_unread` is filled in by the service from the store).
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Snapshot {
+            created: load(&self.created),
+            revealed: load(&self.revealed),
+            store_errors: load(&self.store_errors),
+            expired_unread: None,
+            rejected: std::array::from_fn(|i| load(&self.rejected[i])),
+        }
+    }
 }

@@ -1,15 +1,11 @@
-//! Rate limits per client address: fixed windows counted in the store's backend, so that
-//! with Redis every app instance shares them (and on the embedded store they are
-//! in-process). See `docs/api.md` for the defaults.
+//! Rate limits per client address: fixed windows counted in the store ([`Store::count`]),
+//! so that with Redis every app instance shares them and on the embedded store they are
+//! in-process. See `docs/api.md` for the defaults.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::time::Instant;
-
-use crate::{RedisStore, Store};
+use store::Store;
 
 /// What a request counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,46 +59,24 @@ impl Rules {
     }
 }
 
-/// Counts requests per client and class.
+/// Counts requests per client and class, in the store.
 #[derive(Clone)]
-pub struct Limiter {
+pub(crate) struct Limiter {
     rules: Rules,
-    backend: Backend,
-}
-
-/// Window start and count, per class and client.
-type Windows = Arc<Mutex<HashMap<(Class, IpAddr), (Instant, u32)>>>;
-
-#[derive(Clone)]
-enum Backend {
-    Local(Windows),
-    Redis(RedisStore),
+    store: Store,
 }
 
 impl Limiter {
-    /// Limits kept where the store keeps secrets: shared through Redis, or in-process.
-    pub fn for_store(store: &Store, rules: Rules) -> Self {
-        let backend = match store {
-            Store::Redis(redis) => Backend::Redis(redis.clone()),
-            Store::Embedded(_) => Backend::Local(Arc::default()),
-        };
-        Self { rules, backend }
-    }
-
-    /// In-process limits.
-    pub fn local(rules: Rules) -> Self {
-        Self {
-            rules,
-            backend: Backend::Local(Arc::default()),
-        }
+    /// Limits counted where `store` keeps secrets.
+    pub(crate) fn new(store: Store, rules: Rules) -> Self {
+        Self { rules, store }
     }
 
     /// Counts one request of `class`; `Err(wait)` when this one is over the limit.
-    pub async fn hit(&self, class: Class, client: IpAddr) -> Result<(), Duration> {
+    pub(crate) async fn hit(&self, class: Class, client: IpAddr) -> Result<(), Duration> {
         let rule = self.rules.of(class);
         let (count, wait) = self.add(class, client, 1, rule.window).await;
         if count > u64::from(rule.max) {
-            crate::metrics::COUNTERS.reject(crate::metrics::Rejected::RateLimited);
             Err(wait)
         } else {
             Ok(())
@@ -110,11 +84,10 @@ impl Limiter {
     }
 
     /// `Err(wait)` while `client` is at the limit of `class`; counts nothing.
-    pub async fn check(&self, class: Class, client: IpAddr) -> Result<(), Duration> {
+    async fn check(&self, class: Class, client: IpAddr) -> Result<(), Duration> {
         let rule = self.rules.of(class);
         let (count, wait) = self.add(class, client, 0, rule.window).await;
         if count >= u64::from(rule.max) {
-            crate::metrics::COUNTERS.reject(crate::metrics::Rejected::RateLimited);
             Err(wait)
         } else {
             Ok(())
@@ -124,7 +97,7 @@ impl Limiter {
     /// A read (info, reveal, status, destroy): refused while the client is at its failure
     /// limit, and counted against the read limit. Both at once (one round trip to Redis, as
     /// the client pipelines them), so a read refused for failures is counted as a read too.
-    pub async fn read(&self, client: IpAddr) -> Result<(), Duration> {
+    pub(crate) async fn read(&self, client: IpAddr) -> Result<(), Duration> {
         let (failures, reads) = tokio::join!(
             self.check(Class::Failed, client),
             self.hit(Class::Reveal, client)
@@ -140,34 +113,14 @@ impl Limiter {
         by: u32,
         window: Duration,
     ) -> (u64, Duration) {
-        match &self.backend {
-            Backend::Local(map) => {
-                let now = Instant::now();
-                let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
-                if map.len() > 100_000 {
-                    map.retain(|_, (start, _)| now < *start + window);
-                }
-                let entry = map.entry((class, client)).or_insert((now, 0));
-                if now >= entry.0 + window {
-                    *entry = (now, 0);
-                }
-                entry.1 = entry.1.saturating_add(by);
-                (
-                    u64::from(entry.1),
-                    (entry.0 + window).saturating_duration_since(now),
-                )
-            }
-            Backend::Redis(redis) => {
-                let key = format!("rl:{}:{client}", class.name());
-                match redis.count(&key, by, window).await {
-                    Ok(counted) => counted,
-                    Err(e) => {
-                        // The store's own requests fail with 503 anyway; do not add a second
-                        // failure mode here.
-                        tracing::warn!(target: "store", error = %e, "rate limit not counted");
-                        (0, Duration::ZERO)
-                    }
-                }
+        let name = format!("rl:{}:{client}", class.name());
+        match self.store.count(&name, by, window).await {
+            Ok(counted) => counted,
+            Err(e) => {
+                // The store's own requests fail with 503 anyway; do not add a second failure
+                // mode here.
+                tracing::warn!(target: "store", error = %e, "rate limit not counted");
+                (0, Duration::ZERO)
             }
         }
     }
@@ -176,6 +129,7 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use store::{EmbeddedConfig, EmbeddedStore};
 
     fn rules(max: u32) -> Rules {
         let rule = Rule {
@@ -191,7 +145,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn limits_per_client_and_class_then_forgets() {
-        let limiter = Limiter::local(rules(3));
+        let store = Store::Embedded(EmbeddedStore::new(EmbeddedConfig::default()));
+        let limiter = Limiter::new(store, rules(3));
         let a: IpAddr = [10, 0, 0, 1].into();
         let b: IpAddr = [10, 0, 0, 2].into();
         for _ in 0..3 {
@@ -207,8 +162,3 @@ mod tests {
         assert!(limiter.check(Class::Failed, a).await.is_ok());
     }
 }
-
-/// The client's address as the server decided it (the socket's peer, or the configured
-/// proxy header), put in each request's extensions by the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientIp(pub IpAddr);

@@ -1,11 +1,12 @@
-//! Input rules shared by every entry point (REST API and server functions).
+//! Input rules: what may be stored, checked the same way behind every door.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use crypto_core::{Error as FormatError, SecretId, check_payload};
 
-use crate::{Access, NewSecret, Verifier};
+use protocol::ErrorCode;
+use store::Verifier;
 
 /// Limits on what may be stored.
 #[derive(Debug, Clone)]
@@ -43,10 +44,17 @@ impl Default for Limits {
     }
 }
 
-/// Why a create request was refused. The messages are shown to clients as they are.
+/// Why a request's input was refused. The messages are shown to clients as they are (they
+/// name the REST API's fields, which the server functions share).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InputError {
+    /// No payload was sent.
+    #[error("ciphertext is required")]
+    MissingPayload,
+    /// The payload field is not a string.
+    #[error("ciphertext must be a string")]
+    PayloadNotString,
     /// The payload is not base64.
     #[error("ciphertext must be standard base64")]
     NotBase64,
@@ -97,6 +105,28 @@ pub enum InputError {
     BadProof(&'static str),
 }
 
+impl InputError {
+    /// The stable code on the wire.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            InputError::MissingPayload
+            | InputError::PayloadNotString
+            | InputError::NotBase64
+            | InputError::EmptyPayload
+            | InputError::PayloadTooShort => ErrorCode::InvalidCiphertext,
+            InputError::UnsupportedVersion => ErrorCode::UnsupportedVersion,
+            InputError::PayloadTooLarge(_) => ErrorCode::TooLarge,
+            InputError::TtlHours { .. } | InputError::TtlSeconds { .. } | InputError::TwoTtls => {
+                ErrorCode::InvalidTtl
+            }
+            InputError::BadId => ErrorCode::InvalidId,
+            InputError::BadRef => ErrorCode::InvalidReference,
+            InputError::MaxViews(_) => ErrorCode::InvalidMaxViews,
+            InputError::BadProof(_) => ErrorCode::InvalidProof,
+        }
+    }
+}
+
 /// Checks an encrypted payload's shape and size.
 pub fn payload(bytes: Bytes, limits: &Limits) -> Result<Bytes, InputError> {
     if bytes.is_empty() {
@@ -123,7 +153,7 @@ pub fn payload_base64(text: &str, limits: &Limits) -> Result<Bytes, InputError> 
 }
 
 /// Checks a lifetime given in whole hours (the reference API's `ttl_hours`, 1–72).
-pub fn ttl_hours(hours: Option<u64>, _limits: &Limits) -> Result<Duration, InputError> {
+pub fn ttl_hours(hours: Option<u64>) -> Result<Duration, InputError> {
     let (min, max) = Limits::TTL_HOURS;
     match hours {
         None => Ok(Limits::DEFAULT_TTL),
@@ -133,7 +163,7 @@ pub fn ttl_hours(hours: Option<u64>, _limits: &Limits) -> Result<Duration, Input
 }
 
 /// The error for a `ttl_hours` that is not an integer.
-pub fn ttl_hours_invalid(_limits: &Limits) -> InputError {
+pub fn ttl_hours_invalid() -> InputError {
     let (min, max) = Limits::TTL_HOURS;
     InputError::TtlHours { min, max }
 }
@@ -192,16 +222,6 @@ pub fn secret_ref(text: &str) -> Result<crypto_core::SecretRef, InputError> {
     crypto_core::SecretRef::parse(text).map_err(|_| InputError::BadRef)
 }
 
-/// Builds a [`NewSecret`] from already-checked parts.
-pub fn new_secret(id: SecretId, payload: Bytes, ttl: Duration, access: Access) -> NewSecret {
-    NewSecret {
-        id,
-        payload,
-        ttl,
-        access,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,12 +271,9 @@ mod tests {
     #[test]
     fn ttl_rules() {
         let limits = Limits::default();
-        assert_eq!(ttl_hours(None, &limits), Ok(Duration::from_secs(86400)));
-        assert_eq!(ttl_hours(Some(1), &limits), Ok(Duration::from_secs(3600)));
-        assert_eq!(
-            ttl_hours(Some(72), &limits),
-            Ok(Duration::from_secs(72 * 3600))
-        );
+        assert_eq!(ttl_hours(None), Ok(Duration::from_secs(86400)));
+        assert_eq!(ttl_hours(Some(1)), Ok(Duration::from_secs(3600)));
+        assert_eq!(ttl_hours(Some(72)), Ok(Duration::from_secs(72 * 3600)));
         assert_eq!(ttl_seconds(300, &limits), Ok(Duration::from_secs(300)));
         assert_eq!(
             ttl_seconds(7 * 86400, &limits),
@@ -283,7 +300,7 @@ mod tests {
         );
         for bad in [0, 73, u64::MAX] {
             assert_eq!(
-                ttl_hours(Some(bad), &limits),
+                ttl_hours(Some(bad)),
                 Err(InputError::TtlHours { min: 1, max: 72 })
             );
         }

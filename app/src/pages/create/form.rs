@@ -1,0 +1,71 @@
+//! The create form's state: one struct, one signal per field.
+
+use leptos::prelude::*;
+
+use super::image::Chosen;
+use super::result::Shared;
+use crate::browser;
+use crate::pages::Problem;
+
+/// Where the page is in making a secret.
+#[derive(Clone, PartialEq)]
+pub(super) enum Phase {
+    Editing,
+    Encrypting,
+    /// Percent sent.
+    Uploading(u8),
+    Done(Shared),
+}
+
+/// Everything the create page holds. A signal per field, so typing re-renders only what
+/// shows the text; `Copy`, so every handler takes the whole form.
+#[derive(Clone, Copy)]
+pub(super) struct FormState {
+    /// The secret's text.
+    pub text: RwSignal<String>,
+    /// The image, checked and cleaned.
+    pub image: RwSignal<Option<Chosen>>,
+    /// Send the image as chosen, metadata and all.
+    pub keep_original: RwSignal<bool>,
+    /// Lifetime in seconds.
+    pub ttl_seconds: RwSignal<u64>,
+    /// Views allowed.
+    pub views: RwSignal<u32>,
+    /// Optional passphrase (empty: none).
+    pub passphrase: RwSignal<String>,
+    /// The problem shown under the form, if any.
+    pub problem: RwSignal<Option<Problem>>,
+    /// Editing, busy creating, or done.
+    pub phase: RwSignal<Phase>,
+}
+
+impl FormState {
+    /// An empty form: 24 hours, one view.
+    pub fn new() -> Self {
+        Self {
+            text: RwSignal::new(String::new()),
+            image: RwSignal::new(None),
+            keep_original: RwSignal::new(false),
+            ttl_seconds: RwSignal::new(86_400),
+            views: RwSignal::new(1),
+            passphrase: RwSignal::new(String::new()),
+            problem: RwSignal::new(None),
+            phase: RwSignal::new(Phase::Editing),
+        }
+    }
+
+    /// Removes the image and releases its preview URL.
+    pub fn clear_image(self) {
+        if let Some(old) = self.image.get_untracked() {
+            browser::revoke_object_url(&old.preview_url);
+        }
+        self.image.set(None);
+    }
+
+    /// Forgets the plaintext once it has done its job.
+    pub fn clear_plaintext(self) {
+        self.text.set(String::new());
+        self.passphrase.set(String::new());
+        self.clear_image();
+    }
+}

@@ -1,0 +1,181 @@
+//! REST API bodies (`/api/...`, JSON). See `docs/api.md`.
+//!
+//! Requests are decoded leniently ([`Loose`] fields) so that each wrongly typed field gets its
+//! own error; unknown fields are ignored, as the reference server does.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Loose;
+
+/// `POST /api/secrets`. `ciphertext`, `ttl_hours` and `id` are the reference API's fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateRequest {
+    /// The payload, standard base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ciphertext: Option<Loose<String>>,
+    /// Lifetime in whole hours, 1–72 (reference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_hours: Option<Loose<u64>>,
+    /// The id the payload was encrypted for (a UUID); the server makes one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Loose<String>>,
+    /// Lifetime in seconds (oncelink): 5 minutes to the server's maximum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_seconds: Option<Loose<u64>>,
+    /// Views allowed (oncelink), default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_views: Option<Loose<u64>>,
+    /// SHA-256 of the access proof, base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_verifier: Option<Loose<String>>,
+    /// SHA-256 of the passphrase proof, base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passphrase_verifier: Option<Loose<String>>,
+    /// SHA-256 of the manage proof, base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manage_verifier: Option<Loose<String>>,
+}
+
+/// `201` answer to [`CreateRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateResponse {
+    /// The secret's id (UUID).
+    pub id: String,
+    /// The short alias for links.
+    pub alias: String,
+    /// Expiry, Unix seconds (oncelink).
+    pub expires_at: u64,
+    /// Views allowed (oncelink).
+    pub max_views: u32,
+}
+
+/// `200` answer of the reference read and of the reveal: the payload, one view counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretResponse {
+    /// The payload, standard base64.
+    pub ciphertext: String,
+    /// The secret's id (the payload's associated data).
+    pub id: String,
+    /// Views left after this one (oncelink).
+    pub views_left: u32,
+}
+
+/// `GET /api/secrets/{key}/info`: what a recipient may know before revealing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InfoResponse {
+    /// A reveal needs the access proof.
+    pub proof_required: bool,
+    /// A reveal needs a passphrase proof.
+    pub passphrase_required: bool,
+    /// Wrong passphrase tries left (`null` without a passphrase).
+    pub tries_left: Option<u32>,
+    /// Reveals left.
+    pub views_left: u32,
+}
+
+/// `POST /api/secrets/{key}/reveal`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevealRequest {
+    /// The access proof, base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_proof: Option<Loose<String>>,
+    /// The passphrase proof, base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passphrase_proof: Option<Loose<String>>,
+}
+
+/// `POST /api/secrets/{alias}/status` and `/destroy`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManageRequest {
+    /// The manage proof derived from the manage link's token, base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manage_token: Option<Loose<String>>,
+}
+
+/// Where a secret is in its life, as its sender sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretState {
+    /// Not viewed yet.
+    Waiting,
+    /// Viewed at least once (views may remain).
+    Opened,
+    /// Destroyed by its sender.
+    Destroyed,
+    /// Destroyed by too many wrong passphrases.
+    Burned,
+}
+
+/// `200` answer of status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusResponse {
+    /// The state.
+    pub state: SecretState,
+    /// Views used.
+    pub views_used: u32,
+    /// Views allowed.
+    pub max_views: u32,
+    /// Views left.
+    pub views_left: u32,
+    /// When each view happened (Unix seconds).
+    pub opened_at: Vec<u64>,
+    /// Expiry (Unix seconds).
+    pub expires_at: u64,
+    /// Wrong passphrase tries left (`null` without a passphrase).
+    pub tries_left: Option<u32>,
+}
+
+/// `200` answer of destroy: always `{"state": "destroyed"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DestroyResponse {
+    /// [`SecretState::Destroyed`].
+    pub state: SecretState,
+}
+
+/// Whether the server can serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// Serving.
+    Ok,
+    /// The store is unreachable.
+    Unavailable,
+}
+
+/// `GET /api/health`. A reference server sends only `status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthResponse {
+    /// `ok` (200) or `unavailable` (503).
+    pub status: HealthStatus,
+    /// The store backend: `embedded` or `redis`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    /// [`crate::SERVICE_NAME`] on an oncelink server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// What the server adds to the reference API ([`crate::FEATURES`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
+    /// The most views a secret may allow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_views: Option<u32>,
+    /// The longest `ttl_seconds` accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ttl_seconds: Option<u64>,
+    /// The shortest `ttl_seconds` accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ttl_seconds: Option<u64>,
+    /// Why the server cannot serve (with `unavailable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// [`crate::ErrorCode::Unavailable`] with `unavailable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<crate::ErrorCode>,
+}
+
+impl HealthResponse {
+    /// Whether the server identifies as oncelink (and so has [`crate::FEATURES`]).
+    pub fn is_oncelink(&self) -> bool {
+        self.service.as_deref() == Some(crate::SERVICE_NAME)
+    }
+}

@@ -1,0 +1,405 @@
+//! Every wire shape pinned by a fixture file in `protocol/fixtures/`, checked both ways: the
+//! type encodes to the file, and the file decodes to the type. A change to the wire is a diff
+//! of these files. `ONCELINK_BLESS=1 cargo test -p protocol` rewrites them (review the diff).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failure report
+
+use std::path::PathBuf;
+
+use protocol::rest::*;
+use protocol::web::*;
+use protocol::{ErrorBody, ErrorCode, Loose};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+fn path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+fn bless() -> bool {
+    std::env::var_os("ONCELINK_BLESS").is_some_and(|v| v == "1")
+}
+
+/// Checks (or writes) one JSON fixture holding `cases`, each a named value of `T`.
+fn json_cases<T>(file: &str, cases: &[(&str, T)])
+where
+    T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let encoded: serde_json::Map<String, Value> = cases
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), serde_json::to_value(value).unwrap()))
+        .collect();
+    let text = serde_json::to_string_pretty(&encoded).unwrap() + "\n";
+    if bless() {
+        std::fs::write(path(file), &text).unwrap();
+    }
+    let pinned: serde_json::Map<String, Value> =
+        serde_json::from_str(&std::fs::read_to_string(path(file)).unwrap()).unwrap();
+    assert_eq!(pinned.len(), cases.len(), "{file}: case count");
+    for (name, value) in cases {
+        let on_file = &pinned[*name];
+        assert_eq!(&encoded[*name], on_file, "{file}/{name}: encoding changed");
+        let decoded: T = serde_json::from_value(on_file.clone()).unwrap();
+        assert_eq!(&decoded, value, "{file}/{name}: decoding changed");
+    }
+}
+
+/// Checks (or writes) postcard fixtures: each case's bytes as hex.
+fn postcard_cases<T>(file: &str, cases: &[(&str, T)])
+where
+    T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let encoded: serde_json::Map<String, Value> = cases
+        .iter()
+        .map(|(name, value)| {
+            let bytes = postcard::to_allocvec(value).unwrap();
+            ((*name).to_owned(), Value::String(hex(&bytes)))
+        })
+        .collect();
+    let text = serde_json::to_string_pretty(&encoded).unwrap() + "\n";
+    if bless() {
+        std::fs::write(path(file), &text).unwrap();
+    }
+    let pinned: serde_json::Map<String, Value> =
+        serde_json::from_str(&std::fs::read_to_string(path(file)).unwrap()).unwrap();
+    assert_eq!(pinned.len(), cases.len(), "{file}: case count");
+    for (name, value) in cases {
+        let on_file = pinned[*name].as_str().unwrap();
+        assert_eq!(
+            encoded[*name].as_str().unwrap(),
+            on_file,
+            "{file}/{name}: encoding changed"
+        );
+        let bytes: Vec<u8> = (0..on_file.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&on_file[i..i + 2], 16).unwrap())
+            .collect();
+        let decoded: T = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(&decoded, value, "{file}/{name}: decoding changed");
+    }
+}
+
+const PAYLOAD: &str =
+    "AY+WnaSrsrnAx87V3LxcITzB47KGj2tm7XkxpuFU4DB9Je0gfQbNmteQzZ9B5TRJaBZe+5W1b+O87A==";
+const ID: &str = "a1b2c3d4-0000-4000-8000-000000000001";
+const VERIFIER: &str = "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg";
+
+#[test]
+fn rest_requests() {
+    json_cases(
+        "rest-create-request.json",
+        &[
+            (
+                "reference",
+                CreateRequest {
+                    ciphertext: Some(PAYLOAD.to_owned().into()),
+                    ttl_hours: Some(1.into()),
+                    ..CreateRequest::default()
+                },
+            ),
+            (
+                "reference_with_id",
+                CreateRequest {
+                    ciphertext: Some(PAYLOAD.to_owned().into()),
+                    ttl_hours: Some(24.into()),
+                    id: Some(ID.to_owned().into()),
+                    ..CreateRequest::default()
+                },
+            ),
+            (
+                "guarded",
+                CreateRequest {
+                    ciphertext: Some(PAYLOAD.to_owned().into()),
+                    id: Some(ID.to_owned().into()),
+                    ttl_seconds: Some(900.into()),
+                    max_views: Some(3.into()),
+                    access_verifier: Some(VERIFIER.to_owned().into()),
+                    passphrase_verifier: Some(VERIFIER.to_owned().into()),
+                    manage_verifier: Some(VERIFIER.to_owned().into()),
+                    ..CreateRequest::default()
+                },
+            ),
+        ],
+    );
+    json_cases(
+        "rest-reveal-request.json",
+        &[
+            ("empty", RevealRequest::default()),
+            (
+                "proofs",
+                RevealRequest {
+                    access_proof: Some(VERIFIER.to_owned().into()),
+                    passphrase_proof: Some(VERIFIER.to_owned().into()),
+                },
+            ),
+        ],
+    );
+    json_cases(
+        "rest-manage-request.json",
+        &[(
+            "token",
+            ManageRequest {
+                manage_token: Some(VERIFIER.to_owned().into()),
+            },
+        )],
+    );
+}
+
+#[test]
+fn rest_responses() {
+    json_cases(
+        "rest-create-response.json",
+        &[(
+            "created",
+            CreateResponse {
+                id: ID.into(),
+                alias: "Kx7mP2nQ".into(),
+                expires_at: 1_790_000_000,
+                max_views: 1,
+            },
+        )],
+    );
+    json_cases(
+        "rest-secret-response.json",
+        &[(
+            "revealed",
+            SecretResponse {
+                ciphertext: PAYLOAD.into(),
+                id: ID.into(),
+                views_left: 0,
+            },
+        )],
+    );
+    json_cases(
+        "rest-info-response.json",
+        &[
+            (
+                "plain",
+                InfoResponse {
+                    proof_required: true,
+                    passphrase_required: false,
+                    tries_left: None,
+                    views_left: 1,
+                },
+            ),
+            (
+                "passphrase",
+                InfoResponse {
+                    proof_required: true,
+                    passphrase_required: true,
+                    tries_left: Some(5),
+                    views_left: 3,
+                },
+            ),
+        ],
+    );
+    json_cases(
+        "rest-status-response.json",
+        &[(
+            "opened",
+            StatusResponse {
+                state: SecretState::Opened,
+                views_used: 1,
+                max_views: 3,
+                views_left: 2,
+                opened_at: vec![1_790_000_100],
+                expires_at: 1_790_000_900,
+                tries_left: Some(5),
+            },
+        )],
+    );
+    json_cases(
+        "rest-destroy-response.json",
+        &[(
+            "destroyed",
+            DestroyResponse {
+                state: SecretState::Destroyed,
+            },
+        )],
+    );
+    json_cases(
+        "rest-health-response.json",
+        &[
+            (
+                "ok",
+                HealthResponse {
+                    status: HealthStatus::Ok,
+                    store: Some("redis".into()),
+                    service: Some(protocol::SERVICE_NAME.into()),
+                    features: protocol::FEATURES.iter().map(|f| (*f).to_owned()).collect(),
+                    max_views: Some(10),
+                    max_ttl_seconds: Some(604_800),
+                    min_ttl_seconds: Some(300),
+                    error: None,
+                    code: None,
+                },
+            ),
+            (
+                "unavailable",
+                HealthResponse {
+                    status: HealthStatus::Unavailable,
+                    store: Some("redis".into()),
+                    service: None,
+                    features: Vec::new(),
+                    max_views: None,
+                    max_ttl_seconds: None,
+                    min_ttl_seconds: None,
+                    error: Some("the secret store is unreachable".into()),
+                    code: Some(ErrorCode::Unavailable),
+                },
+            ),
+        ],
+    );
+}
+
+#[test]
+fn error_bodies_and_every_code() {
+    let cases: Vec<(&str, ErrorBody)> = ErrorCode::ALL
+        .iter()
+        .map(|code| {
+            let name = serde_json::to_value(code).unwrap();
+            let name: &'static str = Box::leak(name.as_str().unwrap().to_owned().into_boxed_str());
+            (
+                name,
+                ErrorBody::new(*code, format!("example text for {name}")),
+            )
+        })
+        .chain([(
+            "wrong_passphrase_with_tries",
+            ErrorBody {
+                error: "wrong passphrase".into(),
+                code: ErrorCode::WrongPassphrase,
+                tries_left: Some(4),
+            },
+        )])
+        .collect();
+    json_cases("errors.json", &cases);
+}
+
+#[test]
+fn reference_clients_keep_working() {
+    // A reference server's error has no code: it reads as Unknown, not a parse failure.
+    let body: ErrorBody = serde_json::from_str(r#"{"error": "secret not found"}"#).unwrap();
+    assert_eq!(body.code, ErrorCode::Unknown);
+    // A code from a newer server reads as Unknown too.
+    let body: ErrorBody =
+        serde_json::from_str(r#"{"error": "x", "code": "from_the_future"}"#).unwrap();
+    assert_eq!(body.code, ErrorCode::Unknown);
+    // A reference health answer.
+    let health: HealthResponse = serde_json::from_str(r#"{"status": "ok"}"#).unwrap();
+    assert!(!health.is_oncelink());
+    // Wrongly typed fields are kept as Invalid, not a failure of the whole body; unknown
+    // fields are ignored; a large string is not buffered twice (Valid owns it).
+    let request: CreateRequest = serde_json::from_str(
+        r#"{"ciphertext": 5, "ttl_hours": "24", "ttl_seconds": -1, "max_views": 1.5,
+            "id": null, "access_verifier": [1, {"a": 2}], "extra": true}"#,
+    )
+    .unwrap();
+    assert_eq!(request.ciphertext, Some(Loose::Invalid));
+    assert_eq!(request.ttl_hours, Some(Loose::Invalid));
+    assert_eq!(request.ttl_seconds, Some(Loose::Invalid));
+    assert_eq!(request.max_views, Some(Loose::Invalid));
+    assert_eq!(request.id, None);
+    assert_eq!(request.access_verifier, Some(Loose::Invalid));
+}
+
+#[test]
+fn server_function_bodies() {
+    postcard_cases(
+        "web-requests.json",
+        &[(
+            "create",
+            CreateSecretRequest {
+                id: ID.into(),
+                payload: vec![1, 2, 3],
+                ttl_seconds: 900,
+                max_views: 2,
+                access_verifier: VERIFIER.into(),
+                passphrase_verifier: None,
+                manage_verifier: VERIFIER.into(),
+            },
+        )],
+    );
+    postcard_cases(
+        "web-reveal-request.json",
+        &[(
+            "reveal",
+            RevealSecretRequest {
+                alias: "Kx7mP2nQ".into(),
+                access_proof: VERIFIER.into(),
+                passphrase_proof: Some(VERIFIER.into()),
+            },
+        )],
+    );
+    postcard_cases(
+        "web-manage-request.json",
+        &[(
+            "manage",
+            ManageSecretRequest {
+                alias: "Kx7mP2nQ".into(),
+                token: VERIFIER.into(),
+            },
+        )],
+    );
+    postcard_cases(
+        "web-reveal-outcome.json",
+        &[
+            (
+                "revealed",
+                RevealOutcome::Revealed {
+                    id: ID.into(),
+                    payload: vec![1, 2, 3],
+                    views_left: 0,
+                },
+            ),
+            ("gone", RevealOutcome::Gone),
+            ("wrong_key", RevealOutcome::WrongKey),
+            (
+                "wrong_passphrase",
+                RevealOutcome::WrongPassphrase { tries_left: 4 },
+            ),
+            ("burned", RevealOutcome::Burned),
+        ],
+    );
+    postcard_cases(
+        "web-availability.json",
+        &[
+            (
+                "waiting",
+                Availability::Waiting {
+                    needs_passphrase: true,
+                    tries_left: 5,
+                    views_left: 1,
+                },
+            ),
+            ("gone", Availability::Gone),
+        ],
+    );
+    postcard_cases(
+        "web-manage-view.json",
+        &[(
+            "opened",
+            ManageView {
+                state: ManageState::Opened,
+                views_used: 1,
+                max_views: 2,
+                opened_at: vec![1_790_000_100],
+                expires_at: 1_790_000_900,
+            },
+        )],
+    );
+    postcard_cases(
+        "web-created.json",
+        &[(
+            "created",
+            CreatedSecret {
+                alias: "Kx7mP2nQ".into(),
+                expires_at: 1_790_000_900,
+            },
+        )],
+    );
+}

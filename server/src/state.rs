@@ -1,0 +1,94 @@
+//! What every handler and server function shares, built from the configuration in one place
+//! (the binary, every test and the CLI's test harness use [`AppState::from_config`]).
+
+use std::time::Duration;
+
+use axum::http::HeaderName;
+use leptos::config::LeptosOptions;
+use service::Service;
+use store::{EmbeddedConfig, EmbeddedStore, RedisConfig, RedisStore, Store};
+
+use crate::Config;
+use crate::middleware::UploadGate;
+
+/// What every handler and server function shares. Built only by [`AppState::from_config`]
+/// or [`AppState::new`], so no part can be left out.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) service: Service,
+    pub(crate) body_limit: usize,
+    pub(crate) client_ip_header: Option<HeaderName>,
+    pub(crate) body_timeout: Duration,
+    pub(crate) uploads: UploadGate,
+    pub(crate) leptos_options: LeptosOptions,
+    pub(crate) latency: std::sync::Arc<crate::metrics::Latency>,
+}
+
+/// Why the server could not be put together.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not be opened.
+    #[error("cannot open the store: {0}")]
+    Store(#[from] store::StoreError),
+    /// A setting is invalid.
+    #[error("{0}")]
+    Config(String),
+}
+
+impl AppState {
+    /// Opens the store the configuration names (Redis when `REDIS_URL` is set, else
+    /// embedded) and wires the service, limits and HTTP settings.
+    pub async fn from_config(
+        config: &Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartError> {
+        let store = open_store(config).await?;
+        Self::new(store, config, leptos_options)
+    }
+
+    /// Like [`AppState::from_config`], over a store the caller opened (tests that look into
+    /// the store, or force its failures).
+    pub fn new(
+        store: Store,
+        config: &Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartError> {
+        Ok(Self {
+            service: Service::new(store, config.limits(), config.rules()),
+            body_limit: config.body_limit(),
+            client_ip_header: config.client_ip_header().map_err(StartError::Config)?,
+            body_timeout: config.body_timeout(),
+            uploads: config.upload_gate(),
+            leptos_options,
+            latency: std::sync::Arc::default(),
+        })
+    }
+
+    /// The service behind every door.
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Opens the store the configuration names: Redis when `REDIS_URL` is set, else embedded.
+pub async fn open_store(config: &Config) -> Result<Store, store::StoreError> {
+    match config.redis_url() {
+        Some(url) => {
+            let mut redis = RedisConfig::new(url);
+            redis.prefix = config.redis_prefix.clone();
+            redis.pool_size = config.redis_pool_size;
+            redis.command_timeout = config.store_timeout();
+            Ok(Store::Redis(RedisStore::connect(&redis).await?))
+        }
+        None => Ok(Store::Embedded(EmbeddedStore::new(EmbeddedConfig {
+            max_bytes: config.embedded_max_bytes,
+            ..EmbeddedConfig::default()
+        }))),
+    }
+}

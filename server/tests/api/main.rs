@@ -1,0 +1,13 @@
+//! The REST API over a real socket, on both backends (embedded, and a real redis-server).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failure report
+
+#[macro_use]
+mod support;
+
+mod create;
+mod doors;
+mod limits;
+mod manage;
+mod operations;
+mod reveal;

@@ -1,0 +1,517 @@
+//! The rules of oncelink, written once: create, info, reveal, status and destroy, with their
+//! validation, rate limits, failure accounting and metrics.
+//!
+//! Every door (the REST API, the web app's server functions) decodes its request, calls one
+//! method of [`Service`] with the client's address, and encodes the answer; none of them
+//! decides anything. A [`Service`] cannot be built without its store, limits and rate-limit
+//! rules, so a door cannot run half-wired:
+//!
+//! ```
+//! # use std::time::Duration;
+//! let store = store::Store::Embedded(store::EmbeddedStore::new(Default::default()));
+//! let rule = service::Rule { max: 60, window: Duration::from_secs(60) };
+//! let rules = service::Rules { create: rule, reveal: rule, failed: rule };
+//! let service = service::Service::new(store, service::Limits::default(), rules);
+//! ```
+//!
+//! ```compile_fail
+//! // The same without limits and rate-limit rules does not compile.
+//! let store = store::Store::Embedded(store::EmbeddedStore::new(Default::default()));
+//! let service = service::Service::new(store);
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+pub mod limits;
+pub mod metrics;
+pub mod validate;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use protocol::Loose;
+use protocol::rest::{SecretState, StatusResponse};
+use store::{Access, Alias, Managed, Presented, Reveal, SecretId, SecretRef, Store};
+
+pub use error::ServiceError;
+pub use limits::{Class, Rule, Rules};
+pub use metrics::{Metrics, Rejected, Snapshot};
+pub use store::{Info, State, Status};
+pub use validate::{InputError, Limits};
+
+use limits::Limiter;
+
+/// The client's address as the server decided it (the socket's peer, or the configured proxy
+/// header), put in each request's extensions by the server for every door to pass on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// An encrypted payload as a door received it.
+pub enum Payload {
+    /// Standard base64 (the REST API).
+    Base64(String),
+    /// Raw bytes (the server functions).
+    Raw(Bytes),
+}
+
+/// A create request, from any door. Fields are [`Loose`] so that a wrongly typed field gets
+/// its own error.
+#[derive(Default)]
+pub struct CreateInput {
+    /// The payload (required).
+    pub payload: Option<Loose<Payload>>,
+    /// The id the payload was encrypted for; made here when absent.
+    pub id: Option<Loose<String>>,
+    /// Lifetime in hours (reference API, 1–72).
+    pub ttl_hours: Option<Loose<u64>>,
+    /// Lifetime in seconds.
+    pub ttl_seconds: Option<Loose<u64>>,
+    /// Views allowed.
+    pub max_views: Option<Loose<u64>>,
+    /// SHA-256 of the access proof.
+    pub access_verifier: Option<Loose<String>>,
+    /// SHA-256 of the passphrase proof.
+    pub passphrase_verifier: Option<Loose<String>>,
+    /// SHA-256 of the manage proof.
+    pub manage_verifier: Option<Loose<String>>,
+}
+
+impl From<protocol::rest::CreateRequest> for CreateInput {
+    fn from(r: protocol::rest::CreateRequest) -> Self {
+        Self {
+            payload: r.ciphertext.map(|c| match c {
+                Loose::Valid(text) => Loose::Valid(Payload::Base64(text)),
+                Loose::Invalid => Loose::Invalid,
+            }),
+            id: r.id,
+            ttl_hours: r.ttl_hours,
+            ttl_seconds: r.ttl_seconds,
+            max_views: r.max_views,
+            access_verifier: r.access_verifier,
+            passphrase_verifier: r.passphrase_verifier,
+            manage_verifier: r.manage_verifier,
+        }
+    }
+}
+
+impl From<protocol::web::CreateSecretRequest> for CreateInput {
+    fn from(r: protocol::web::CreateSecretRequest) -> Self {
+        Self {
+            payload: Some(Loose::Valid(Payload::Raw(r.payload.into()))),
+            id: Some(Loose::Valid(r.id)),
+            ttl_hours: None,
+            ttl_seconds: Some(Loose::Valid(r.ttl_seconds)),
+            max_views: Some(Loose::Valid(u64::from(r.max_views))),
+            access_verifier: Some(Loose::Valid(r.access_verifier)),
+            passphrase_verifier: r.passphrase_verifier.map(Loose::Valid),
+            manage_verifier: Some(Loose::Valid(r.manage_verifier)),
+        }
+    }
+}
+
+/// A stored secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    /// Its id.
+    pub id: SecretId,
+    /// Its alias, for links.
+    pub alias: Alias,
+    /// When it expires unread (Unix seconds).
+    pub expires_at: u64,
+    /// Views allowed.
+    pub max_views: u32,
+}
+
+/// The proofs a reveal presents, as received.
+#[derive(Default)]
+pub struct Proofs {
+    /// The access proof, base64url.
+    pub access: Option<Loose<String>>,
+    /// The passphrase proof, base64url.
+    pub passphrase: Option<Loose<String>>,
+}
+
+/// A revealed secret: one view was counted.
+pub struct Revealed {
+    /// The id (the payload's associated data).
+    pub id: SecretId,
+    /// The encrypted payload.
+    pub payload: Bytes,
+    /// Views left after this one.
+    pub views_left: u32,
+}
+
+/// The service: cheap to clone, shared by every door.
+#[derive(Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    limits: Limits,
+    limiter: Limiter,
+    metrics: Metrics,
+}
+
+impl Service {
+    /// The service over `store`, with its input `limits` and rate-limit `rules` (counted in
+    /// the same store). Every part is required.
+    pub fn new(store: Store, limits: Limits, rules: Rules) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                limiter: Limiter::new(store.clone(), rules),
+                store,
+                limits,
+                metrics: Metrics::default(),
+            }),
+        }
+    }
+
+    /// The input limits (advertised by the health endpoint).
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// The store (tests and the health endpoint).
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The counters, for rejections that happen before a request reaches the service (body
+    /// too large, malformed body, no upload turn).
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Every counter now.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            expired_unread: self.inner.store.expired_unread(),
+            ..self.inner.metrics.snapshot()
+        }
+    }
+
+    /// Whether the store answers.
+    pub async fn health(&self) -> Result<(), ServiceError> {
+        Ok(self.inner.store.health().await?)
+    }
+
+    /// Stores a new secret for `client`.
+    pub async fn create(
+        &self,
+        client: IpAddr,
+        input: CreateInput,
+    ) -> Result<Created, ServiceError> {
+        self.limit(Class::Create, client).await?;
+        let secret = self.counted(self.new_secret(input))?;
+        let ttl = secret.ttl;
+        let max_views = secret.access.max_views;
+        let created = self.stored(self.inner.store.create(secret).await)?;
+        self.inner.metrics.created();
+        Ok(Created {
+            id: created.id,
+            alias: created.alias,
+            expires_at: unix_now() + ttl.as_secs(),
+            max_views,
+        })
+    }
+
+    /// What a recipient may know before revealing; consumes nothing.
+    pub async fn info(&self, client: IpAddr, key: &str) -> Result<Info, ServiceError> {
+        self.read(client).await?;
+        let key = self.reference(client, key).await?;
+        match self.stored(self.inner.store.info(&key).await)? {
+            Some(info) => Ok(info),
+            None => Err(self.failed(client, ServiceError::NotFound).await),
+        }
+    }
+
+    /// Reveals with the proofs derived from the link (and passphrase); one view counted.
+    /// Wrong or missing proofs consume nothing.
+    pub async fn reveal(
+        &self,
+        client: IpAddr,
+        key: &str,
+        proofs: Proofs,
+    ) -> Result<Revealed, ServiceError> {
+        self.read(client).await?;
+        let key = self.reference(client, key).await?;
+        let presented = Presented {
+            access: self.counted(presented(proofs.access, "access_proof"))?,
+            passphrase: self.counted(presented(proofs.passphrase, "passphrase_proof"))?,
+        };
+        self.open(client, &key, &presented, false).await
+    }
+
+    /// The reference API's read (no proofs): a secret made with proofs refuses it and waits.
+    pub async fn read_reference(
+        &self,
+        client: IpAddr,
+        key: &str,
+    ) -> Result<Revealed, ServiceError> {
+        self.read(client).await?;
+        let key = self.reference(client, key).await?;
+        self.open(client, &key, &Presented::default(), true).await
+    }
+
+    /// The sender's view of a secret, given the manage proof.
+    pub async fn status(
+        &self,
+        client: IpAddr,
+        alias: &str,
+        token: Option<Loose<String>>,
+    ) -> Result<StatusResponse, ServiceError> {
+        let (alias, token) = self.manage_request(client, alias, token).await?;
+        let managed = self.stored(self.inner.store.status(&alias, &token).await)?;
+        let s = self.managed(client, managed).await?;
+        Ok(StatusResponse {
+            state: match s.state {
+                State::Waiting => SecretState::Waiting,
+                State::Opened => SecretState::Opened,
+                State::Destroyed => SecretState::Destroyed,
+                State::Burned => SecretState::Burned,
+            },
+            views_used: s.views_used,
+            max_views: s.max_views,
+            views_left: s.max_views.saturating_sub(s.views_used),
+            opened_at: s.opened_at,
+            expires_at: s.expires_at,
+            tries_left: s.tries_left,
+        })
+    }
+
+    /// Deletes the ciphertext now, given the manage proof.
+    pub async fn destroy(
+        &self,
+        client: IpAddr,
+        alias: &str,
+        token: Option<Loose<String>>,
+    ) -> Result<(), ServiceError> {
+        let (alias, token) = self.manage_request(client, alias, token).await?;
+        let managed = self.stored(self.inner.store.destroy(&alias, &token).await)?;
+        match self.managed(client, managed).await? {
+            store::Destroyed::Now => Ok(()),
+            store::Destroyed::Already => {
+                self.inner.metrics.reject(Rejected::Conflict);
+                Err(ServiceError::AlreadyGone)
+            }
+        }
+    }
+
+    /// Checks a create request against the limits.
+    fn new_secret(&self, input: CreateInput) -> Result<store::NewSecret, InputError> {
+        let limits = &self.inner.limits;
+        let hours = loose(input.ttl_hours, validate::ttl_hours_invalid)?;
+        let seconds = loose(input.ttl_seconds, || validate::ttl_seconds_invalid(limits))?;
+        let ttl = match (hours, seconds) {
+            (Some(_), Some(_)) => return Err(InputError::TwoTtls),
+            (_, Some(s)) => validate::ttl_seconds(s, limits)?,
+            (h, None) => validate::ttl_hours(h)?,
+        };
+        let views = loose(input.max_views, || InputError::MaxViews(limits.max_views))?;
+        let access = Access {
+            max_views: validate::max_views(views, limits)?,
+            access_verifier: verifier(input.access_verifier, "access_verifier")?,
+            passphrase_verifier: verifier(input.passphrase_verifier, "passphrase_verifier")?,
+            passphrase_tries: limits.passphrase_tries,
+            manage_verifier: verifier(input.manage_verifier, "manage_verifier")?,
+        };
+        let id = loose(input.id, || InputError::BadId)?;
+        let id = validate::id(id.as_deref())?;
+        let payload = match input.payload {
+            None => return Err(InputError::MissingPayload),
+            Some(Loose::Invalid) => return Err(InputError::PayloadNotString),
+            Some(Loose::Valid(Payload::Base64(text))) => validate::payload_base64(&text, limits)?,
+            Some(Loose::Valid(Payload::Raw(bytes))) => validate::payload(bytes, limits)?,
+        };
+        Ok(store::NewSecret {
+            id,
+            payload,
+            ttl,
+            access,
+        })
+    }
+
+    /// The store step of a reveal, with its outcome mapped and counted.
+    async fn open(
+        &self,
+        client: IpAddr,
+        key: &SecretRef,
+        presented: &Presented,
+        reference: bool,
+    ) -> Result<Revealed, ServiceError> {
+        let metrics = &self.inner.metrics;
+        let error = match self.stored(self.inner.store.reveal(key, presented).await)? {
+            Reveal::Revealed {
+                id,
+                payload,
+                views_left,
+            } => {
+                metrics.revealed();
+                return Ok(Revealed {
+                    id,
+                    payload,
+                    views_left,
+                });
+            }
+            // A reference read of a guarded secret: a missing proof, counted as a failure.
+            Reveal::WrongKey | Reveal::PassphraseRequired { .. } if reference => {
+                metrics.reject(Rejected::WrongProof);
+                ServiceError::ProofRequired
+            }
+            // Asking for the passphrase is not a failure: nothing was guessed.
+            Reveal::PassphraseRequired { tries_left } => {
+                return Err(ServiceError::PassphraseRequired { tries_left });
+            }
+            Reveal::NotFound => {
+                metrics.reject(Rejected::NotFound);
+                ServiceError::NotFound
+            }
+            Reveal::WrongKey => {
+                metrics.reject(Rejected::WrongProof);
+                ServiceError::WrongAccessProof
+            }
+            Reveal::WrongPassphrase { tries_left } => {
+                metrics.reject(Rejected::WrongPassphrase);
+                ServiceError::WrongPassphrase { tries_left }
+            }
+            Reveal::Burned => {
+                metrics.reject(Rejected::Burned);
+                ServiceError::Burned
+            }
+        };
+        Err(self.failed(client, error).await)
+    }
+
+    /// What status and destroy share: the read limit, the alias, the token's verifier.
+    async fn manage_request(
+        &self,
+        client: IpAddr,
+        alias: &str,
+        token: Option<Loose<String>>,
+    ) -> Result<(Alias, store::Verifier), ServiceError> {
+        self.read(client).await?;
+        let alias = match self.reference(client, alias).await? {
+            SecretRef::Alias(alias) => alias,
+            // Manage links carry the alias; an id here is as invalid as a malformed alias.
+            SecretRef::Id(_) => {
+                self.inner.metrics.reject(Rejected::BadInput);
+                return Err(self.failed(client, InputError::BadRef.into()).await);
+            }
+        };
+        let token = self.counted(
+            presented(token, "manage_token")
+                .and_then(|t| t.ok_or(InputError::BadProof("manage_token"))),
+        )?;
+        Ok((alias, token))
+    }
+
+    /// A manage outcome: not found and a wrong token count as failures.
+    async fn managed<T>(&self, client: IpAddr, managed: Managed<T>) -> Result<T, ServiceError> {
+        match managed {
+            Managed::Ok(value) => Ok(value),
+            Managed::NotFound => {
+                self.inner.metrics.reject(Rejected::NotFound);
+                Err(self.failed(client, ServiceError::NotFound).await)
+            }
+            Managed::WrongToken => {
+                self.inner.metrics.reject(Rejected::WrongToken);
+                Err(self.failed(client, ServiceError::WrongManageToken).await)
+            }
+        }
+    }
+
+    /// Counts a request of `class`.
+    async fn limit(&self, class: Class, client: IpAddr) -> Result<(), ServiceError> {
+        self.inner.limiter.hit(class, client).await.map_err(|wait| {
+            self.inner.metrics.reject(Rejected::RateLimited);
+            ServiceError::RateLimited(wait)
+        })
+    }
+
+    /// A read: refused while the client is over its failures, then counted as a read.
+    async fn read(&self, client: IpAddr) -> Result<(), ServiceError> {
+        self.inner.limiter.read(client).await.map_err(|wait| {
+            self.inner.metrics.reject(Rejected::RateLimited);
+            ServiceError::RateLimited(wait)
+        })
+    }
+
+    /// Counts a failure (wrong proof or token, unknown or invalid reference) for `client`
+    /// and gives back the error.
+    async fn failed(&self, client: IpAddr, error: ServiceError) -> ServiceError {
+        // Over the limit already: the next read is refused; this one still gets its answer.
+        let _ = self.inner.limiter.hit(Class::Failed, client).await;
+        error
+    }
+
+    /// Parses a secret reference; an invalid one counts as a failure.
+    async fn reference(&self, client: IpAddr, key: &str) -> Result<SecretRef, ServiceError> {
+        match validate::secret_ref(key) {
+            Ok(key) => Ok(key),
+            Err(e) => {
+                self.inner.metrics.reject(Rejected::BadInput);
+                Err(self.failed(client, e.into()).await)
+            }
+        }
+    }
+
+    /// Counts invalid input in the metrics and passes it on.
+    fn counted<T>(&self, checked: Result<T, InputError>) -> Result<T, ServiceError> {
+        checked.map_err(|e| {
+            self.inner.metrics.reject(match e {
+                InputError::PayloadTooLarge(_) => Rejected::TooLarge,
+                _ => Rejected::BadInput,
+            });
+            e.into()
+        })
+    }
+
+    /// Counts store failures and a duplicate id in the metrics and maps the error.
+    fn stored<T>(&self, result: Result<T, store::StoreError>) -> Result<T, ServiceError> {
+        result.map_err(|e| {
+            match e {
+                store::StoreError::Conflict => self.inner.metrics.reject(Rejected::Conflict),
+                _ => self.inner.metrics.store_error(),
+            }
+            e.into()
+        })
+    }
+}
+
+/// The value of a [`Loose`] field, or `invalid()` when it had another type.
+fn loose<T>(
+    field: Option<Loose<T>>,
+    invalid: impl FnOnce() -> InputError,
+) -> Result<Option<T>, InputError> {
+    field.map(|f| f.valid().map_err(|()| invalid())).transpose()
+}
+
+/// An optional stored verifier (32 bytes, base64url).
+fn verifier(
+    field: Option<Loose<String>>,
+    name: &'static str,
+) -> Result<Option<store::Verifier>, InputError> {
+    loose(field, || InputError::BadProof(name))?
+        .map(|text| validate::proof(&text, name))
+        .transpose()
+}
+
+/// An optional presented proof (32 bytes, base64url), as its verifier.
+fn presented(
+    field: Option<Loose<String>>,
+    name: &'static str,
+) -> Result<Option<store::Verifier>, InputError> {
+    loose(field, || InputError::BadProof(name))?
+        .map(|text| validate::presented(&text, name))
+        .transpose()
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

@@ -14,7 +14,6 @@ mod output;
 mod progress;
 mod send;
 mod ttl;
-mod wire;
 
 use std::process::ExitCode;
 

@@ -1,13 +1,13 @@
 //! `oncelink status` and `oncelink destroy`, from the manage link `send` printed.
 
 use crypto_core::ManageLink;
+use protocol::rest::{ManageRequest, SecretState, StatusResponse};
 
 use crate::api::{Api, ManageAction};
 use crate::args::ManageArgs;
 use crate::error::CliError;
 use crate::input;
 use crate::output::{self, escape_controls, format_time};
-use crate::wire::{ManageRequest, Status};
 
 /// Runs `status` or `destroy`.
 pub fn run(args: ManageArgs, action: ManageAction) -> Result<(), CliError> {
@@ -25,7 +25,7 @@ pub fn run(args: ManageArgs, action: ManageAction) -> Result<(), CliError> {
     })?;
     let api = Api::new(link.base())?;
     let request = ManageRequest {
-        manage_token: link.token().proof().to_base64url(),
+        manage_token: Some(link.token().proof().to_base64url().into()),
     };
     let alias = link.alias().as_str();
     match action {
@@ -48,14 +48,13 @@ pub fn run(args: ManageArgs, action: ManageAction) -> Result<(), CliError> {
     }
 }
 
-/// The status for a person. The state comes from the server, so an unknown one is escaped.
-fn describe(s: &Status) -> String {
-    let state = match s.state.as_str() {
-        "waiting" => "waiting to be opened".into(),
-        "opened" => "opened".into(),
-        "destroyed" => "destroyed by you".into(),
-        "burned" => "destroyed after too many wrong passphrases".into(),
-        other => escape_controls(other).into_owned(),
+/// The status for a person.
+fn describe(s: &StatusResponse) -> String {
+    let state = match s.state {
+        SecretState::Waiting => "waiting to be opened",
+        SecretState::Opened => "opened",
+        SecretState::Destroyed => "destroyed by you",
+        SecretState::Burned => "destroyed after too many wrong passphrases",
     };
     let mut lines = vec![
         format!("state:      {state}"),
@@ -76,18 +75,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_unknown_state_is_shown_escaped() {
-        let status = Status {
-            state: "\u{1b}]52;c;aGk=\u{7}".into(),
-            views_used: 0,
-            max_views: 1,
-            views_left: Some(1),
-            opened_at: vec![],
-            expires_at: 0,
-            tries_left: None,
+    fn a_status_reads_well() {
+        let status = StatusResponse {
+            state: SecretState::Opened,
+            views_used: 1,
+            max_views: 2,
+            views_left: 1,
+            opened_at: vec![0],
+            expires_at: 86_400,
+            tries_left: Some(4),
         };
-        let shown = describe(&status);
-        assert!(!shown.contains('\u{1b}'), "{shown:?}");
-        assert!(shown.contains("views:      0 of 1"));
+        assert_eq!(
+            describe(&status),
+            "state:      opened\nviews:      1 of 2\nopened at:  1970-01-01T00:00:00Z\n\
+             passphrase tries left: 4\nexpires at: 1970-01-02T00:00:00Z"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! text and the image — the text is shown even when the image cannot go where asked.
 
 use crypto_core::{Envelope, Link, SecretId};
+use protocol::rest::RevealRequest;
 use serde::Serialize;
 
 use crate::api::{Api, Revealed};
@@ -11,14 +12,13 @@ use crate::files::{ImageTarget, Saved};
 use crate::input;
 use crate::output::{self, Stream, note};
 use crate::progress::Progress;
-use crate::wire::RevealRequest;
 
 /// What `open --json` prints.
 #[derive(Serialize)]
 struct OpenedJson<'a> {
     text: &'a str,
     image: Option<String>,
-    views_left: Option<u64>,
+    views_left: Option<u32>,
 }
 
 /// Runs `open`.
@@ -31,10 +31,10 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
         ),
         _ => CliError::Input("this is not an oncelink link (…/s/{alias}#{key})".into()),
     })?;
-    let reference = link.secret().as_str().to_owned();
-    let target = ImageTarget::prepare(args.output.as_deref(), args.force, &reference)?;
+    let name = link.secret().as_str().to_owned();
+    let target = ImageTarget::prepare(args.output.as_deref(), args.force, &name)?;
 
-    let (revealed, stretched) = match reveal(&link, &reference) {
+    let (revealed, stretched) = match reveal(&link, &name) {
         Ok(answer) => answer,
         Err(e) => {
             target.discard();
@@ -81,7 +81,7 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
         Some(image) => {
             let (mime, bytes) = image.into_parts();
             let bytes = zeroize::Zeroizing::new(bytes);
-            Some(target.save(&bytes, &reference, extension(&bytes, &mime)))
+            Some(target.save(&bytes, &name, extension(&bytes, &mime)))
         }
     };
     let shown = saved.as_ref().and_then(|s| s.as_ref().ok());
@@ -126,16 +126,16 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
 /// on an oncelink server, by the reference read otherwise.
 fn reveal(
     link: &Link,
-    reference: &str,
+    name: &str,
 ) -> Result<(Revealed, Option<crypto_core::StretchedPassphrase>), CliError> {
     let api = Api::new(link.base())?;
     let key = link.key();
     let caps = api.capabilities()?;
     let progress = Progress::for_stderr();
     if !caps.oncelink {
-        return Ok((api.get(reference, &progress)?, None));
+        return Ok((api.get(name, &progress)?, None));
     }
-    let info = api.info(reference)?;
+    let info = api.info(name)?;
     let stretched = if info.passphrase_required {
         let secret_passphrase = input::passphrase(false)?;
         Some(
@@ -146,10 +146,10 @@ fn reveal(
         None
     };
     let request = RevealRequest {
-        access_proof: key.access_proof().to_base64url(),
-        passphrase_proof: stretched.as_ref().map(|s| s.proof().to_base64url()),
+        access_proof: Some(key.access_proof().to_base64url().into()),
+        passphrase_proof: stretched.as_ref().map(|s| s.proof().to_base64url().into()),
     };
-    let revealed = api.reveal(reference, &request, &progress)?;
+    let revealed = api.reveal(name, &request, &progress)?;
     Ok((revealed, stretched))
 }
 

@@ -14,7 +14,7 @@ use crate::input;
 use crate::output::{self, format_time, note};
 use crate::progress::Progress;
 use crate::ttl::{self, TtlField};
-use crate::wire::CreateRequest;
+use protocol::rest::CreateRequest;
 
 /// What `send --json` prints.
 #[derive(Serialize)]
@@ -76,20 +76,20 @@ pub fn run(mut args: SendArgs) -> Result<(), CliError> {
     };
     let guard = upload.guard.as_ref();
     let request = CreateRequest {
-        ciphertext: crypto_core::base64::encode(&upload.payload),
-        id: upload.id.as_str().to_owned(),
-        ttl_hours,
-        ttl_seconds,
-        max_views: caps.oncelink.then_some(args.views),
-        access_verifier: guard.map(|g| g.access_verifier.to_base64url()),
+        ciphertext: Some(crypto_core::base64::encode(&upload.payload).into()),
+        id: Some(upload.id.as_str().to_owned().into()),
+        ttl_hours: ttl_hours.map(Into::into),
+        ttl_seconds: ttl_seconds.map(Into::into),
+        max_views: caps.oncelink.then_some(u64::from(args.views).into()),
+        access_verifier: guard.map(|g| g.access_verifier.to_base64url().into()),
         passphrase_verifier: guard
             .and_then(|g| g.passphrase_verifier)
-            .map(|v| v.to_base64url()),
-        manage_verifier: guard.map(|g| g.manage_verifier.to_base64url()),
+            .map(|v| v.to_base64url().into()),
+        manage_verifier: guard.map(|g| g.manage_verifier.to_base64url().into()),
     };
     drop(upload.payload);
 
-    let created = api.create(&request, &Progress::for_stderr())?;
+    let created = api.create(&request, caps.oncelink, &Progress::for_stderr())?;
     drop(request);
     let alias = Alias::parse(&created.alias)
         .map_err(|_| CliError::Server("the server sent an invalid alias".into()))?;

@@ -52,6 +52,13 @@ pub fn for_server(ttl: Duration, caps: &Capabilities) -> Result<TtlField, CliErr
         }
         return Ok(TtlField::Hours(hours));
     }
+    if ttl < caps.min_ttl {
+        return Err(CliError::Input(format!(
+            "--ttl {} is too short: this server keeps secrets at least {}",
+            humantime::format_duration(ttl),
+            humantime::format_duration(caps.min_ttl)
+        )));
+    }
     if ttl > caps.max_ttl {
         return Err(CliError::Input(format!(
             "--ttl {} is too long: this server keeps secrets at most {} ({} seconds)",
@@ -71,6 +78,7 @@ mod tests {
         Capabilities {
             oncelink: true,
             max_views: 10,
+            min_ttl: MIN_TTL,
             max_ttl: Duration::from_secs(max),
         }
     }
@@ -79,6 +87,7 @@ mod tests {
         Capabilities {
             oncelink: false,
             max_views: 1,
+            min_ttl: MIN_TTL,
             max_ttl: DEFAULT_MAX_TTL,
         }
     }

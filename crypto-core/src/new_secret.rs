@@ -60,7 +60,7 @@ pub fn prepare_secret(
         id,
         stretched,
         manage,
-        plaintext: Zeroizing::new(plaintext),
+        plaintext,
     })
 }
 

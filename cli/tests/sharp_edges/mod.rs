@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use super::{TestServer, code, fixture, run, send, stderr, stdout, tempdir};
+use super::{TestServer, code, run, send, stderr, stdout, tempdir};
 
 #[cfg(unix)]
 fn mode(path: &Path) -> u32 {
@@ -30,7 +30,7 @@ fn files_in(dir: &Path) -> Vec<String> {
 fn open_checks_its_output_before_revealing() {
     let server = TestServer::start(false);
     let dir = tempdir("edges-output");
-    let image = fixture("gps.png");
+    let image = testkit::fixtures::repository_fixtures().image("gps.png");
     let link = send(
         &server,
         &dir,
@@ -95,7 +95,7 @@ fn a_write_failing_after_the_reveal_keeps_the_image_in_a_private_temporary_file(
     let dir = tempdir("edges-fallback");
     let tmp = dir.join("tmp");
     std::fs::create_dir(&tmp).unwrap();
-    let image = fixture("gps.png");
+    let image = testkit::fixtures::repository_fixtures().image("gps.png");
     let cleaned = image_privacy::clean(&std::fs::read(&image).unwrap())
         .unwrap()
         .bytes;
@@ -134,7 +134,7 @@ fn a_write_failing_after_the_reveal_keeps_the_image_in_a_private_temporary_file(
 fn files_are_created_private() {
     let server = TestServer::start(false);
     let dir = tempdir("edges-private");
-    let image = fixture("gps.png");
+    let image = testkit::fixtures::repository_fixtures().image("gps.png");
     let image = image.to_str().unwrap();
     let link = send(&server, &dir, &["--image", image], None);
     let out = run(&dir, &["open", "-o", "given.png", &link], None, &[]);
@@ -250,7 +250,8 @@ fn control_characters_are_escaped_on_a_terminal_only() {
 }
 
 /// A stand-in server: `/api/health` answers `health`, `POST /api/secrets` records the body
-/// and answers like the reference. Nothing else.
+/// and answers like the reference (plus `expires_at` and `max_views` when `health` says
+/// oncelink). Nothing else.
 mod stand_in {
     use std::sync::{Arc, Mutex};
 
@@ -264,11 +265,12 @@ mod stand_in {
     pub type Received = Arc<Mutex<Vec<Value>>>;
 
     pub fn start(runtime: &tokio::runtime::Runtime, health: Value, received: Received) -> String {
+        let oncelink = health["service"] == "oncelink";
         runtime.block_on(async {
             let app = Router::new()
                 .route("/api/health", get(move || async move { Json(health) }))
                 .route("/api/secrets", post(create))
-                .with_state(received);
+                .with_state((received, oncelink));
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
             tokio::spawn(async move { axum::serve(listener, app).await });
@@ -277,15 +279,16 @@ mod stand_in {
     }
 
     async fn create(
-        State(received): State<Received>,
+        State((received, oncelink)): State<(Received, bool)>,
         Json(body): Json<Value>,
     ) -> (StatusCode, Json<Value>) {
-        let id = body["id"].clone();
+        let mut answer = json!({ "id": body["id"], "alias": "Ref23456" });
+        if oncelink {
+            answer["expires_at"] = 4_102_444_800u64.into();
+            answer["max_views"] = body["max_views"].clone();
+        }
         received.lock().unwrap().push(body);
-        (
-            StatusCode::CREATED,
-            Json(json!({ "id": id, "alias": "Ref23456" })),
-        )
+        (StatusCode::CREATED, Json(answer))
     }
 }
 

@@ -2,7 +2,8 @@
 //! a reveal needs, and opening a secret.
 
 use crypto_core::{
-    Alias, Envelope, Image, Link, ManageToken, MasterKey, SecretId, SecretRef, StretchedPassphrase,
+    Alias, Envelope, Image, ManageToken, MasterKey, Protection, SealedSecret, SecretId, SenderKeys,
+    StretchedPassphrase,
 };
 use image_privacy::ImageType;
 
@@ -19,8 +20,7 @@ pub struct Sealed {
     pub passphrase_verifier: Option<String>,
     /// SHA-256 of the manage token, for the server.
     pub manage_verifier: String,
-    key: MasterKey,
-    manage: ManageToken,
+    keys: SenderKeys,
 }
 
 /// The two links of a created secret.
@@ -32,31 +32,21 @@ pub struct Links {
 }
 
 impl Sealed {
-    /// The links for the alias the server gave.
+    /// The links for the alias the server gave (both built by `crypto-core`, like the CLI's).
     pub fn links(self, origin: &str, alias: &str, lang: &str) -> Option<Links> {
         let alias = Alias::parse(alias).ok()?;
-        let share = Link::new(
-            origin,
-            SecretRef::Alias(alias.clone()),
-            Some(lang),
-            self.key,
-        );
-        let manage = format!(
-            "{}/m/{}?lng={lang}#{}",
-            origin.trim_end_matches('/'),
-            alias.as_str(),
-            self.manage.to_base64url().as_str()
-        );
+        let links = self.keys.into_links(origin, alias, Some(lang));
         Some(Links {
-            share: share.to_url().to_string(),
-            manage,
+            share: links.share.to_url().to_string(),
+            manage: links.manage?.to_url().to_string(),
         })
     }
 }
 
 /// Packs text and an optional image into a padded envelope and encrypts it under a fresh
-/// key and id (and the passphrase, if given). In the browser the AES-GCM step runs in
-/// WebCrypto where the page has it (`crypto_core::bulk`).
+/// key and id (and the passphrase, if given), with `crypto_core::prepare_secret` exactly as
+/// the CLI does. The AES-GCM step runs in WebCrypto where the page has it
+/// (`crypto_core::bulk`).
 pub async fn seal_new(
     text: &str,
     image: Option<(ImageType, &[u8])>,
@@ -66,21 +56,20 @@ pub async fn seal_new(
         Some((kind, bytes)) => Envelope::with_image(text, Image::new(kind.mime(), bytes.to_vec())?),
         None => Envelope::text_only(text),
     };
-    let key = MasterKey::generate()?;
-    let id = SecretId::generate()?;
-    let stretched = passphrase.map(|p| key.stretch_passphrase(p)).transpose()?;
-    let plaintext = envelope.pack_padded()?;
-    drop(envelope);
-    let payload = crypto_core::bulk::seal_with(&key, stretched.as_ref(), &id, &plaintext).await?;
-    let manage = ManageToken::generate()?;
+    let SealedSecret { upload, keys } =
+        crypto_core::prepare_secret(envelope, Protection::Guarded { passphrase })?
+            .seal_bulk()
+            .await?;
+    let guard = upload
+        .guard
+        .expect("Protection::Guarded always yields a guard (crypto-core invariant)");
     Ok(Sealed {
-        id,
-        payload,
-        access_verifier: key.access_proof().verifier().to_base64url(),
-        passphrase_verifier: stretched.map(|s| s.proof().verifier().to_base64url()),
-        manage_verifier: manage.proof().verifier().to_base64url(),
-        key,
-        manage,
+        id: upload.id,
+        payload: upload.payload,
+        access_verifier: guard.access_verifier.to_base64url(),
+        passphrase_verifier: guard.passphrase_verifier.map(|v| v.to_base64url()),
+        manage_verifier: guard.manage_verifier.to_base64url(),
+        keys,
     })
 }
 

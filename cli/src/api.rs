@@ -1,13 +1,26 @@
 //! The REST API, over HTTP(S): oncelink's additions when the server has them, the
-//! reference API (Only Once Share) otherwise.
+//! reference API (Only Once Share) otherwise. Every body is a `protocol` type (or, for the
+//! reference server's shorter answers, one of the two small types below); refusals are told
+//! apart in `refusal`.
 
 use std::io::Read;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use protocol::rest::{
+    CreateRequest, CreateResponse, DestroyResponse, HealthResponse, HealthStatus, InfoResponse,
+    ManageRequest, RevealRequest, SecretResponse, StatusResponse,
+};
+use protocol::{ErrorBody, ErrorCode};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::error::CliError;
+use crate::output::escape_controls;
 use crate::progress::Progress;
+
+mod refusal;
+
+use refusal::{Refusal, lookup_error, refused_manage, refused_reveal};
 
 /// What the server at a base URL can do.
 #[derive(Debug, Clone, Copy)]
@@ -16,15 +29,17 @@ pub struct Capabilities {
     pub oncelink: bool,
     /// The most views a secret may have.
     pub max_views: u32,
+    /// The shortest TTL the server accepts.
+    pub min_ttl: Duration,
+    /// The longest TTL the server accepts.
+    pub max_ttl: Duration,
 }
 
 /// A created secret, as the server reports it.
 pub struct Created {
-    /// The id.
-    pub id: String,
     /// The short alias for links.
     pub alias: String,
-    /// Expiry, Unix seconds, when the server says.
+    /// Expiry, Unix seconds, when the server says (oncelink servers).
     pub expires_at: Option<u64>,
 }
 
@@ -34,8 +49,31 @@ pub struct Revealed {
     pub id: String,
     /// The raw payload.
     pub payload: Vec<u8>,
-    /// Views left after this one.
-    pub views_left: Option<u64>,
+    /// Views left after this one (oncelink servers).
+    pub views_left: Option<u32>,
+}
+
+/// The reference server's answer to a create: `{id, alias}` only (`protocol`'s
+/// [`CreateResponse`] also requires oncelink's `expires_at` and `max_views`).
+#[derive(Deserialize)]
+struct ReferenceCreated {
+    alias: String,
+}
+
+/// The reference server's answer to a read: `{ciphertext, id}`, without `views_left`.
+#[derive(Deserialize)]
+struct ReferenceSecret {
+    ciphertext: String,
+    id: String,
+}
+
+/// The two things the manage link can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManageAction {
+    /// `POST …/status`: what happened to the secret.
+    Status,
+    /// `POST …/destroy`: delete it now.
+    Destroy,
 }
 
 /// A client for one server.
@@ -44,13 +82,41 @@ pub struct Api {
     http: reqwest::blocking::Client,
 }
 
+/// A status and the raw body, parsed once the status says what it should hold.
+struct Answer {
+    status: u16,
+    bytes: Vec<u8>,
+}
+
+impl Answer {
+    /// The success body, parsed; a body that does not parse is the server's fault.
+    fn parse<T: DeserializeOwned>(&self) -> Result<T, CliError> {
+        serde_json::from_slice(&self.bytes).map_err(|_| {
+            CliError::Server("the server's answer is not what oncelink expects".into())
+        })
+    }
+
+    /// The refusal: its status, and the error body when there is a readable one (reference
+    /// servers and proxies may send anything).
+    fn refusal(&self) -> Refusal {
+        let body: Option<ErrorBody> = serde_json::from_slice(&self.bytes).ok();
+        Refusal {
+            status: self.status,
+            code: body.as_ref().map_or(ErrorCode::Unknown, |b| b.code),
+            tries_left: body.as_ref().and_then(|b| b.tries_left),
+            text: body.map(|b| b.error),
+        }
+    }
+}
+
 impl Api {
     /// A client for the server at `base` (`http://` or `https://`, optional path prefix).
     pub fn new(base: &str) -> Result<Self, CliError> {
         let base = base.trim().trim_end_matches('/');
         if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 10 {
             return Err(CliError::Input(format!(
-                "the server must be an http:// or https:// URL, not {base:?}"
+                "the server must be an http:// or https:// URL, not {:?}",
+                escape_controls(base)
             )));
         }
         let http = reqwest::blocking::Client::builder()
@@ -75,53 +141,57 @@ impl Api {
     }
 
     fn unreachable(&self) -> CliError {
-        CliError::Unreachable(self.base.clone())
+        CliError::Unreachable(escape_controls(&self.base).into_owned())
     }
 
-    /// Sends a request and reads its JSON answer (an unreachable server is one error).
+    /// Sends a request and reads the whole answer (an unreachable server is one error).
     fn exchange(
         &self,
         request: reqwest::blocking::RequestBuilder,
         progress: &Progress,
-    ) -> Result<(u16, Value), CliError> {
+    ) -> Result<Answer, CliError> {
         let response = request.send().map_err(|_| self.unreachable())?;
-        read_json(response, progress)
+        read_answer(response, progress)
     }
 
     /// Asks `/api/health` what the server is.
     pub fn capabilities(&self) -> Result<Capabilities, CliError> {
-        let response = self
-            .http
-            .get(self.url("/health"))
-            .send()
-            .map_err(|_| self.unreachable())?;
-        let status = response.status();
-        let body: Value = response.json().unwrap_or(Value::Null);
-        if status.is_server_error() {
+        let answer = self.exchange(self.http.get(self.url("/health")), &Progress::hidden())?;
+        if (500..=599).contains(&answer.status) {
             return Err(CliError::Server(format!(
                 "the server at {} is unavailable: {}",
-                self.base,
-                error_text(&body, "its store is unreachable")
+                escape_controls(&self.base),
+                answer.refusal().text_or("its store is unreachable")
             )));
         }
-        if !status.is_success() || body.get("status").is_none() {
+        let health = (answer.status == 200)
+            .then(|| serde_json::from_slice::<HealthResponse>(&answer.bytes).ok())
+            .flatten()
+            .filter(|h| h.status == HealthStatus::Ok);
+        let Some(health) = health else {
             return Err(CliError::Server(format!(
                 "{} does not look like an oncelink or Only Once Share server",
-                self.base
+                escape_controls(&self.base)
             )));
-        }
-        let oncelink = body["service"] == "oncelink";
+        };
+        let seconds = |advertised: Option<u64>, default: Duration| {
+            advertised.map_or(default, Duration::from_secs)
+        };
         Ok(Capabilities {
-            oncelink,
-            max_views: body["max_views"]
-                .as_u64()
-                .and_then(|v| u32::try_from(v).ok())
-                .unwrap_or(1),
+            oncelink: health.is_oncelink(),
+            max_views: health.max_views.unwrap_or(1),
+            min_ttl: seconds(health.min_ttl_seconds, crate::ttl::MIN_TTL),
+            max_ttl: seconds(health.max_ttl_seconds, crate::ttl::DEFAULT_MAX_TTL),
         })
     }
 
-    /// `POST /api/secrets`, with upload progress.
-    pub fn create(&self, body: &Value, progress: &Progress) -> Result<Created, CliError> {
+    /// `POST /api/secrets`, with upload progress. `oncelink` says which answer to expect.
+    pub fn create(
+        &self,
+        body: &CreateRequest,
+        oncelink: bool,
+        progress: &Progress,
+    ) -> Result<Created, CliError> {
         let bytes = serde_json::to_vec(body)
             .map_err(|_| CliError::Input("the request could not be encoded".into()))?;
         let len = bytes.len() as u64;
@@ -134,132 +204,130 @@ impl Api {
             .send()
             .map_err(|_| self.unreachable())?;
         progress.finish();
-        let (status, body) = read_json(response, &Progress::hidden())?;
-        match status {
-            201 | 200 => Ok(Created {
-                id: body["id"].as_str().unwrap_or_default().to_owned(),
-                alias: body["alias"]
-                    .as_str()
-                    .ok_or_else(|| CliError::Server("the server sent no alias".into()))?
-                    .to_owned(),
-                expires_at: body["expires_at"].as_u64(),
-            }),
-            400 | 413 | 422 => Err(CliError::Input(error_text(
-                &body,
-                "the server refused the secret",
-            ))),
-            _ => Err(server_error(status, &body)),
+        let answer = read_answer(response, &Progress::hidden())?;
+        if matches!(answer.status, 200 | 201) {
+            return if oncelink {
+                let created: CreateResponse = answer.parse()?;
+                Ok(Created {
+                    alias: created.alias,
+                    expires_at: Some(created.expires_at),
+                })
+            } else {
+                let created: ReferenceCreated = answer.parse()?;
+                Ok(Created {
+                    alias: created.alias,
+                    expires_at: None,
+                })
+            };
         }
+        let refusal = answer.refusal();
+        let bad_input = refusal.code.is_bad_input() || refusal.code == ErrorCode::TooLarge;
+        // Without a code (a reference server), the status alone says the input was refused.
+        if bad_input
+            || (refusal.code == ErrorCode::Unknown && refusal.status == 400)
+            || refusal.status == 413
+        {
+            return Err(CliError::Input(
+                refusal.text_or("the server refused the secret"),
+            ));
+        }
+        Err(refusal.into_server_error())
     }
 
     /// `GET /api/secrets/{key}/info`: needs a passphrase? (oncelink servers only.)
-    pub fn info(&self, key: &str) -> Result<Value, CliError> {
-        let (status, body) = self.exchange(
+    pub fn info(&self, key: &str) -> Result<InfoResponse, CliError> {
+        let answer = self.exchange(
             self.http.get(self.url(&format!("/secrets/{key}/info"))),
             &Progress::hidden(),
         )?;
-        match status {
-            200 => Ok(body),
-            404 => Err(CliError::NotFound),
-            400 => Err(bad_reference()),
-            _ => Err(server_error(status, &body)),
+        if answer.status == 200 {
+            return answer.parse();
         }
+        Err(lookup_error(answer.refusal()))
     }
 
     /// `POST /api/secrets/{key}/reveal` with proofs (oncelink), with download progress.
     pub fn reveal(
         &self,
         key: &str,
-        access_proof: &str,
-        passphrase_proof: Option<&str>,
+        request: &RevealRequest,
         progress: &Progress,
     ) -> Result<Revealed, CliError> {
-        let mut body = json!({ "access_proof": access_proof });
-        if let Some(p) = passphrase_proof {
-            body["passphrase_proof"] = p.into();
-        }
-        let (status, body) = self.exchange(
+        let answer = self.exchange(
             self.http
                 .post(self.url(&format!("/secrets/{key}/reveal")))
-                .json(&body),
+                .json(request),
             progress,
         )?;
-        match status {
-            200 => revealed(&body),
-            404 => Err(CliError::NotFound),
-            410 => Err(CliError::Burned),
-            403 => match body["tries_left"].as_u64() {
-                Some(left) if body["error"] == "wrong passphrase" => {
-                    Err(CliError::WrongPassphrase(u32::try_from(left).unwrap_or(0)))
-                }
-                Some(_) => Err(CliError::Input("this secret needs a passphrase".into())),
-                None => Err(CliError::Damaged(
-                    "the link's key is wrong (the server refused its proof); nothing was consumed"
-                        .into(),
-                )),
-            },
-            _ => Err(server_error(status, &body)),
+        if answer.status == 200 {
+            let secret: SecretResponse = answer.parse()?;
+            return revealed(&secret.ciphertext, secret.id, Some(secret.views_left));
         }
+        Err(refused_reveal(
+            answer.refusal(),
+            request.passphrase_proof.is_some(),
+        ))
     }
 
-    /// `GET /api/secrets/{key}`: the reference read.
+    /// `GET /api/secrets/{key}`: the reference read (reference servers).
     pub fn get(&self, key: &str, progress: &Progress) -> Result<Revealed, CliError> {
-        let (status, body) = self.exchange(
+        let answer = self.exchange(
             self.http.get(self.url(&format!("/secrets/{key}"))),
             progress,
         )?;
-        match status {
-            200 => revealed(&body),
-            404 => Err(CliError::NotFound),
-            400 => Err(bad_reference()),
-            _ => Err(server_error(status, &body)),
+        if answer.status == 200 {
+            let secret: ReferenceSecret = answer.parse()?;
+            return revealed(&secret.ciphertext, secret.id, None);
         }
+        Err(lookup_error(answer.refusal()))
     }
 
-    /// `POST /api/secrets/{alias}/status` or `/destroy` with the manage token.
-    pub fn manage(&self, alias: &str, action: &str, token: &str) -> Result<Value, CliError> {
-        let (status, body) = self.exchange(
-            self.http
-                .post(self.url(&format!("/secrets/{alias}/{action}")))
-                .json(&json!({ "manage_token": token })),
+    /// `POST /api/secrets/{alias}/status` with the manage proof.
+    pub fn status(&self, alias: &str, token: &ManageRequest) -> Result<StatusResponse, CliError> {
+        self.manage(alias, ManageAction::Status, token)?.parse()
+    }
+
+    /// `POST /api/secrets/{alias}/destroy` with the manage proof.
+    pub fn destroy(&self, alias: &str, token: &ManageRequest) -> Result<DestroyResponse, CliError> {
+        self.manage(alias, ManageAction::Destroy, token)?.parse()
+    }
+
+    fn manage(
+        &self,
+        alias: &str,
+        action: ManageAction,
+        token: &ManageRequest,
+    ) -> Result<Answer, CliError> {
+        let path = match action {
+            ManageAction::Status => format!("/secrets/{alias}/status"),
+            ManageAction::Destroy => format!("/secrets/{alias}/destroy"),
+        };
+        let answer = self.exchange(
+            self.http.post(self.url(&path)).json(token),
             &Progress::hidden(),
         )?;
-        match status {
-            200 => Ok(body),
-            404 | 409 => Err(CliError::NotFound),
-            403 => Err(CliError::Damaged(
-                "the manage link's token is wrong for this secret".into(),
-            )),
-            400 => Err(CliError::Damaged("the manage link is damaged".into())),
-            405 => Err(CliError::Input(
-                "this server has no manage links (it speaks only the reference API)".into(),
-            )),
-            _ => Err(server_error(status, &body)),
+        if answer.status == 200 {
+            return Ok(answer);
         }
+        Err(refused_manage(answer.refusal()))
     }
 }
 
-fn bad_reference() -> CliError {
-    CliError::Damaged("the link is damaged: its secret reference is not valid".into())
-}
-
-fn revealed(body: &Value) -> Result<Revealed, CliError> {
-    let payload = body["ciphertext"]
-        .as_str()
-        .and_then(crypto_core::base64::decode)
+fn revealed(ciphertext: &str, id: String, views_left: Option<u32>) -> Result<Revealed, CliError> {
+    let payload = crypto_core::base64::decode(ciphertext)
         .ok_or_else(|| CliError::Server("the server sent no readable ciphertext".into()))?;
     Ok(Revealed {
-        id: body["id"].as_str().unwrap_or_default().to_owned(),
+        id,
         payload,
-        views_left: body["views_left"].as_u64(),
+        views_left,
     })
 }
 
-/// Reads a JSON body (with download progress for large ones).
-fn read_json(
+/// Reads a whole body (with download progress for large ones).
+fn read_answer(
     mut response: reqwest::blocking::Response,
     progress: &Progress,
-) -> Result<(u16, Value), CliError> {
+) -> Result<Answer, CliError> {
     let status = response.status().as_u16();
     let len = response.content_length().unwrap_or(0);
     let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
@@ -269,29 +337,5 @@ fn read_json(
         .map_err(|e| CliError::Server(format!("the server's answer was cut off: {e}")))?;
     drop(reader);
     progress.finish();
-    Ok((
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    ))
-}
-
-fn error_text(body: &Value, fallback: &str) -> String {
-    body["error"].as_str().unwrap_or(fallback).to_owned()
-}
-
-fn server_error(status: u16, body: &Value) -> CliError {
-    match status {
-        429 => CliError::Server(format!(
-            "the server refused: {}",
-            error_text(body, "too many requests; try again later")
-        )),
-        500..=599 => CliError::Server(format!(
-            "the server failed ({status}): {}",
-            error_text(body, "try again later")
-        )),
-        _ => CliError::Server(format!(
-            "unexpected answer from the server ({status}): {}",
-            error_text(body, "no details")
-        )),
-    }
+    Ok(Answer { status, bytes })
 }

@@ -355,13 +355,13 @@ fn bad_input_has_clear_messages_and_exit_codes(server: TestServer, name: &str) {
             vec!["send", "--server", base, "--ttl", "30d", "x"],
             None,
             2,
-            "ttl_seconds must be",
+            "too long",
         ),
         (
             vec!["send", "--server", base, "--ttl", "1m", "x"],
             None,
             2,
-            "ttl_seconds must be",
+            "too short",
         ),
         (
             vec!["send", "--server", base, "--views", "11", "x"],
@@ -607,6 +607,7 @@ fn works_against_the_reference_api() {
             "send",
             "--server",
             &base,
+            "--reference",
             "--ttl",
             "2h",
             "--image",
@@ -637,7 +638,7 @@ fn works_against_the_reference_api() {
         (vec!["--ttl", "30m"], "whole hours"),
         (vec!["--passphrase"], "no passphrases"),
     ] {
-        let mut all = vec!["send", "--server", &base];
+        let mut all = vec!["send", "--server", &base, "--reference"];
         all.extend(args);
         all.push("x");
         let out = run(&dir, &all, None, &[("ONCELINK_PASSPHRASE", "p")]);
@@ -656,3 +657,7 @@ fn works_against_the_reference_api() {
     let again = run(&dir, &["open", &link], None, &[]);
     assert_eq!(code(&again), 3);
 }
+
+/// Output checks before a reveal, links on stdin, private files, escaping, the reference
+/// downgrade and TTL edges.
+mod sharp_edges;

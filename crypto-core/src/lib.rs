@@ -44,6 +44,8 @@ mod id;
 mod kdf;
 mod key;
 mod link;
+mod manage_link;
+mod new_secret;
 mod payload;
 mod rng;
 
@@ -56,6 +58,10 @@ pub use error::{Error, ErrorKind};
 pub use id::{Alias, SecretId, SecretRef};
 pub use key::{MasterKey, PayloadKey};
 pub use link::Link;
+pub use manage_link::ManageLink;
+pub use new_secret::{
+    Guard, Links, PreparedSecret, Protection, SealedSecret, SenderKeys, Upload, prepare_secret,
+};
 pub use payload::{
     IV_LEN, MIN_PAYLOAD_LEN, TAG_LEN, Version, check_payload, open, open_with, seal, seal_with,
     seal_with_iv,

@@ -30,38 +30,10 @@ impl Link {
     /// a missing or malformed key is [`Error::Key`], anything else malformed is
     /// [`Error::Link`].
     pub fn parse(url: &str) -> Result<Self, Error> {
-        let url = url.trim();
-        let (before_fragment, fragment) = url.split_once('#').ok_or(Error::Key)?;
-        let key = MasterKey::from_base64url(fragment)?;
-        let (path, query) = match before_fragment.split_once('?') {
-            Some((path, query)) => (path, Some(query)),
-            None => (before_fragment, None),
-        };
-        let after_scheme = ["https://", "http://"]
-            .iter()
-            .find_map(|scheme| strip_prefix_ignore_case(path, scheme))
-            .ok_or(Error::Link("it must start with https:// or http://"))?;
-        let split = path
-            .rfind("/s/")
-            .filter(|&at| at >= path.len() - after_scheme.len())
-            .ok_or(Error::Link("it has no /s/ path"))?;
-        let scheme_len = path.len() - after_scheme.len();
-        let base = path[..split].trim_end_matches('/');
-        let host = base
-            .get(scheme_len..)
-            .and_then(|rest| rest.split('/').next());
-        if host.is_none_or(|h| h.is_empty() || h.contains(char::is_whitespace)) {
-            return Err(Error::Link("it has no host"));
-        }
-        let name = path[split + 3..].trim_end_matches('/');
-        let secret =
-            SecretRef::parse(name).map_err(|_| Error::Link("the secret name is malformed"))?;
-        let lang = query.and_then(|q| {
-            q.split('&')
-                .filter_map(|pair| pair.strip_prefix("lng="))
-                .find(|l| valid_lang(l))
-        });
-        Ok(Self::new(base, secret, lang, key))
+        let parts = split_link(url, "/s/", MasterKey::from_base64url)?;
+        let secret = SecretRef::parse(parts.name)
+            .map_err(|_| Error::Link("the secret name is malformed"))?;
+        Ok(Self::new(parts.base, secret, parts.lang, parts.fragment))
     }
 
     /// The full link, key included.
@@ -109,13 +81,72 @@ impl std::fmt::Debug for Link {
     }
 }
 
+/// A link taken apart: `{base}{marker}{name}?…lng={lang}…#{fragment}`. Shared by share
+/// links (`/s/`) and manage links (`/m/`), so both accept exactly the same shapes.
+pub(crate) struct LinkParts<'a, T> {
+    pub(crate) base: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) lang: Option<&'a str>,
+    /// The decoded fragment (the key or token).
+    pub(crate) fragment: T,
+}
+
+/// Splits a link and decodes its fragment with `decode`. A missing or malformed fragment
+/// is [`Error::Key`], checked first (a link cut off at the `#` is the common failure); any
+/// other malformation is [`Error::Link`].
+pub(crate) fn split_link<'a, T>(
+    url: &'a str,
+    marker: &str,
+    decode: impl FnOnce(&str) -> Result<T, Error>,
+) -> Result<LinkParts<'a, T>, Error> {
+    let url = url.trim();
+    let (before_fragment, fragment) = url.split_once('#').ok_or(Error::Key)?;
+    let fragment = decode(fragment)?;
+    let (path, query) = match before_fragment.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (before_fragment, None),
+    };
+    let after_scheme = ["https://", "http://"]
+        .iter()
+        .find_map(|scheme| strip_prefix_ignore_case(path, scheme))
+        .ok_or(Error::Link("it must start with https:// or http://"))?;
+    let scheme_len = path.len() - after_scheme.len();
+    let split = path
+        .rfind(marker)
+        .filter(|&at| at >= scheme_len)
+        .ok_or(Error::Link(if marker == "/m/" {
+            "it has no /m/ path"
+        } else {
+            "it has no /s/ path"
+        }))?;
+    let base = path[..split].trim_end_matches('/');
+    let host = base
+        .get(scheme_len..)
+        .and_then(|rest| rest.split('/').next());
+    if host.is_none_or(|h| h.is_empty() || h.contains(char::is_whitespace)) {
+        return Err(Error::Link("it has no host"));
+    }
+    let lang = query.and_then(|q| {
+        q.split('&')
+            .filter_map(|pair| pair.strip_prefix("lng="))
+            .find(|l| valid_lang(l))
+    });
+    Ok(LinkParts {
+        base,
+        name: path[split + marker.len()..].trim_end_matches('/'),
+        lang,
+        fragment,
+    })
+}
+
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
         .then(|| &text[prefix.len()..])
 }
 
-fn valid_lang(lang: &str) -> bool {
+/// A language tag worth keeping in a link: 2–8 ASCII letters or hyphens.
+pub(crate) fn valid_lang(lang: &str) -> bool {
     (2..=8).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
 }
 

@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is a failure report
 
-use crypto_core::{Envelope, Error, Image, Link, MasterKey, SecretId, open, seal};
+use crypto_core::{
+    Alias, Envelope, Error, Image, Link, ManageLink, ManageToken, MasterKey, SecretId, open, seal,
+};
 use proptest::prelude::*;
 
 fn key_and_id() -> impl Strategy<Value = ([u8; 32], [u8; 16])> {
@@ -87,6 +89,7 @@ proptest! {
         let _ = Envelope::unpack(&bytes);
         let text = String::from_utf8_lossy(&bytes);
         let _ = Link::parse(&text);
+        let _ = ManageLink::parse(&text);
         let _ = SecretId::parse(&text);
         let _ = MasterKey::from_base64url(&text);
     }
@@ -94,5 +97,20 @@ proptest! {
     #[test]
     fn arbitrary_links_never_panic(url in "(https?://)?[a-z./:?&=#_-]{0,80}") {
         let _ = Link::parse(&url);
+        let _ = ManageLink::parse(&url);
+    }
+
+    #[test]
+    fn manage_links_round_trip(
+        token in any::<[u8; 32]>(),
+        alias in "[A-Za-z0-9]{8}",
+        lang in proptest::option::of("[a-z]{2}(-[A-Z]{2})?"),
+        base in "https?://[a-z0-9.]{1,20}(:[0-9]{1,5})?(/[a-z]{1,8}){0,2}",
+    ) {
+        let token = ManageToken::from_base64url(&MasterKey::from_bytes(token).to_base64url()).unwrap();
+        let link = ManageLink::new(&base, Alias::parse(&alias).unwrap(), lang.as_deref(), token);
+        let again = ManageLink::parse(&link.to_url()).unwrap();
+        prop_assert_eq!(again.to_url(), link.to_url());
+        prop_assert_eq!(again.lang(), lang.as_deref());
     }
 }

@@ -1,0 +1,143 @@
+//! The command line (clap derive): every command, flag and help text.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::EXIT_CODES;
+
+/// Share end-to-end encrypted secrets that can be opened once (or a few times).
+///
+/// Everything is encrypted here, before upload, with a key that only the link carries.
+/// Links made here open in the browser, and links made in the browser open here.
+#[derive(Parser)]
+#[command(name = "oncelink", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Encrypt text and/or an image, upload it, and print the link.
+    #[command(after_help = "Examples:
+  oncelink send --server https://share.example.org < api-key.txt
+  oncelink send --server https://share.example.org 'db password: hunter2'
+  oncelink send --image scan.jpg --views 2 --ttl 30m --passphrase 'passport scan'
+
+The link goes to stdout and nothing else does; messages go to stderr.")]
+    Send(SendArgs),
+    /// Open a link: print the text, save the image.
+    #[command(after_help = "Examples:
+  oncelink open < link.txt
+  oncelink open -o photo.jpg - < link.txt
+  oncelink open 'https://share.example.org/s/Ab3dEf9h#…'
+
+The link carries its server, so --server is not needed. Give it on stdin to keep it out of
+`ps` and your shell history; on the command line, quote it (it contains '#').")]
+    Open(OpenArgs),
+    /// Show what happened to a secret you sent (from its manage link).
+    Status(ManageArgs),
+    /// Destroy a secret you sent, now (from its manage link).
+    Destroy(ManageArgs),
+}
+
+/// `oncelink send`.
+#[derive(Args)]
+pub struct SendArgs {
+    /// The text to share. Without it, the text is read from stdin when stdin is a pipe or a
+    /// file. (Text given here may stay in your shell history; prefer stdin for real secrets.)
+    pub text: Option<String>,
+
+    /// Add an image (JPEG, PNG, GIF or WebP, up to 10 MB). Its identifying metadata (location,
+    /// camera, dates, author, comments) is removed first, exactly as the web page does.
+    #[arg(long, short = 'i', value_name = "FILE")]
+    pub image: Option<PathBuf>,
+
+    /// Send the image as it is, metadata included.
+    #[arg(long, requires = "image")]
+    pub keep_metadata: bool,
+
+    /// How long the secret waits before it is deleted unread: 5m up to the server's maximum
+    /// (7d by default), e.g. 30m, 24h, 7d. Reference servers take whole hours, 1h to 72h.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::ttl::parse)]
+    pub ttl: Duration,
+
+    /// How many times the secret may be opened.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub views: u32,
+
+    /// Protect the secret with a passphrase too: asked for without echo, or taken from
+    /// ONCELINK_PASSPHRASE. The recipient needs the link and the passphrase.
+    #[arg(long)]
+    pub passphrase: bool,
+
+    /// Allow a server that speaks only the Only Once Share (reference) API. Its secrets have
+    /// no access proof (a link-preview bot that follows the link burns them), no padding, no
+    /// passphrase and no manage link. Without this flag, such a server is refused.
+    #[arg(long)]
+    pub reference: bool,
+
+    /// Also draw the link as a QR code (on stderr, so stdout stays just the link).
+    #[arg(long)]
+    pub qr: bool,
+
+    /// Print the link, alias, expiry and manage link as JSON instead.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Language of the recipient's page (en, zh, es, hi, ar, pt).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+
+    /// The server to upload to.
+    #[arg(long, short = 's', env = "ONCELINK_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+}
+
+/// `oncelink open`.
+#[derive(Args)]
+pub struct OpenArgs {
+    /// The link (https://…/s/{alias}#{key}). "-" or nothing: read it from stdin.
+    pub link: Option<String>,
+
+    /// Write the image to FILE ("-" for stdout, refused when stdout is a terminal). Without
+    /// it, an image is saved as oncelink-{alias}.{ext} in the current directory. Checked
+    /// before the secret is opened: if it cannot be written, nothing is consumed.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Overwrite FILE if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+
+    /// Print the text and details as JSON (the image is still written to a file).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `oncelink status` and `oncelink destroy`.
+#[derive(Args)]
+pub struct ManageArgs {
+    /// The manage link you got when sending (https://…/m/{alias}#{token}). "-" or nothing:
+    /// read it from stdin.
+    pub manage_link: Option<String>,
+
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

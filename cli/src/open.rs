@@ -1,0 +1,163 @@
+//! `oncelink open`: every local check first (link, output file), then the reveal, then the
+//! text and the image — the text is shown even when the image cannot go where asked.
+
+use crypto_core::{Envelope, Link, SecretId};
+use protocol::rest::RevealRequest;
+use serde::Serialize;
+
+use crate::api::{Api, Revealed};
+use crate::args::OpenArgs;
+use crate::error::CliError;
+use crate::files::{ImageTarget, Saved};
+use crate::input;
+use crate::output::{self, Stream, note};
+use crate::progress::Progress;
+
+/// What `open --json` prints.
+#[derive(Serialize)]
+struct OpenedJson<'a> {
+    text: &'a str,
+    image: Option<String>,
+    views_left: Option<u32>,
+}
+
+/// Runs `open`.
+pub fn run(args: OpenArgs) -> Result<(), CliError> {
+    // Every local check happens before the network: a bad link or a bad -o consumes nothing.
+    let link = input::link(args.link, "link")?;
+    let link = Link::parse(&link).map_err(|e| match e.kind() {
+        crypto_core::ErrorKind::Key => CliError::Damaged(
+            "the link has no valid key after '#': it may be cut off (quote the link)".into(),
+        ),
+        _ => CliError::Input("this is not an oncelink link (…/s/{alias}#{key})".into()),
+    })?;
+    let name = link.secret().as_str().to_owned();
+    let target = ImageTarget::prepare(args.output.as_deref(), args.force, &name)?;
+
+    let (revealed, stretched) = match reveal(&link, &name) {
+        Ok(answer) => answer,
+        Err(e) => {
+            target.discard();
+            return Err(e);
+        }
+    };
+    let Revealed {
+        id,
+        payload,
+        views_left,
+    } = revealed;
+    let opened = SecretId::parse(&id)
+        .map_err(|_| CliError::Server("the server sent an invalid secret id".into()))
+        .and_then(|id| {
+            crypto_core::open_with(link.key(), stretched.as_ref(), &id, &payload).map_err(|_| {
+                CliError::Damaged(
+                    "the link is damaged or its key is wrong: the secret cannot be decrypted"
+                        .into(),
+                )
+            })
+        })
+        .and_then(|plaintext| {
+            Envelope::unpack(&plaintext)
+                .map_err(|_| CliError::Damaged("the secret's content is damaged".into()))
+        });
+    let envelope = match opened {
+        Ok(envelope) => envelope,
+        Err(e) => {
+            target.discard();
+            return Err(e);
+        }
+    };
+    let (text, image) = envelope.into_parts();
+    let text = zeroize::Zeroizing::new(text);
+
+    // The image first (it may fall back to a temporary file), then the text, which is shown
+    // whatever happened to the image.
+    let image_on_stdout = matches!(target, ImageTarget::Stdout) && image.is_some();
+    let saved = match image {
+        None => {
+            target.discard();
+            None
+        }
+        Some(image) => {
+            let (mime, bytes) = image.into_parts();
+            let bytes = zeroize::Zeroizing::new(bytes);
+            Some(target.save(&bytes, &name, extension(&bytes, &mime)))
+        }
+    };
+    let shown = saved.as_ref().and_then(|s| s.as_ref().ok());
+
+    if args.json {
+        let json = OpenedJson {
+            text: &text,
+            image: shown.map(|s| match s {
+                Saved::Stdout => "-".to_owned(),
+                Saved::File(path) | Saved::Fallback { path, .. } => path.display().to_string(),
+            }),
+            views_left,
+        };
+        output::json_line(&json)?;
+    } else if image_on_stdout {
+        if !text.is_empty() {
+            output::secret_text(&text, Stream::Stderr)?;
+        }
+    } else {
+        output::secret_text(&text, Stream::Stdout)?;
+    }
+    if let Some(left) = views_left.filter(|&l| l > 0) {
+        note(&format!("views left after this one: {left}"));
+    }
+    match saved {
+        None | Some(Ok(Saved::Stdout)) => Ok(()),
+        Some(Ok(Saved::File(path))) => {
+            if !args.json {
+                note(&format!("image saved to {}", path.display()));
+            }
+            Ok(())
+        }
+        Some(Ok(Saved::Fallback { failure, path })) => Err(CliError::Io(format!(
+            "{failure}; the image is saved to {} instead (readable only by you)",
+            path.display()
+        ))),
+        Some(Err(e)) => Err(e),
+    }
+}
+
+/// Asks the server for the payload: with proofs (and the passphrase, if the secret has one)
+/// on an oncelink server, by the reference read otherwise.
+fn reveal(
+    link: &Link,
+    name: &str,
+) -> Result<(Revealed, Option<crypto_core::StretchedPassphrase>), CliError> {
+    let api = Api::new(link.base())?;
+    let key = link.key();
+    let caps = api.capabilities()?;
+    let progress = Progress::for_stderr();
+    if !caps.oncelink {
+        return Ok((api.get(name, &progress)?, None));
+    }
+    let info = api.info(name)?;
+    let stretched = if info.passphrase_required {
+        let secret_passphrase = input::passphrase(false)?;
+        Some(
+            key.stretch_passphrase(&secret_passphrase)
+                .map_err(|_| CliError::Input("cannot use this passphrase".into()))?,
+        )
+    } else {
+        None
+    };
+    let request = RevealRequest {
+        access_proof: Some(key.access_proof().to_base64url().into()),
+        passphrase_proof: stretched.as_ref().map(|s| s.proof().to_base64url().into()),
+    };
+    let revealed = api.reveal(name, &request, &progress)?;
+    Ok((revealed, stretched))
+}
+
+/// The image's file extension: from its content, else its declared type, else `bin`.
+fn extension(bytes: &[u8], mime: &str) -> &'static str {
+    image_privacy::sniff(bytes)
+        .map(|k| k.extension())
+        .ok()
+        .or_else(|| image_privacy::ImageType::from_mime(mime).map(|k| k.extension()))
+        .unwrap_or("bin")
+}

@@ -11,7 +11,6 @@ use protocol::rest::{
     ManageRequest, RevealRequest, SecretResponse, StatusResponse,
 };
 use protocol::{ErrorBody, ErrorCode};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::CliError;
@@ -51,20 +50,6 @@ pub struct Revealed {
     pub payload: Vec<u8>,
     /// Views left after this one (oncelink servers).
     pub views_left: Option<u32>,
-}
-
-/// The reference server's answer to a create: `{id, alias}` only (`protocol`'s
-/// [`CreateResponse`] also requires oncelink's `expires_at` and `max_views`).
-#[derive(Deserialize)]
-struct ReferenceCreated {
-    alias: String,
-}
-
-/// The reference server's answer to a read: `{ciphertext, id}`, without `views_left`.
-#[derive(Deserialize)]
-struct ReferenceSecret {
-    ciphertext: String,
-    id: String,
 }
 
 /// The two things the manage link can do.
@@ -185,13 +170,8 @@ impl Api {
         })
     }
 
-    /// `POST /api/secrets`, with upload progress. `oncelink` says which answer to expect.
-    pub fn create(
-        &self,
-        body: &CreateRequest,
-        oncelink: bool,
-        progress: &Progress,
-    ) -> Result<Created, CliError> {
+    /// `POST /api/secrets`, with upload progress.
+    pub fn create(&self, body: &CreateRequest, progress: &Progress) -> Result<Created, CliError> {
         let bytes = serde_json::to_vec(body)
             .map_err(|_| CliError::Input("the request could not be encoded".into()))?;
         let len = bytes.len() as u64;
@@ -206,19 +186,11 @@ impl Api {
         progress.finish();
         let answer = read_answer(response, &Progress::hidden())?;
         if matches!(answer.status, 200 | 201) {
-            return if oncelink {
-                let created: CreateResponse = answer.parse()?;
-                Ok(Created {
-                    alias: created.alias,
-                    expires_at: Some(created.expires_at),
-                })
-            } else {
-                let created: ReferenceCreated = answer.parse()?;
-                Ok(Created {
-                    alias: created.alias,
-                    expires_at: None,
-                })
-            };
+            let created: CreateResponse = answer.parse()?;
+            return Ok(Created {
+                alias: created.alias,
+                expires_at: created.expires_at,
+            });
         }
         let refusal = answer.refusal();
         let bad_input = refusal.code.is_bad_input() || refusal.code == ErrorCode::TooLarge;
@@ -261,7 +233,7 @@ impl Api {
         )?;
         if answer.status == 200 {
             let secret: SecretResponse = answer.parse()?;
-            return revealed(&secret.ciphertext, secret.id, Some(secret.views_left));
+            return revealed(&secret.ciphertext, secret.id, secret.views_left);
         }
         Err(refused_reveal(
             answer.refusal(),
@@ -276,8 +248,8 @@ impl Api {
             progress,
         )?;
         if answer.status == 200 {
-            let secret: ReferenceSecret = answer.parse()?;
-            return revealed(&secret.ciphertext, secret.id, None);
+            let secret: SecretResponse = answer.parse()?;
+            return revealed(&secret.ciphertext, secret.id, secret.views_left);
         }
         Err(lookup_error(answer.refusal()))
     }

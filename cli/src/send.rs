@@ -89,7 +89,7 @@ pub fn run(mut args: SendArgs) -> Result<(), CliError> {
     };
     drop(upload.payload);
 
-    let created = api.create(&request, caps.oncelink, &Progress::for_stderr())?;
+    let created = api.create(&request, &Progress::for_stderr())?;
     drop(request);
     let alias = Alias::parse(&created.alias)
         .map_err(|_| CliError::Server("the server sent an invalid alias".into()))?;

@@ -36,28 +36,32 @@ pub struct CreateRequest {
     pub manage_verifier: Option<Loose<String>>,
 }
 
-/// `201` answer to [`CreateRequest`].
+/// `201` answer to [`CreateRequest`]. A reference server sends only `id` and `alias`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateResponse {
     /// The secret's id (UUID).
     pub id: String,
     /// The short alias for links.
     pub alias: String,
-    /// Expiry, Unix seconds (oncelink).
-    pub expires_at: u64,
-    /// Views allowed (oncelink).
-    pub max_views: u32,
+    /// Expiry, Unix seconds (oncelink; always sent by this server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// Views allowed (oncelink; always sent by this server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_views: Option<u32>,
 }
 
-/// `200` answer of the reference read and of the reveal: the payload, one view counted.
+/// `200` answer of the reference read and of the reveal: the payload, one view counted. A
+/// reference server sends only `ciphertext` and `id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretResponse {
     /// The payload, standard base64.
     pub ciphertext: String,
     /// The secret's id (the payload's associated data).
     pub id: String,
-    /// Views left after this one (oncelink).
-    pub views_left: u32,
+    /// Views left after this one (oncelink; always sent by this server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub views_left: Option<u32>,
 }
 
 /// `GET /api/secrets/{key}/info`: what a recipient may know before revealing.

@@ -158,8 +158,8 @@ fn rest_responses() {
             CreateResponse {
                 id: ID.into(),
                 alias: "Kx7mP2nQ".into(),
-                expires_at: 1_790_000_000,
-                max_views: 1,
+                expires_at: Some(1_790_000_000),
+                max_views: Some(1),
             },
         )],
     );
@@ -170,7 +170,7 @@ fn rest_responses() {
             SecretResponse {
                 ciphertext: PAYLOAD.into(),
                 id: ID.into(),
-                views_left: 0,
+                views_left: Some(0),
             },
         )],
     );
@@ -289,6 +289,17 @@ fn reference_clients_keep_working() {
     let body: ErrorBody =
         serde_json::from_str(r#"{"error": "x", "code": "from_the_future"}"#).unwrap();
     assert_eq!(body.code, ErrorCode::Unknown);
+    // A reference server's create and read answers.
+    let created: CreateResponse = serde_json::from_str(
+        r#"{"id": "a1b2c3d4-0000-4000-8000-000000000001", "alias": "Kx7mP2nQ"}"#,
+    )
+    .unwrap();
+    assert_eq!((created.expires_at, created.max_views), (None, None));
+    let read: SecretResponse = serde_json::from_str(
+        r#"{"ciphertext": "AQ==", "id": "a1b2c3d4-0000-4000-8000-000000000001"}"#,
+    )
+    .unwrap();
+    assert_eq!(read.views_left, None);
     // A reference health answer.
     let health: HealthResponse = serde_json::from_str(r#"{"status": "ok"}"#).unwrap();
     assert!(!health.is_oncelink());

@@ -109,7 +109,7 @@ fn secret(revealed: Revealed) -> Json<SecretResponse> {
     Json(SecretResponse {
         ciphertext: crypto_core::base64::encode(&revealed.payload),
         id: revealed.id.to_string(),
-        views_left: revealed.views_left,
+        views_left: Some(revealed.views_left),
     })
 }
 
@@ -126,8 +126,8 @@ async fn create(
         Json(CreateResponse {
             id: created.id.to_string(),
             alias: created.alias.to_string(),
-            expires_at: created.expires_at,
-            max_views: created.max_views,
+            expires_at: Some(created.expires_at),
+            max_views: Some(created.max_views),
         }),
     ))
 }

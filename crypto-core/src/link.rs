@@ -46,12 +46,12 @@ impl Link {
 
     /// The link with its fragment removed: the only form that may reach a server.
     pub fn url_without_key(&self) -> String {
-        let mut url = format!("{}/s/{}", self.base, self.secret.as_str());
-        if let Some(lang) = &self.lang {
-            url.push_str("?lng=");
-            url.push_str(lang);
-        }
-        url
+        join_link(
+            &self.base,
+            "/s/",
+            self.secret.as_str(),
+            self.lang.as_deref(),
+        )
     }
 
     /// Scheme, host and optional path prefix of the server, without a trailing slash.
@@ -146,6 +146,17 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 }
 
 /// A language tag worth keeping in a link: 2–8 ASCII letters or hyphens.
+/// `{base}{kind}{name}?lng={lang}`: a link without its fragment, the inverse of
+/// [`split_link`].
+pub(crate) fn join_link(base: &str, kind: &str, name: &str, lang: Option<&str>) -> String {
+    let mut url = format!("{base}{kind}{name}");
+    if let Some(lang) = lang {
+        url.push_str("?lng=");
+        url.push_str(lang);
+    }
+    url
+}
+
 pub(crate) fn valid_lang(lang: &str) -> bool {
     (2..=8).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
 }

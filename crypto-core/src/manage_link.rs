@@ -49,12 +49,7 @@ impl ManageLink {
 
     /// The link with its fragment removed.
     pub fn url_without_token(&self) -> String {
-        let mut url = format!("{}/m/{}", self.base, self.alias.as_str());
-        if let Some(lang) = &self.lang {
-            url.push_str("?lng=");
-            url.push_str(lang);
-        }
-        url
+        crate::link::join_link(&self.base, "/m/", self.alias.as_str(), self.lang.as_deref())
     }
 
     /// Scheme, host and optional path prefix of the server, without a trailing slash.

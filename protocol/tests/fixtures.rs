@@ -23,14 +23,17 @@ fn bless() -> bool {
     std::env::var_os("ONCELINK_BLESS").is_some_and(|v| v == "1")
 }
 
-/// Checks (or writes) one JSON fixture holding `cases`, each a named value of `T`.
-fn json_cases<T>(file: &str, cases: &[(&str, T)])
-where
-    T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
-{
+/// Checks (or writes) one fixture file: a JSON object naming each case's encoding, as
+/// `encode` gives it; each case must encode to the file and `decode` back from it.
+fn pinned<T: PartialEq + std::fmt::Debug>(
+    file: &str,
+    cases: &[(&str, T)],
+    encode: impl Fn(&T) -> Value,
+    decode: impl Fn(&Value) -> T,
+) {
     let encoded: serde_json::Map<String, Value> = cases
         .iter()
-        .map(|(name, value)| ((*name).to_owned(), serde_json::to_value(value).unwrap()))
+        .map(|(name, value)| ((*name).to_owned(), encode(value)))
         .collect();
     let text = serde_json::to_string_pretty(&encoded).unwrap() + "\n";
     if bless() {
@@ -42,45 +45,44 @@ where
     for (name, value) in cases {
         let on_file = &pinned[*name];
         assert_eq!(&encoded[*name], on_file, "{file}/{name}: encoding changed");
-        let decoded: T = serde_json::from_value(on_file.clone()).unwrap();
-        assert_eq!(&decoded, value, "{file}/{name}: decoding changed");
+        assert_eq!(&decode(on_file), value, "{file}/{name}: decoding changed");
     }
 }
 
-/// Checks (or writes) postcard fixtures: each case's bytes as hex.
+/// JSON fixtures (the REST API).
+fn json_cases<T>(file: &str, cases: &[(&str, T)])
+where
+    T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    pinned(
+        file,
+        cases,
+        |value| serde_json::to_value(value).unwrap(),
+        |on_file| serde_json::from_value(on_file.clone()).unwrap(),
+    );
+}
+
+/// Postcard fixtures (the server functions): each case's bytes as hex.
 fn postcard_cases<T>(file: &str, cases: &[(&str, T)])
 where
     T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
 {
-    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    let encoded: serde_json::Map<String, Value> = cases
-        .iter()
-        .map(|(name, value)| {
+    pinned(
+        file,
+        cases,
+        |value| {
             let bytes = postcard::to_allocvec(value).unwrap();
-            ((*name).to_owned(), Value::String(hex(&bytes)))
-        })
-        .collect();
-    let text = serde_json::to_string_pretty(&encoded).unwrap() + "\n";
-    if bless() {
-        std::fs::write(path(file), &text).unwrap();
-    }
-    let pinned: serde_json::Map<String, Value> =
-        serde_json::from_str(&std::fs::read_to_string(path(file)).unwrap()).unwrap();
-    assert_eq!(pinned.len(), cases.len(), "{file}: case count");
-    for (name, value) in cases {
-        let on_file = pinned[*name].as_str().unwrap();
-        assert_eq!(
-            encoded[*name].as_str().unwrap(),
-            on_file,
-            "{file}/{name}: encoding changed"
-        );
-        let bytes: Vec<u8> = (0..on_file.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&on_file[i..i + 2], 16).unwrap())
-            .collect();
-        let decoded: T = postcard::from_bytes(&bytes).unwrap();
-        assert_eq!(&decoded, value, "{file}/{name}: decoding changed");
-    }
+            Value::String(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        },
+        |on_file| {
+            let hex = on_file.as_str().unwrap();
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            postcard::from_bytes(&bytes).unwrap()
+        },
+    );
 }
 
 const PAYLOAD: &str =

@@ -50,13 +50,7 @@ impl TestServer {
             }
         };
         let status = response.status();
-        assert_eq!(
-            response
-                .headers()
-                .get("cache-control")
-                .map(|v| v.to_str().unwrap()),
-            Some("no-store")
-        );
+        assert_no_store(&response);
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
@@ -90,15 +84,20 @@ impl TestServer {
     pub async fn get(&self, key: &str) -> (StatusCode, Value) {
         let response = self.fetch(&format!("/api/secrets/{key}")).await;
         let status = response.status();
-        assert_eq!(
-            response
-                .headers()
-                .get("cache-control")
-                .map(|v| v.to_str().unwrap()),
-            Some("no-store")
-        );
+        assert_no_store(&response);
         (status, response.json().await.unwrap())
     }
+}
+
+/// Every API answer must not be cached anywhere.
+pub fn assert_no_store(response: &reqwest::Response) {
+    assert_eq!(
+        response
+            .headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
+        Some("no-store")
+    );
 }
 
 pub fn leptos_options() -> leptos::config::LeptosOptions {

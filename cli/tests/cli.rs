@@ -108,11 +108,9 @@ fn send(server: &TestServer, dir: &Path, args: &[&str], stdin: Option<&[u8]>) ->
     text.trim_end().to_owned()
 }
 
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("oncelink-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A scratch directory for one test, removed when the test ends.
+fn tempdir(name: &str) -> testkit::TempDir {
+    testkit::TempDir::new("oncelink-cli", name)
 }
 
 macro_rules! both_backends {

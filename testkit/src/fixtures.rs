@@ -140,12 +140,8 @@ pub fn fixture_roots() -> Vec<FixtureRoot> {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("testkit-fixtures-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    fn scratch(name: &str) -> crate::TempDir {
+        crate::TempDir::new("testkit-fixtures", name)
     }
 
     #[test]

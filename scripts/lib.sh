@@ -4,7 +4,7 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 build_release() {
   cargo leptos build --release
-  # Brotli and gzip copies of the bundle, served as they are (see server::router).
+  # Brotli and gzip copies of the bundle, served as they are (see server::app).
   node "$ROOT/scripts/precompress.mjs" "$ROOT/target/site/pkg"
 }
 

@@ -12,7 +12,12 @@ use crate::Config;
 use crate::middleware::UploadGate;
 
 /// What every handler and server function shares. Built only by [`AppState::from_config`]
-/// or [`AppState::new`], so no part can be left out.
+/// or [`AppState::new`], so no part can be left out:
+///
+/// ```compile_fail
+/// // The parts are private: no state without its service, limits and rules.
+/// let state = server::AppState { body_limit: 1024 };
+/// ```
 #[derive(Clone)]
 pub struct AppState {
     pub(crate) service: Service,

@@ -444,3 +444,24 @@ async fn the_bundle_is_served_precompressed_and_hashed_names_cached_for_good() {
     assert_eq!(missing.headers()["cache-control"], "no-cache");
     let _ = std::fs::remove_dir_all(&site);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_router_served_without_client_addresses_refuses_instead_of_guessing() {
+    use tower::ServiceExt as _;
+    // Driven without `server::serve` (no peer address) and no proxy header configured: every
+    // request is refused as a wiring fault, never counted as one shared "unknown" client.
+    let config = default_config();
+    let state = server::AppState::from_config(&config, leptos_options())
+        .await
+        .unwrap();
+    let request = axum::http::Request::get("/api/secrets/Kx7mP2nQ/info")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = server::app(state).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    let body: protocol::ErrorBody = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body.code, protocol::ErrorCode::Internal);
+}

@@ -83,7 +83,7 @@ mod ssr {
 pub async fn create_secret(request: CreateSecretRequest) -> Result<CreatedSecret, UiError> {
     let (service, client) = ssr::door().await?;
     let created = service
-        .create(client, request.into())
+        .create(client, Ok(request.into()))
         .await
         .map_err(ssr::error)?;
     Ok(CreatedSecret {
@@ -118,7 +118,7 @@ pub async fn reveal_secret(request: RevealSecretRequest) -> Result<RevealOutcome
         access: Some(request.access_proof.into()),
         passphrase: request.passphrase_proof.map(Into::into),
     };
-    match service.reveal(client, &request.alias, proofs).await {
+    match service.reveal(client, &request.alias, Ok(proofs)).await {
         Ok(revealed) => Ok(RevealOutcome::Revealed {
             id: revealed.id.to_string(),
             payload: revealed.payload.to_vec(),
@@ -141,7 +141,7 @@ pub async fn manage_status(request: ManageSecretRequest) -> Result<ManageView, U
     use ssr::ServiceError;
     let (service, client) = ssr::door().await?;
     match service
-        .status(client, &request.alias, Some(request.token.into()))
+        .status(client, &request.alias, Ok(Some(request.token.into())))
         .await
     {
         Ok(status) => Ok(status.into()),
@@ -157,7 +157,7 @@ pub async fn destroy_secret(request: ManageSecretRequest) -> Result<(), UiError>
     use ssr::ServiceError;
     let (service, client) = ssr::door().await?;
     match service
-        .destroy(client, &request.alias, Some(request.token.into()))
+        .destroy(client, &request.alias, Ok(Some(request.token.into())))
         .await
     {
         Ok(()) | Err(ServiceError::AlreadyGone) => Ok(()),

@@ -1,7 +1,6 @@
 //! The REST API, over HTTP(S): oncelink's additions when the server has them, the
-//! reference API (Only Once Share) otherwise. Every body is a `protocol` type (or, for the
-//! reference server's shorter answers, one of the two small types below); refusals are told
-//! apart in `refusal`.
+//! reference API (Only Once Share) otherwise. Every body is a `protocol` type (a reference
+//! server's shorter answers parse into the same types); refusals are told apart in `refusal`.
 
 use std::io::Read;
 use std::time::Duration;
@@ -196,7 +195,7 @@ impl Api {
         let bad_input = refusal.code.is_bad_input() || refusal.code == ErrorCode::TooLarge;
         // Without a code (a reference server), the status alone says the input was refused.
         if bad_input
-            || (refusal.code == ErrorCode::Unknown && refusal.status == 400)
+            || (refusal.code == ErrorCode::Unknown && matches!(refusal.status, 400 | 422))
             || refusal.status == 413
         {
             return Err(CliError::Input(

@@ -172,8 +172,10 @@ impl ImageTarget {
                 created,
             } => {
                 let write = |file: &mut File| -> std::io::Result<()> {
-                    // An existing regular file (--force) is replaced; a device is written to.
+                    // An existing regular file (--force) is replaced, and made private first
+                    // like every file the CLI writes; a device is written to.
                     if !created && file.metadata()?.is_file() {
+                        make_private(file)?;
                         file.set_len(0)?;
                     }
                     file.write_all(bytes)?;
@@ -253,6 +255,18 @@ fn save_temporary(bytes: &[u8], alias: &str, ext: &str) -> std::io::Result<PathB
     free_name(&std::env::temp_dir(), &name, ext, bytes).map_err(|(_, e)| e)
 }
 
+/// Makes `file` readable and writable by its owner only.
+#[cfg(unix)]
+fn make_private(file: &File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn make_private(_: &File) -> std::io::Result<()> {
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +284,18 @@ mod tests {
         assert_eq!(next, dir.join("oncelink-Ab3dEf9h-1.jpg"));
         assert_eq!(std::fs::read(&taken).unwrap(), b"1", "never overwritten");
         let mode = std::fs::metadata(&next).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // --force over an existing readable file: replaced, and private too.
+        let existing = dir.join("existing.jpg");
+        std::fs::write(&existing, b"old").unwrap();
+        std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let target = ImageTarget::prepare(Some(&existing), true, "Ab3dEf9h").unwrap();
+        assert!(matches!(
+            target.save(b"new", "Ab3dEf9h", "jpg").unwrap(),
+            Saved::File(_)
+        ));
+        assert_eq!(std::fs::read(&existing).unwrap(), b"new");
+        let mode = std::fs::metadata(&existing).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         std::fs::remove_dir_all(&dir).unwrap();
     }

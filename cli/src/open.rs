@@ -32,6 +32,11 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
         _ => CliError::Input("this is not an oncelink link (…/s/{alias}#{key})".into()),
     })?;
     let name = link.secret().as_str().to_owned();
+    if args.json && args.output.as_deref() == Some(std::path::Path::new("-")) {
+        return Err(CliError::Input(
+            "--json and -o - would both write to stdout: give -o a file".into(),
+        ));
+    }
     let target = ImageTarget::prepare(args.output.as_deref(), args.force, &name)?;
 
     let (revealed, stretched) = match reveal(&link, &name) {

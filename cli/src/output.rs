@@ -10,9 +10,18 @@ use crate::error::CliError;
 
 /// Whether `c` is shown escaped on a terminal: the C0 controls except newline and tab (so
 /// `\r` is escaped too), DEL, and the C1 controls U+0080–U+009F (which some terminals obey
-/// like `ESC` sequences) — exactly Unicode's `Cc`, which `char::is_control` tests.
+/// like `ESC` sequences) — Unicode's `Cc`, which `char::is_control` tests — and the invisible
+/// characters that reorder or hide what is shown (bidirectional overrides and isolates,
+/// zero-width characters, line and paragraph separators, the byte-order mark).
 fn is_unsafe(c: char) -> bool {
-    c.is_control() && c != '\n' && c != '\t'
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 /// `text` with every unsafe character written as a visible escape (`\x1b`, `\r`, `\u{9b}`).
@@ -89,11 +98,30 @@ pub fn line(text: &str) -> Result<(), CliError> {
         .map_err(|e| CliError::Io(format!("cannot write to stdout: {e}")))
 }
 
-/// A value as one line of JSON on stdout (serde escapes every control character).
+/// A value as one line of JSON on stdout. serde escapes only U+0000–U+001F; every other
+/// unsafe character (DEL, C1 controls, bidirectional overrides) is written as `\uXXXX` too,
+/// which is the same JSON string and cannot act on a terminal.
 pub fn json_line<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     let text = serde_json::to_string(value)
         .map_err(|_| CliError::Io("cannot encode the answer as JSON".into()))?;
-    line(&text)
+    line(&json_escaped(&text))
+}
+
+/// `json` with every unsafe character outside ASCII controls as a `\uXXXX` escape (they are
+/// all in the Basic Multilingual Plane, so one escape each).
+fn json_escaped(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(is_unsafe) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_unsafe(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// A message on stderr, prefixed `oncelink: `.
@@ -110,7 +138,9 @@ pub fn now_unix() -> u64 {
 
 /// A Unix time as RFC 3339 (UTC).
 pub fn format_time(unix: u64) -> String {
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix)).to_string()
+    // RFC 3339 ends at 9999-12-31; a server's larger number must not crash the CLI.
+    const LAST: u64 = 253_402_300_799;
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix.min(LAST))).to_string()
 }
 
 #[cfg(test)]
@@ -129,6 +159,17 @@ mod tests {
         );
         assert_eq!(escape_controls("ok\roncelink: fake"), "ok\\roncelink: fake");
         assert_eq!(escape_controls("\u{9b}31m\u{7f}\0"), "\\u{9b}31m\\x7f\\x00");
+        assert_eq!(
+            escape_controls("pay\u{202e}exe.txt\u{200b}"),
+            "pay\\u{202e}exe.txt\\u{200b}"
+        );
+        assert_eq!(
+            json_escaped("{\"text\":\"a\u{9b}b\u{202e}c\"}"),
+            r#"{"text":"a\u009bb\u202ec"}"#
+        );
+        let decoded: String = serde_json::from_str(&json_escaped("\"\u{7f}\u{2066}\"")).unwrap();
+        assert_eq!(decoded, "\u{7f}\u{2066}", "still the same JSON string");
+        assert_eq!(format_time(u64::MAX), "9999-12-31T23:59:59Z");
         assert_eq!(
             escape_controls("\u{a0}é"),
             "\u{a0}é",

@@ -145,7 +145,6 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
         .then(|| &text[prefix.len()..])
 }
 
-/// A language tag worth keeping in a link: 2–8 ASCII letters or hyphens.
 /// `{base}{kind}{name}?lng={lang}`: a link without its fragment, the inverse of
 /// [`split_link`].
 pub(crate) fn join_link(base: &str, kind: &str, name: &str, lang: Option<&str>) -> String {
@@ -157,6 +156,7 @@ pub(crate) fn join_link(base: &str, kind: &str, name: &str, lang: Option<&str>) 
     url
 }
 
+/// A language tag worth keeping in a link: 2–8 ASCII letters or hyphens.
 pub(crate) fn valid_lang(lang: &str) -> bool {
     (2..=8).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
 }

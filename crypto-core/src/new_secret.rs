@@ -14,8 +14,9 @@ use crate::{
     StretchedPassphrase, Verifier,
 };
 
-/// How a new secret is protected; it depends on the server that will store it.
-#[derive(Debug, Clone, Copy)]
+/// How a new secret is protected; it depends on the server that will store it. Its `Debug`
+/// never shows the passphrase.
+#[derive(Clone, Copy)]
 pub enum Protection<'a> {
     /// An oncelink server: a padded envelope, an access verifier (reveals must prove the
     /// key), a manage token for the sender, and optionally a passphrase.
@@ -26,6 +27,18 @@ pub enum Protection<'a> {
     /// An Only Once Share (reference) server: its format exactly. No padding (a reference
     /// client would show it as text), no verifiers (it would ignore them), no manage link.
     Reference,
+}
+
+impl std::fmt::Debug for Protection<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Protection::Guarded { passphrase } => f
+                .debug_struct("Guarded")
+                .field("passphrase", &passphrase.map(|_| "***"))
+                .finish(),
+            Protection::Reference => f.write_str("Reference"),
+        }
+    }
 }
 
 /// A new secret before encryption: its keys, and the packed plaintext.
@@ -186,6 +199,17 @@ mod tests {
 
     fn alias() -> Alias {
         Alias::parse("Kx7mP2nQ").unwrap()
+    }
+
+    #[test]
+    fn protection_never_prints_the_passphrase() {
+        let debug = format!(
+            "{:?}",
+            Protection::Guarded {
+                passphrase: Some("hunter2")
+            }
+        );
+        assert!(!debug.contains("hunter2"), "{debug}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! REST API bodies (`/api/...`, JSON). See `docs/api.md`.
 //!
 //! Requests are decoded leniently ([`Loose`] fields) so that each wrongly typed field gets its
-//! own error; unknown fields are ignored, as the reference server does.
+//! own error; unknown fields are ignored, as the reference server does. Response fields are
+//! declared in alphabetical order: the order in which the first version sent them, so the
+//! bytes a client already knows do not change.
 
 use serde::{Deserialize, Serialize};
 
@@ -39,13 +41,13 @@ pub struct CreateRequest {
 /// `201` answer to [`CreateRequest`]. A reference server sends only `id` and `alias`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateResponse {
-    /// The secret's id (UUID).
-    pub id: String,
     /// The short alias for links.
     pub alias: String,
     /// Expiry, Unix seconds (oncelink; always sent by this server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
+    /// The secret's id (UUID).
+    pub id: String,
     /// Views allowed (oncelink; always sent by this server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_views: Option<u32>,
@@ -67,18 +69,18 @@ pub struct SecretResponse {
 /// `GET /api/secrets/{key}/info`: what a recipient may know before revealing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InfoResponse {
-    /// A reveal needs the access proof.
-    pub proof_required: bool,
     /// A reveal needs a passphrase proof.
     pub passphrase_required: bool,
+    /// A reveal needs the access proof.
+    pub proof_required: bool,
     /// Wrong passphrase tries left (`null` without a passphrase).
     pub tries_left: Option<u32>,
     /// Reveals left.
     pub views_left: u32,
 }
 
-/// `POST /api/secrets/{key}/reveal`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /api/secrets/{key}/reveal`. Its `Debug` hides the proofs.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevealRequest {
     /// The access proof, base64url.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,12 +90,32 @@ pub struct RevealRequest {
     pub passphrase_proof: Option<Loose<String>>,
 }
 
-/// `POST /api/secrets/{alias}/status` and `/destroy`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /api/secrets/{alias}/status` and `/destroy`. Its `Debug` hides the token.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManageRequest {
     /// The manage proof derived from the manage link's token, base64url.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manage_token: Option<Loose<String>>,
+}
+
+impl std::fmt::Debug for RevealRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevealRequest")
+            .field("access_proof", &self.access_proof.as_ref().map(|_| "***"))
+            .field(
+                "passphrase_proof",
+                &self.passphrase_proof.as_ref().map(|_| "***"),
+            )
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ManageRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManageRequest")
+            .field("manage_token", &self.manage_token.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// Where a secret is in its life, as its sender sees it.
@@ -113,20 +135,20 @@ pub enum SecretState {
 /// `200` answer of status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusResponse {
-    /// The state.
-    pub state: SecretState,
-    /// Views used.
-    pub views_used: u32,
-    /// Views allowed.
-    pub max_views: u32,
-    /// Views left.
-    pub views_left: u32,
-    /// When each view happened (Unix seconds).
-    pub opened_at: Vec<u64>,
     /// Expiry (Unix seconds).
     pub expires_at: u64,
+    /// Views allowed.
+    pub max_views: u32,
+    /// When each view happened (Unix seconds).
+    pub opened_at: Vec<u64>,
+    /// The state.
+    pub state: SecretState,
     /// Wrong passphrase tries left (`null` without a passphrase).
     pub tries_left: Option<u32>,
+    /// Views left.
+    pub views_left: u32,
+    /// Views used.
+    pub views_used: u32,
 }
 
 /// `200` answer of destroy: always `{"state": "destroyed"}`.
@@ -149,32 +171,32 @@ pub enum HealthStatus {
 /// `GET /api/health`. A reference server sends only `status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthResponse {
+    /// [`crate::ErrorCode::Unavailable`] with `unavailable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<crate::ErrorCode>,
+    /// Why the server cannot serve (with `unavailable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// What the server adds to the reference API ([`crate::FEATURES`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
+    /// The longest `ttl_seconds` accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ttl_seconds: Option<u64>,
+    /// The most views a secret may allow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_views: Option<u32>,
+    /// The shortest `ttl_seconds` accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ttl_seconds: Option<u64>,
+    /// [`crate::SERVICE_NAME`] on an oncelink server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     /// `ok` (200) or `unavailable` (503).
     pub status: HealthStatus,
     /// The store backend: `embedded` or `redis`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<String>,
-    /// [`crate::SERVICE_NAME`] on an oncelink server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
-    /// What the server adds to the reference API ([`crate::FEATURES`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub features: Vec<String>,
-    /// The most views a secret may allow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_views: Option<u32>,
-    /// The longest `ttl_seconds` accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_ttl_seconds: Option<u64>,
-    /// The shortest `ttl_seconds` accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_ttl_seconds: Option<u64>,
-    /// Why the server cannot serve (with `unavailable`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// [`crate::ErrorCode::Unavailable`] with `unavailable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<crate::ErrorCode>,
 }
 
 impl HealthResponse {

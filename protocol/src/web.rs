@@ -59,8 +59,8 @@ pub enum Availability {
     Gone,
 }
 
-/// `/fn/reveal`: the proofs derived in the browser.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `/fn/reveal`: the proofs derived in the browser. Its `Debug` hides them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevealSecretRequest {
     /// The secret's alias.
     pub alias: String,
@@ -68,6 +68,14 @@ pub struct RevealSecretRequest {
     pub access_proof: String,
     /// The passphrase proof, base64url, when the secret has a passphrase.
     pub passphrase_proof: Option<String>,
+}
+
+impl std::fmt::Debug for RevealSecretRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Neither the proofs nor the alias belong in a log.
+        f.debug_struct("RevealSecretRequest")
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a reveal gave.
@@ -118,13 +126,20 @@ impl std::fmt::Debug for RevealOutcome {
     }
 }
 
-/// `/fn/status` and `/fn/destroy`: the sender's manage request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `/fn/status` and `/fn/destroy`: the sender's manage request. Its `Debug` hides the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManageSecretRequest {
     /// The secret's alias.
     pub alias: String,
     /// The manage proof, base64url.
     pub token: String,
+}
+
+impl std::fmt::Debug for ManageSecretRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManageSecretRequest")
+            .finish_non_exhaustive()
+    }
 }
 
 /// The sender's view of a secret.

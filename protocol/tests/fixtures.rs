@@ -416,3 +416,88 @@ fn server_function_bodies() {
         )],
     );
 }
+
+#[test]
+fn answers_keep_the_first_versions_bytes() {
+    // What the server sent before the protocol crate (serde_json objects, keys sorted),
+    // byte for byte; `code` is the one addition, after `error`.
+    let created = CreateResponse {
+        id: ID.into(),
+        alias: "Kx7mP2nQ".into(),
+        expires_at: Some(1_790_000_000),
+        max_views: Some(1),
+    };
+    assert_eq!(
+        serde_json::to_string(&created).unwrap(),
+        format!(r#"{{"alias":"Kx7mP2nQ","expires_at":1790000000,"id":"{ID}","max_views":1}}"#)
+    );
+    let read = SecretResponse {
+        ciphertext: PAYLOAD.into(),
+        id: ID.into(),
+        views_left: Some(0),
+    };
+    assert_eq!(
+        serde_json::to_string(&read).unwrap(),
+        format!(r#"{{"ciphertext":"{PAYLOAD}","id":"{ID}","views_left":0}}"#)
+    );
+    let info = InfoResponse {
+        proof_required: true,
+        passphrase_required: false,
+        tries_left: None,
+        views_left: 1,
+    };
+    assert_eq!(
+        serde_json::to_string(&info).unwrap(),
+        r#"{"passphrase_required":false,"proof_required":true,"tries_left":null,"views_left":1}"#
+    );
+    let status = StatusResponse {
+        state: SecretState::Waiting,
+        views_used: 0,
+        max_views: 1,
+        views_left: 1,
+        opened_at: vec![],
+        expires_at: 5,
+        tries_left: None,
+    };
+    assert_eq!(
+        serde_json::to_string(&status).unwrap(),
+        r#"{"expires_at":5,"max_views":1,"opened_at":[],"state":"waiting","tries_left":null,"views_left":1,"views_used":0}"#
+    );
+    let error = ErrorBody {
+        error: "wrong passphrase".into(),
+        code: ErrorCode::WrongPassphrase,
+        tries_left: Some(4),
+    };
+    assert_eq!(
+        serde_json::to_string(&error).unwrap(),
+        r#"{"error":"wrong passphrase","code":"wrong_passphrase","tries_left":4}"#
+    );
+}
+
+#[test]
+fn proofs_never_show_in_debug_output() {
+    let reveal = RevealRequest {
+        access_proof: Some(VERIFIER.to_owned().into()),
+        passphrase_proof: Some(VERIFIER.to_owned().into()),
+    };
+    let manage = ManageRequest {
+        manage_token: Some(VERIFIER.to_owned().into()),
+    };
+    let web_reveal = RevealSecretRequest {
+        alias: "Kx7mP2nQ".into(),
+        access_proof: VERIFIER.into(),
+        passphrase_proof: Some(VERIFIER.into()),
+    };
+    let web_manage = ManageSecretRequest {
+        alias: "Kx7mP2nQ".into(),
+        token: VERIFIER.into(),
+    };
+    for debug in [
+        format!("{reveal:?}"),
+        format!("{manage:?}"),
+        format!("{web_reveal:?}"),
+        format!("{web_manage:?}"),
+    ] {
+        assert!(!debug.contains(VERIFIER), "{debug}");
+    }
+}

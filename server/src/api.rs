@@ -19,7 +19,7 @@ use protocol::rest::{
 };
 use protocol::{ErrorCode, FEATURES, SERVICE_NAME};
 use serde::de::DeserializeOwned;
-use service::{ClientIp, Proofs, Rejected, Revealed};
+use service::{BodyError, ClientIp, Proofs, Revealed};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -31,11 +31,24 @@ pub fn router(body_limit: usize) -> Router<AppState> {
             "/secrets",
             post(create).layer(DefaultBodyLimit::max(body_limit)),
         )
-        .route("/secrets/{key}", get(consume))
+        // HEAD would run the read and drop the body: a view used up, nothing delivered.
+        .route(
+            "/secrets/{key}",
+            get(consume).head(|| async { ApiError::MethodNotAllowed }),
+        )
         .route("/secrets/{key}/info", get(info))
-        .route("/secrets/{key}/reveal", post(reveal))
-        .route("/secrets/{key}/status", post(status))
-        .route("/secrets/{key}/destroy", post(destroy))
+        .route(
+            "/secrets/{key}/reveal",
+            post(reveal).layer(DefaultBodyLimit::max(SMALL_BODY)),
+        )
+        .route(
+            "/secrets/{key}/status",
+            post(status).layer(DefaultBodyLimit::max(SMALL_BODY)),
+        )
+        .route(
+            "/secrets/{key}/destroy",
+            post(destroy).layer(DefaultBodyLimit::max(SMALL_BODY)),
+        )
         .route("/health", get(health))
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -58,51 +71,42 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-/// Decodes a JSON body into `T`, with our error for every way it can be wrong.
+/// Largest body of the reveal and manage endpoints (a few proofs).
+const SMALL_BODY: usize = 64 * 1024;
+
+/// Decodes a JSON object body into `T`, or says why it cannot be; the service decides when
+/// that matters (after the rate limit and the reference, like any other input).
 fn json<T: DeserializeOwned>(
-    state: &AppState,
     body: Result<Bytes, BytesRejection>,
-) -> Result<T, ApiError> {
-    let metrics = state.service.metrics();
+    limit: usize,
+) -> Result<T, BodyError> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            metrics.reject(Rejected::TooLarge);
-            ApiError::TooLarge(state.body_limit)
+            BodyError::TooLarge(limit)
         } else {
-            metrics.reject(Rejected::BadInput);
-            ApiError::InvalidBody("the request body could not be read")
+            BodyError::Invalid("the request body could not be read")
         }
     })?;
-    if body.iter().all(u8::is_ascii_whitespace) {
-        metrics.reject(Rejected::BadInput);
-        return Err(ApiError::InvalidBody(
+    let not_json = BodyError::Invalid("the request body is not valid JSON");
+    let not_object = BodyError::Invalid("the request body must be a JSON object");
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Err(BodyError::Invalid(
             "the request body is empty; send a JSON object",
-        ));
-    }
-    let not_object = || {
-        metrics.reject(Rejected::BadInput);
-        ApiError::InvalidBody("the request body must be a JSON object")
-    };
-    // serde would also take an array for a struct (fields by position): only objects here.
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first != Some(&b'{') {
-        return match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
-            Ok(_) => Err(not_object()),
-            Err(_) => {
-                metrics.reject(Rejected::BadInput);
-                Err(ApiError::InvalidBody("the request body is not valid JSON"))
+        )),
+        // serde would also take an array for a struct (fields by position): only objects.
+        Some(b'{') => serde_json::from_slice(&body).map_err(|e| {
+            // Every field is decoded leniently: a data error is a field given twice.
+            if e.is_data() {
+                BodyError::Invalid("the request body must be a JSON object naming each field once")
+            } else {
+                not_json
             }
-        };
+        }),
+        Some(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
+            Ok(_) => Err(not_object),
+            Err(_) => Err(not_json),
+        },
     }
-    serde_json::from_slice(&body).map_err(|e| {
-        // Every field is decoded leniently, so a data error means the body is not an object.
-        if e.is_data() {
-            not_object()
-        } else {
-            metrics.reject(Rejected::BadInput);
-            ApiError::InvalidBody("the request body is not valid JSON")
-        }
-    })
 }
 
 fn secret(revealed: Revealed) -> Json<SecretResponse> {
@@ -119,8 +123,8 @@ async fn create(
     ClientAddr(client): ClientAddr,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<CreateResponse>), ApiError> {
-    let request: CreateRequest = json(&state, body)?;
-    let created = state.service.create(client, request.into()).await?;
+    let request = json::<CreateRequest>(body, state.body_limit).map(Into::into);
+    let created = state.service.create(client, request).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreateResponse {
@@ -165,11 +169,10 @@ async fn reveal(
     Path(key): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<SecretResponse>, ApiError> {
-    let request: RevealRequest = json(&state, body)?;
-    let proofs = Proofs {
+    let proofs = json::<RevealRequest>(body, SMALL_BODY).map(|request| Proofs {
         access: request.access_proof,
         passphrase: request.passphrase_proof,
-    };
+    });
     Ok(secret(state.service.reveal(client, &key, proofs).await?))
 }
 
@@ -180,13 +183,8 @@ async fn status(
     Path(key): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<StatusResponse>, ApiError> {
-    let request: ManageRequest = json(&state, body)?;
-    Ok(Json(
-        state
-            .service
-            .status(client, &key, request.manage_token)
-            .await?,
-    ))
+    let token = json::<ManageRequest>(body, SMALL_BODY).map(|r| r.manage_token);
+    Ok(Json(state.service.status(client, &key, token).await?))
 }
 
 /// `POST /api/secrets/{alias}/destroy {"manage_token"}` → the ciphertext is deleted now.
@@ -196,11 +194,8 @@ async fn destroy(
     Path(key): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<DestroyResponse>, ApiError> {
-    let request: ManageRequest = json(&state, body)?;
-    state
-        .service
-        .destroy(client, &key, request.manage_token)
-        .await?;
+    let token = json::<ManageRequest>(body, SMALL_BODY).map(|r| r.manage_token);
+    state.service.destroy(client, &key, token).await?;
     Ok(Json(DestroyResponse {
         state: SecretState::Destroyed,
     }))

@@ -16,12 +16,6 @@ pub enum ApiError {
     /// The service refused or failed.
     #[error(transparent)]
     Service(#[from] ServiceError),
-    /// The body is not what the endpoint takes.
-    #[error("{0}")]
-    InvalidBody(&'static str),
-    /// The body is over the limit.
-    #[error("request body is larger than the limit of {0} bytes")]
-    TooLarge(usize),
     /// No turn for a large upload in time.
     #[error("the server is busy with other uploads; try again shortly")]
     Busy,
@@ -69,8 +63,6 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::Service(e) => e.code(),
-            ApiError::InvalidBody(_) => ErrorCode::InvalidBody,
-            ApiError::TooLarge(_) => ErrorCode::TooLarge,
             ApiError::Busy => ErrorCode::Busy,
             ApiError::NoRoute => ErrorCode::NoRoute,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,

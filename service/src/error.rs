@@ -6,11 +6,26 @@ use protocol::{ErrorBody, ErrorCode};
 
 use crate::validate::InputError;
 
+/// Why a request's body could not be decoded. The door decodes; the service decides when it
+/// matters (after the rate limit and the reference, as for any other input).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    /// The body is over the door's limit, in bytes.
+    #[error("request body is larger than the limit of {0} bytes")]
+    TooLarge(usize),
+    /// The body is empty, not JSON, not an object, or unreadable (the text says which).
+    #[error("{0}")]
+    Invalid(&'static str),
+}
+
 /// Everything create, info, reveal, status and destroy can answer other than success.
 /// Messages are for people and carry no id, alias, proof or store detail.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServiceError {
+    /// The request body could not be decoded.
+    #[error("{0}")]
+    Body(#[from] BodyError),
     /// The input is invalid.
     #[error("{0}")]
     Input(#[from] InputError),
@@ -62,6 +77,8 @@ impl ServiceError {
     /// The stable code on the wire.
     pub fn code(&self) -> ErrorCode {
         match self {
+            ServiceError::Body(BodyError::TooLarge(_)) => ErrorCode::TooLarge,
+            ServiceError::Body(BodyError::Invalid(_)) => ErrorCode::InvalidBody,
             ServiceError::Input(e) => e.code(),
             ServiceError::RateLimited(_) => ErrorCode::RateLimited,
             ServiceError::NotFound => ErrorCode::NotFound,

@@ -35,7 +35,7 @@ use protocol::Loose;
 use protocol::rest::{SecretState, StatusResponse};
 use store::{Access, Alias, Managed, Presented, Reveal, SecretRef, Store};
 
-pub use error::ServiceError;
+pub use error::{BodyError, ServiceError};
 pub use limits::{Class, Rule, Rules};
 pub use metrics::{Metrics, Rejected, Snapshot};
 pub use store::{Info, State, Status};
@@ -104,9 +104,10 @@ impl Service {
     pub async fn create(
         &self,
         client: IpAddr,
-        input: CreateInput,
+        input: Result<CreateInput, BodyError>,
     ) -> Result<Created, ServiceError> {
         self.limit(Class::Create, client).await?;
+        let input = self.body(input)?;
         let secret = self.counted(self.new_secret(input))?;
         let ttl = secret.ttl;
         let max_views = secret.access.max_views;
@@ -126,7 +127,10 @@ impl Service {
         let key = self.reference(client, key).await?;
         match self.stored(self.inner.store.info(&key).await)? {
             Some(info) => Ok(info),
-            None => Err(self.failed(client, ServiceError::NotFound).await),
+            None => {
+                self.inner.metrics.reject(Rejected::NotFound);
+                Err(self.failed(client, ServiceError::NotFound).await)
+            }
         }
     }
 
@@ -136,10 +140,11 @@ impl Service {
         &self,
         client: IpAddr,
         key: &str,
-        proofs: Proofs,
+        proofs: Result<Proofs, BodyError>,
     ) -> Result<Revealed, ServiceError> {
         self.read(client).await?;
         let key = self.reference(client, key).await?;
+        let proofs = self.body(proofs)?;
         let presented = Presented {
             access: self.counted(presented(proofs.access, "access_proof"))?,
             passphrase: self.counted(presented(proofs.passphrase, "passphrase_proof"))?,
@@ -163,7 +168,7 @@ impl Service {
         &self,
         client: IpAddr,
         alias: &str,
-        token: Option<Loose<String>>,
+        token: Result<Option<Loose<String>>, BodyError>,
     ) -> Result<StatusResponse, ServiceError> {
         let (alias, token) = self.manage_request(client, alias, token).await?;
         let managed = self.stored(self.inner.store.status(&alias, &token).await)?;
@@ -189,7 +194,7 @@ impl Service {
         &self,
         client: IpAddr,
         alias: &str,
-        token: Option<Loose<String>>,
+        token: Result<Option<Loose<String>>, BodyError>,
     ) -> Result<(), ServiceError> {
         let (alias, token) = self.manage_request(client, alias, token).await?;
         let managed = self.stored(self.inner.store.destroy(&alias, &token).await)?;
@@ -205,6 +210,12 @@ impl Service {
     /// Checks a create request against the limits.
     fn new_secret(&self, input: CreateInput) -> Result<store::NewSecret, InputError> {
         let limits = &self.inner.limits;
+        // The payload's presence and type first, as the reference API answers; its content last.
+        let payload = match input.payload {
+            None => return Err(InputError::MissingPayload),
+            Some(Loose::Invalid) => return Err(InputError::PayloadNotString),
+            Some(Loose::Valid(payload)) => payload,
+        };
         let hours = loose(input.ttl_hours, validate::ttl_hours_invalid)?;
         let seconds = loose(input.ttl_seconds, || validate::ttl_seconds_invalid(limits))?;
         let ttl = match (hours, seconds) {
@@ -222,11 +233,9 @@ impl Service {
         };
         let id = loose(input.id, || InputError::BadId)?;
         let id = validate::id(id.as_deref())?;
-        let payload = match input.payload {
-            None => return Err(InputError::MissingPayload),
-            Some(Loose::Invalid) => return Err(InputError::PayloadNotString),
-            Some(Loose::Valid(Payload::Base64(text))) => validate::payload_base64(&text, limits)?,
-            Some(Loose::Valid(Payload::Raw(bytes))) => validate::payload(bytes, limits)?,
+        let payload = match payload {
+            Payload::Base64(text) => validate::payload_base64(&text, limits)?,
+            Payload::Raw(bytes) => validate::payload(bytes, limits)?,
         };
         Ok(store::NewSecret {
             id,
@@ -292,7 +301,7 @@ impl Service {
         &self,
         client: IpAddr,
         alias: &str,
-        token: Option<Loose<String>>,
+        token: Result<Option<Loose<String>>, BodyError>,
     ) -> Result<(Alias, store::Verifier), ServiceError> {
         self.read(client).await?;
         let alias = match self.reference(client, alias).await? {
@@ -303,6 +312,7 @@ impl Service {
                 return Err(self.failed(client, InputError::BadRef.into()).await);
             }
         };
+        let token = self.body(token)?;
         let token = self.counted(
             presented(token, "manage_token")
                 .and_then(|t| t.ok_or(InputError::BadProof("manage_token"))),
@@ -358,6 +368,17 @@ impl Service {
                 Err(self.failed(client, e.into()).await)
             }
         }
+    }
+
+    /// A body the door could not decode: counted as bad input (or too large) and refused.
+    fn body<T>(&self, decoded: Result<T, BodyError>) -> Result<T, ServiceError> {
+        decoded.map_err(|e| {
+            self.inner.metrics.reject(match e {
+                BodyError::TooLarge(_) => Rejected::TooLarge,
+                BodyError::Invalid(_) => Rejected::BadInput,
+            });
+            e.into()
+        })
     }
 
     /// Counts invalid input in the metrics and passes it on.

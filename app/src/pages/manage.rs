@@ -45,7 +45,9 @@ pub fn ManagePage() -> impl IntoView {
                     Err(e)
                         if matches!(
                             e.code(),
-                            ErrorCode::WrongManageToken | ErrorCode::NotFound
+                            ErrorCode::WrongManageToken
+                                | ErrorCode::NotFound
+                                | ErrorCode::InvalidReference
                         ) =>
                     {
                         Loaded::WrongToken

@@ -229,3 +229,45 @@ async fn two_instances_on_one_redis_share_secrets_and_limits() {
     );
     drop(redis);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_and_references_are_checked_before_the_body() {
+    let mut config = default_config();
+    config.rate_create = 1;
+    config.failed_attempts = 100;
+    let server = embedded("order", config).await;
+    // The one create of the minute is used by a malformed body...
+    assert_eq!(server.post_raw("{").await.0, StatusCode::BAD_REQUEST);
+    // ...so the next one is over the limit, whatever its body.
+    let (status, body) = server.post_raw("not json").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["code"], "rate_limited");
+    // A malformed reference is refused (and counted as a failure) before the body is read.
+    let (status, body) = server
+        .post_to("/api/secrets/bad-alias/reveal", json!([]))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], "invalid_reference");
+    let counters = server.service.snapshot();
+    assert_eq!(counters.rejected(service::Rejected::BadInput), 2);
+    assert_eq!(counters.rejected(service::Rejected::RateLimited), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_does_not_use_up_a_view() {
+    let server = embedded("head", default_config()).await;
+    let (status, created) = server
+        .post(json!({ "ciphertext": valid_ciphertext() }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let url = server.url(&format!(
+        "/api/secrets/{}",
+        created["alias"].as_str().unwrap()
+    ));
+    let head = server.client.head(&url).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        server.get(created["alias"].as_str().unwrap()).await.0,
+        StatusCode::OK
+    );
+}

@@ -2,7 +2,7 @@
 
 use crypto_core::MasterKey;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use store::SecretRef;
 use testkit::TestRedis;
 
@@ -30,14 +30,7 @@ async fn failed_attempts_are_rate_limited_per_client() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=600).contains(&retry), "{retry}");
-    let body: Value = response.json().await.unwrap();
+    let body = assert_rate_limited(response, 600).await;
     assert!(
         body["error"]
             .as_str()
@@ -88,14 +81,7 @@ async fn rate_limits_answer_429_with_retry_after_and_reveals_are_stricter() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-        let retry: u64 = response.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!((1..=60).contains(&retry), "{retry}");
-        let body: Value = response.json().await.unwrap();
+        let body = assert_rate_limited(response, 60).await;
         assert!(body["error"].as_str().unwrap().contains("too many"));
 
         // Reads: 2 per minute, stricter than creation.

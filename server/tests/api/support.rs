@@ -89,6 +89,21 @@ impl TestServer {
     }
 }
 
+/// A `429` with `Retry-After` between 1 and `max_wait` seconds and the `rate_limited` code;
+/// its body, for further checks.
+pub async fn assert_rate_limited(response: reqwest::Response, max_wait: u64) -> Value {
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=max_wait).contains(&retry), "{retry}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited", "{body}");
+    body
+}
+
 /// Every API answer must not be cached anywhere.
 pub fn assert_no_store(response: &reqwest::Response) {
     assert_eq!(

@@ -1,7 +1,7 @@
 //! Request middleware: the client's address, request ids, the large-upload gate, and logging
 //! of internal errors.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,19 +33,13 @@ impl MakeRequestId for RandomRequestId {
     }
 }
 
-/// Decides the client's address once per request (for rate limits): the rightmost address
-/// in the configured proxy header, else the socket's peer. Every door reads [`ClientIp`].
+/// Decides the client's address once per request (for rate limits): with a configured proxy
+/// header, its rightmost entry (the one the proxy itself appended; a port is dropped), else —
+/// or when that entry is not an address — the socket's peer. Every door reads [`ClientIp`].
 pub async fn client_ip(header: Option<HeaderName>, mut request: Request, next: Next) -> Response {
-    let from_header = header.as_ref().and_then(|name| {
-        request
-            .headers()
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
-            .next_back()
-    });
+    let from_header = header
+        .as_ref()
+        .and_then(|name| rightmost(request.headers().get_all(name).iter()));
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -59,6 +53,26 @@ pub async fn client_ip(header: Option<HeaderName>, mut request: Request, next: N
         None => ApiError::Internal("no client address: serve the router with server::serve")
             .into_response(),
     }
+}
+
+/// The rightmost entry of a comma-separated proxy header (over all its lines), as an address.
+/// Only that entry was written by our proxy; an unparsable one gives `None` (the peer is used),
+/// never an entry further left, which the client could have forged.
+fn rightmost<'a>(values: impl DoubleEndedIterator<Item = &'a HeaderValue>) -> Option<IpAddr> {
+    let last = values
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .rfind(|entry| !entry.is_empty())?;
+    address(last)
+}
+
+/// `1.2.3.4`, `1.2.3.4:443`, `2001:db8::1` or `[2001:db8::1]:443`.
+fn address(entry: &str) -> Option<IpAddr> {
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    entry.parse::<SocketAddr>().ok().map(|a| a.ip())
 }
 
 /// Bodies over this size take a turn at the [`UploadGate`].
@@ -114,4 +128,30 @@ pub async fn log_internal_errors(request: Request, next: Next) -> Response {
         );
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(values: &[&str]) -> Option<IpAddr> {
+        let values: Vec<HeaderValue> = values
+            .iter()
+            .map(|v| HeaderValue::from_str(v).unwrap())
+            .collect();
+        rightmost(values.iter())
+    }
+
+    #[test]
+    fn only_the_rightmost_proxy_entry_counts() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert_eq!(client(&["9.9.9.9, 1.2.3.4"]), ip("1.2.3.4"));
+        assert_eq!(client(&["9.9.9.9, 1.2.3.4:443"]), ip("1.2.3.4"));
+        assert_eq!(client(&["9.9.9.9", "[2001:db8::1]:443"]), ip("2001:db8::1"));
+        assert_eq!(client(&["9.9.9.9, 2001:db8::2 "]), ip("2001:db8::2"));
+        // Not an address: the socket's peer is used, never the forgeable left entry.
+        assert_eq!(client(&["9.9.9.9, unknown"]), None);
+        assert_eq!(client(&["9.9.9.9, "]), ip("9.9.9.9"));
+        assert_eq!(client(&[]), None);
+    }
 }

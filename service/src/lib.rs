@@ -221,7 +221,7 @@ impl Service {
         let ttl = match (hours, seconds) {
             (Some(_), Some(_)) => return Err(InputError::TwoTtls),
             (_, Some(s)) => validate::ttl_seconds(s, limits)?,
-            (h, None) => validate::ttl_hours(h)?,
+            (h, None) => validate::ttl_hours(h, limits)?,
         };
         let views = loose(input.max_views, || InputError::MaxViews(limits.max_views))?;
         let access = Access {
@@ -231,6 +231,9 @@ impl Service {
             passphrase_tries: limits.passphrase_tries,
             manage_verifier: verifier(input.manage_verifier, "manage_verifier")?,
         };
+        if access.passphrase_verifier.is_some() && access.access_verifier.is_none() {
+            return Err(InputError::PassphraseWithoutAccess);
+        }
         let id = loose(input.id, || InputError::BadId)?;
         let id = validate::id(id.as_deref())?;
         let payload = match payload {

@@ -113,7 +113,7 @@ impl Limiter {
         by: u32,
         window: Duration,
     ) -> (u64, Duration) {
-        let name = format!("rl:{}:{client}", class.name());
+        let name = format!("rl:{}:{}", class.name(), bucket(client));
         match self.store.count(&name, by, window).await {
             Ok(counted) => counted,
             Err(e) => {
@@ -123,6 +123,22 @@ impl Limiter {
                 (0, Duration::ZERO)
             }
         }
+    }
+}
+
+/// The rate-limit bucket of an address: IPv4 addresses alone, IPv6 addresses by their /64
+/// (one customer's network hands out a whole /64; counting each address would let a client
+/// rotate through 2^64 fresh budgets).
+fn bucket(client: IpAddr) -> String {
+    match client {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
 
@@ -141,6 +157,16 @@ mod tests {
             reveal: rule,
             failed: rule,
         }
+    }
+
+    #[test]
+    fn ipv6_addresses_share_their_64() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(bucket(ip("2001:db8::1")), bucket(ip("2001:db8::2")));
+        assert_eq!(bucket(ip("2001:db8::1")), "2001:db8:0:0::/64");
+        assert_ne!(bucket(ip("2001:db8::1")), bucket(ip("2001:db8:0:1::1")));
+        assert_eq!(bucket(ip("::ffff:10.0.0.1")), "10.0.0.1");
+        assert_ne!(bucket(ip("10.0.0.1")), bucket(ip("10.0.0.2")));
     }
 
     #[tokio::test(start_paused = true)]

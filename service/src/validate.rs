@@ -100,6 +100,10 @@ pub enum InputError {
     /// `max_views` is outside the allowed range.
     #[error("max_views must be an integer from 1 to {0}")]
     MaxViews(u32),
+    /// A passphrase verifier without an access verifier: anyone with the alias alone could
+    /// spend the tries and destroy the secret.
+    #[error("passphrase_verifier needs an access_verifier")]
+    PassphraseWithoutAccess,
     /// A verifier or proof is not 32 bytes of base64url.
     #[error("{0} must be 32 bytes in base64url without padding")]
     BadProof(&'static str),
@@ -122,7 +126,9 @@ impl InputError {
             InputError::BadId => ErrorCode::InvalidId,
             InputError::BadRef => ErrorCode::InvalidReference,
             InputError::MaxViews(_) => ErrorCode::InvalidMaxViews,
-            InputError::BadProof(_) => ErrorCode::InvalidProof,
+            InputError::BadProof(_) | InputError::PassphraseWithoutAccess => {
+                ErrorCode::InvalidProof
+            }
         }
     }
 }
@@ -153,13 +159,16 @@ pub fn payload_base64(text: &str, limits: &Limits) -> Result<Bytes, InputError> 
 }
 
 /// Checks a lifetime given in whole hours (the reference API's `ttl_hours`, 1–72).
-pub fn ttl_hours(hours: Option<u64>) -> Result<Duration, InputError> {
+/// The operator's longest lifetime still holds: the default and whole hours are clamped to it
+/// (a reference client keeps working; it cannot ask for more than the server allows).
+pub fn ttl_hours(hours: Option<u64>, limits: &Limits) -> Result<Duration, InputError> {
     let (min, max) = Limits::TTL_HOURS;
-    match hours {
-        None => Ok(Limits::DEFAULT_TTL),
-        Some(h) if (min..=max).contains(&h) => Ok(Duration::from_secs(h * 3600)),
-        Some(_) => Err(InputError::TtlHours { min, max }),
-    }
+    let ttl = match hours {
+        None => Limits::DEFAULT_TTL,
+        Some(h) if (min..=max).contains(&h) => Duration::from_secs(h * 3600),
+        Some(_) => return Err(InputError::TtlHours { min, max }),
+    };
+    Ok(ttl.min(limits.max_ttl))
 }
 
 /// The error for a `ttl_hours` that is not an integer.
@@ -271,9 +280,18 @@ mod tests {
     #[test]
     fn ttl_rules() {
         let limits = Limits::default();
-        assert_eq!(ttl_hours(None), Ok(Duration::from_secs(86400)));
-        assert_eq!(ttl_hours(Some(1)), Ok(Duration::from_secs(3600)));
-        assert_eq!(ttl_hours(Some(72)), Ok(Duration::from_secs(72 * 3600)));
+        assert_eq!(ttl_hours(None, &limits), Ok(Duration::from_secs(86400)));
+        assert_eq!(ttl_hours(Some(1), &limits), Ok(Duration::from_secs(3600)));
+        assert_eq!(
+            ttl_hours(Some(72), &limits),
+            Ok(Duration::from_secs(72 * 3600))
+        );
+        let short = Limits {
+            max_ttl: Duration::from_secs(1800),
+            ..Limits::default()
+        };
+        assert_eq!(ttl_hours(None, &short), Ok(Duration::from_secs(1800)));
+        assert_eq!(ttl_hours(Some(2), &short), Ok(Duration::from_secs(1800)));
         assert_eq!(ttl_seconds(300, &limits), Ok(Duration::from_secs(300)));
         assert_eq!(
             ttl_seconds(7 * 86400, &limits),
@@ -300,7 +318,7 @@ mod tests {
         );
         for bad in [0, 73, u64::MAX] {
             assert_eq!(
-                ttl_hours(Some(bad)),
+                ttl_hours(Some(bad), &limits),
                 Err(InputError::TtlHours { min: 1, max: 72 })
             );
         }

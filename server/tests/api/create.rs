@@ -227,6 +227,11 @@ async fn new_bad_inputs_are_clear_4xx(server: TestServer) {
             json!({ "manage_verifier": "not base64" }),
             "manage_verifier",
         ),
+        // A passphrase alone would let anyone with the alias spend its tries.
+        (
+            json!({ "passphrase_verifier": good }),
+            "passphrase_verifier needs an access_verifier",
+        ),
         (
             json!({ "ttl_seconds": 60 }),
             "ttl_seconds must be an integer from 300 to 604800",

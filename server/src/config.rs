@@ -70,6 +70,11 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_EMBEDDED_MAX_BYTES", default_value_t = 512 * 1024 * 1024)]
     pub embedded_max_bytes: usize,
 
+    /// Send `Strict-Transport-Security` (two years, subdomains): set it when the site is
+    /// served over HTTPS (behind TLS); off by default so plain-HTTP self-hosting keeps working.
+    #[arg(long, env = "ONCELINK_HSTS", default_value_t = false)]
+    pub hsts: bool,
+
     /// On SIGTERM or Ctrl-C: stop accepting, then give in-flight requests this many seconds
     /// to finish before closing what is left.
     #[arg(long, env = "ONCELINK_SHUTDOWN_GRACE_SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=3600))]

@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
     let body_timeout = state.body_timeout;
     let uploads = state.uploads.clone();
     let gate_service = state.service.clone();
+    let hsts = state.hsts;
     Router::new()
         .nest("/api", api::router(state.body_limit))
         .route("/metrics", axum::routing::get(metrics::render))
@@ -96,5 +97,7 @@ pub fn app(state: AppState) -> Router {
             REQUEST_ID,
             RandomRequestId,
         ))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            security::headers(hsts, request, next)
+        }))
 }

@@ -52,8 +52,12 @@ fn is_content_hashed(path: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Adds the nonce to the request and the security headers to the response.
-pub async fn headers(mut request: Request, next: Next) -> Response {
+/// `Strict-Transport-Security` when `--hsts` is set: two years, subdomains included.
+const HSTS: HeaderValue = HeaderValue::from_static("max-age=63072000; includeSubDomains");
+
+/// Adds the nonce to the request and the security headers to the response (HSTS too when
+/// `hsts`).
+pub async fn headers(hsts: bool, mut request: Request, next: Next) -> Response {
     let nonce = CspNonce::generate();
     let csp = content_security_policy(&nonce.0);
     request.extensions_mut().insert(nonce);
@@ -74,6 +78,9 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if hsts {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HSTS);
+    }
     headers.insert(
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),

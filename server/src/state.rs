@@ -27,6 +27,7 @@ pub struct AppState {
     pub(crate) uploads: UploadGate,
     pub(crate) leptos_options: LeptosOptions,
     pub(crate) latency: std::sync::Arc<crate::metrics::Latency>,
+    pub(crate) hsts: bool,
 }
 
 /// Why the server could not be put together.
@@ -66,6 +67,7 @@ impl AppState {
             uploads: config.upload_gate(),
             leptos_options,
             latency: std::sync::Arc::default(),
+            hsts: config.hsts,
         })
     }
 

@@ -74,6 +74,8 @@ async fn pages_render_with_security_headers(server: TestServer) {
     assert_eq!(headers["referrer-policy"], "no-referrer");
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["cache-control"], "no-store");
+    // Plain-HTTP self-hosting by default: no HSTS unless asked for.
+    assert!(headers.get("strict-transport-security").is_none());
     let nonce = csp
         .split("'nonce-")
         .nth(1)
@@ -464,4 +466,19 @@ async fn a_router_served_without_client_addresses_refuses_instead_of_guessing() 
         .unwrap();
     let body: protocol::ErrorBody = serde_json::from_slice(&body).unwrap();
     assert_eq!(body.code, protocol::ErrorCode::Internal);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hsts_is_sent_when_asked_for() {
+    let mut config = default_config();
+    config.hsts = true;
+    let server = embedded("hsts", config).await;
+    for path in ["/", "/api/health"] {
+        let response = server.fetch(path).await;
+        assert_eq!(
+            response.headers()["strict-transport-security"],
+            "max-age=63072000; includeSubDomains",
+            "{path}"
+        );
+    }
 }

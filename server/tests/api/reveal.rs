@@ -85,16 +85,7 @@ async fn concurrent_fetches_serve_once(server: TestServer) {
             tokio::spawn(async move { client.get(url).send().await.unwrap().status() })
         })
         .collect();
-    let mut ok = 0;
-    for task in tasks {
-        let status = task.await.unwrap();
-        assert!(
-            status == StatusCode::OK || status == StatusCode::NOT_FOUND,
-            "{status}"
-        );
-        ok += usize::from(status == StatusCode::OK);
-    }
-    assert_eq!(ok, 1);
+    assert_eq!(served(tasks).await, 1);
 }
 
 async fn wrong_or_missing_access_proof_consumes_nothing(server: TestServer) {
@@ -167,16 +158,7 @@ async fn view_limit_counts_down_and_holds_under_concurrency(server: TestServer) 
             tokio::spawn(async move { client.post(url).json(&body).send().await.unwrap().status() })
         })
         .collect();
-    let mut ok = 0;
-    for task in tasks {
-        let status = task.await.unwrap();
-        assert!(
-            status == StatusCode::OK || status == StatusCode::NOT_FOUND,
-            "{status}"
-        );
-        ok += usize::from(status == StatusCode::OK);
-    }
-    assert_eq!(ok, 5);
+    assert_eq!(served(tasks).await, 5);
 }
 
 async fn wrong_passphrase_burns_nothing_until_the_last_try(server: TestServer) {

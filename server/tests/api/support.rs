@@ -104,6 +104,20 @@ pub async fn assert_rate_limited(response: reqwest::Response, max_wait: u64) -> 
     body
 }
 
+/// Concurrent reads of one secret: each answers 200 or 404, nothing else; how many got it.
+pub async fn served(tasks: Vec<tokio::task::JoinHandle<StatusCode>>) -> usize {
+    let mut ok = 0;
+    for task in tasks {
+        let status = task.await.unwrap();
+        assert!(
+            status == StatusCode::OK || status == StatusCode::NOT_FOUND,
+            "{status}"
+        );
+        ok += usize::from(status == StatusCode::OK);
+    }
+    ok
+}
+
 /// Every API answer must not be cached anywhere.
 pub fn assert_no_store(response: &reqwest::Response) {
     assert_eq!(

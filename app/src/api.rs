@@ -7,8 +7,8 @@
 
 use leptos::prelude::*;
 pub use protocol::web::{
-    Availability, CreateSecretRequest, CreatedSecret, ManageSecretRequest, ManageState, ManageView,
-    RevealOutcome, RevealSecretRequest,
+    Availability, ConfirmSecretRequest, CreateSecretRequest, CreatedSecret, ManageSecretRequest,
+    ManageState, ManageView, RevealOutcome, RevealSecretRequest,
 };
 use protocol::{ErrorBody, ErrorCode};
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,15 @@ impl UiError {
             UiError::Request(_) => ErrorCode::Unknown,
         }
     }
+
+    /// Whether the same request may succeed if sent again (no answer arrived, or the server or
+    /// its store was busy or unreachable): a reveal with a claim is retried on these.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.code(),
+            ErrorCode::Unknown | ErrorCode::Unavailable | ErrorCode::Busy | ErrorCode::Internal
+        )
+    }
 }
 
 impl FromServerFnError for UiError {
@@ -48,7 +57,7 @@ impl FromServerFnError for UiError {
 #[cfg(feature = "ssr")]
 mod ssr {
     use leptos::prelude::use_context;
-    pub use service::{ClientIp, Proofs, Service, ServiceError};
+    pub use service::{Admission, ClientIp, Proofs, Service, ServiceError};
 
     use super::UiError;
     use protocol::{ErrorBody, ErrorCode};
@@ -69,6 +78,14 @@ mod ssr {
         Ok((service, client))
     }
 
+    /// The admission the upload gate made for a create before its body was read.
+    pub async fn admission() -> Result<Admission, UiError> {
+        let axum::Extension(admission) = leptos_axum::extract::<axum::Extension<Admission>>()
+            .await
+            .map_err(|_| unwired("no Admission: the upload gate is missing"))?;
+        Ok(admission)
+    }
+
     /// The page's error for a service error (internal detail goes to the log only).
     pub fn error(e: ServiceError) -> UiError {
         if let Some(detail) = e.internal_detail() {
@@ -81,9 +98,10 @@ mod ssr {
 /// Stores an encrypted payload made in the browser, with its access rules.
 #[server(prefix = "/fn", endpoint = "create", input = Postcard, output = Postcard)]
 pub async fn create_secret(request: CreateSecretRequest) -> Result<CreatedSecret, UiError> {
-    let (service, client) = ssr::door().await?;
+    let (service, _) = ssr::door().await?;
+    let admission = ssr::admission().await?;
     let created = service
-        .create(client, Ok(request.into()))
+        .create(admission, Ok(request.into()))
         .await
         .map_err(ssr::error)?;
     Ok(CreatedSecret {
@@ -109,7 +127,8 @@ pub async fn secret_info(alias: String) -> Result<Availability, UiError> {
     }
 }
 
-/// Reveals a secret with the proofs derived in the browser; counts one view.
+/// Reveals a secret with the proofs derived in the browser; counts one view (none when the
+/// page's claim is sent again, after a lost answer, inside the claim window).
 #[server(prefix = "/fn", endpoint = "reveal", input = Postcard, output = Postcard)]
 pub async fn reveal_secret(request: RevealSecretRequest) -> Result<RevealOutcome, UiError> {
     use ssr::ServiceError;
@@ -117,6 +136,7 @@ pub async fn reveal_secret(request: RevealSecretRequest) -> Result<RevealOutcome
     let proofs = ssr::Proofs {
         access: Some(request.access_proof.into()),
         passphrase: request.passphrase_proof.map(Into::into),
+        claim: Some(request.claim.into()),
     };
     match service.reveal(client, &request.alias, Ok(proofs)).await {
         Ok(revealed) => Ok(RevealOutcome::Revealed {
@@ -131,6 +151,55 @@ pub async fn reveal_secret(request: RevealSecretRequest) -> Result<RevealOutcome
             | ServiceError::WrongPassphrase { tries_left },
         ) => Ok(RevealOutcome::WrongPassphrase { tries_left }),
         Err(ServiceError::Burned) => Ok(RevealOutcome::Burned),
+        Err(e) => Err(ssr::error(e)),
+    }
+}
+
+/// How long the page keeps retrying a reveal whose answer did not arrive: well inside the
+/// server's claim window (60 s by default), in which the same claim gets the same view.
+const RETRY_FOR_MS: i32 = 40_000;
+
+/// [`reveal_secret`] that survives a lost answer: on a transient failure (no answer, the server
+/// or its store busy or unreachable) it sends the same request — the same claim — again,
+/// backing off, so a view the server may already have claimed is delivered rather than lost.
+/// Once revealed, it confirms the claim so the server deletes the held copy now.
+pub async fn reveal_delivered(request: RevealSecretRequest) -> Result<RevealOutcome, UiError> {
+    let mut waited = 0;
+    let mut pause = 500;
+    loop {
+        match reveal_secret(request.clone()).await {
+            Err(e) if e.is_transient() && waited + pause <= RETRY_FOR_MS => {
+                crate::browser::sleep_ms(pause).await;
+                waited += pause;
+                pause = (pause * 2).min(8_000);
+            }
+            Ok(outcome @ RevealOutcome::Revealed { .. }) => {
+                let confirm = ConfirmSecretRequest {
+                    alias: request.alias.clone(),
+                    claim: request.claim.clone(),
+                };
+                // Best effort: unconfirmed, the copy goes at the window's end anyway.
+                leptos::task::spawn_local(async move {
+                    let _ = confirm_secret(confirm).await;
+                });
+                return Ok(outcome);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The page has the view it claimed: the server may delete the held copy now. A claim that is
+/// no longer live is fine (it was confirmed or its window ended).
+#[server(prefix = "/fn", endpoint = "confirm", input = Postcard, output = Postcard)]
+pub async fn confirm_secret(request: ConfirmSecretRequest) -> Result<(), UiError> {
+    use ssr::ServiceError;
+    let (service, client) = ssr::door().await?;
+    match service
+        .confirm(client, &request.alias, Ok(Some(request.claim.into())))
+        .await
+    {
+        Ok(()) | Err(ServiceError::NotFound) => Ok(()),
         Err(e) => Err(ssr::error(e)),
     }
 }

@@ -92,6 +92,8 @@ pub struct RevealProofs {
     pub passphrase: Option<String>,
     /// The stretched passphrase, for decryption.
     pub stretched: Option<StretchedPassphrase>,
+    /// This reveal's claim (random, base64url): sent again on a retry, it gets the same view.
+    pub claim: String,
 }
 
 /// Derives the proofs for a reveal. With a passphrase this runs Argon2id (slow on purpose).
@@ -104,6 +106,7 @@ pub fn reveal_proofs(
         access: key.access_proof().to_base64url(),
         passphrase: stretched.as_ref().map(|s| s.proof().to_base64url()),
         stretched,
+        claim: crypto_core::Proof::generate()?.to_base64url(),
     })
 }
 

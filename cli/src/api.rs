@@ -6,8 +6,8 @@ use std::io::Read;
 use std::time::Duration;
 
 use protocol::rest::{
-    CreateRequest, CreateResponse, DestroyResponse, HealthResponse, HealthStatus, InfoResponse,
-    ManageRequest, RevealRequest, SecretResponse, StatusResponse,
+    ConfirmRequest, CreateRequest, CreateResponse, DestroyResponse, HealthResponse, HealthStatus,
+    InfoResponse, ManageRequest, RevealRequest, SecretResponse, StatusResponse,
 };
 use protocol::{ErrorBody, ErrorCode};
 use serde::de::DeserializeOwned;
@@ -31,6 +31,8 @@ pub struct Capabilities {
     pub min_ttl: Duration,
     /// The longest TTL the server accepts.
     pub max_ttl: Duration,
+    /// How long a claimed view can be fetched again, when the server takes claims.
+    pub claim_window: Option<Duration>,
 }
 
 /// A created secret, as the server reports it.
@@ -166,6 +168,11 @@ impl Api {
             max_views: health.max_views.unwrap_or(1),
             min_ttl: seconds(health.min_ttl_seconds, crate::ttl::MIN_TTL),
             max_ttl: seconds(health.max_ttl_seconds, crate::ttl::DEFAULT_MAX_TTL),
+            claim_window: health
+                .features
+                .iter()
+                .any(|f| f == "claim")
+                .then(|| seconds(health.claim_window_seconds, Duration::from_secs(60))),
         })
     }
 
@@ -218,20 +225,54 @@ impl Api {
     }
 
     /// `POST /api/secrets/{key}/reveal` with proofs (oncelink), with download progress.
+    ///
+    /// With a claim in the request and the server's claim window, an answer that does not
+    /// arrive (a cut connection, a 5xx) is asked for again with the same claim, backing off, for
+    /// up to two thirds of the window: the view the server may already have counted is
+    /// delivered, not lost. Once delivered, the claim is confirmed so the held copy goes now.
     pub fn reveal(
         &self,
         key: &str,
         request: &RevealRequest,
+        claim_window: Option<Duration>,
         progress: &Progress,
     ) -> Result<Revealed, CliError> {
-        let answer = self.exchange(
-            self.http
-                .post(self.url(&format!("/secrets/{key}/reveal")))
-                .json(request),
-            progress,
-        )?;
+        let retry_for = claim_window
+            .filter(|_| request.claim.is_some())
+            .map_or(Duration::ZERO, |w| w * 2 / 3);
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(500);
+        let answer = loop {
+            let attempt = self.exchange(
+                self.http
+                    .post(self.url(&format!("/secrets/{key}/reveal")))
+                    .json(request),
+                progress,
+            );
+            let transient = match &attempt {
+                Err(_) => true,
+                Ok(answer) => answer.status >= 500,
+            };
+            if !transient || started.elapsed() + pause > retry_for {
+                break attempt?;
+            }
+            crate::output::note("no answer yet; asking again for the same view");
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(8));
+        };
         if answer.status == 200 {
             let secret: SecretResponse = answer.parse()?;
+            if let Some(claim) = &request.claim {
+                // Best effort: unconfirmed, the held copy goes at the window's end anyway.
+                let confirm = ConfirmRequest {
+                    claim: Some(claim.clone()),
+                };
+                let _ = self
+                    .http
+                    .post(self.url(&format!("/secrets/{key}/confirm")))
+                    .json(&confirm)
+                    .send();
+            }
             return revealed(&secret.ciphertext, secret.id, secret.views_left);
         }
         Err(refused_reveal(

@@ -150,11 +150,15 @@ fn reveal(
     } else {
         None
     };
+    // A fresh claim for this view: asked for again after a lost answer, it gets the same view.
+    let claim = crypto_core::Proof::generate()
+        .map_err(|_| CliError::Io("no randomness for the reveal's claim".into()))?;
     let request = RevealRequest {
         access_proof: Some(key.access_proof().to_base64url().into()),
         passphrase_proof: stretched.as_ref().map(|s| s.proof().to_base64url().into()),
+        claim: caps.claim_window.map(|_| claim.to_base64url().into()),
     };
-    let revealed = api.reveal(name, &request, &progress)?;
+    let revealed = api.reveal(name, &request, caps.claim_window, &progress)?;
     Ok((revealed, stretched))
 }
 

@@ -80,6 +80,7 @@ mod tests {
             max_views: 10,
             min_ttl: MIN_TTL,
             max_ttl: Duration::from_secs(max),
+            claim_window: Some(Duration::from_secs(60)),
         }
     }
 
@@ -89,6 +90,7 @@ mod tests {
             max_views: 1,
             min_ttl: MIN_TTL,
             max_ttl: DEFAULT_MAX_TTL,
+            claim_window: None,
         }
     }
 

@@ -37,6 +37,14 @@ fn decode32(text: &str) -> Result<Zeroizing<[u8; 32]>, Error> {
 pub struct Proof(Zeroizing<[u8; 32]>);
 
 impl Proof {
+    /// A fresh random proof from the CSPRNG: a reveal's claim, which only the client that
+    /// made it can present again to have the same view delivered once more.
+    pub fn generate() -> Result<Self, Error> {
+        let mut out = Zeroizing::new([0u8; 32]);
+        rng::fill(out.as_mut())?;
+        Ok(Self(out))
+    }
+
     /// The base64url form sent in requests.
     pub fn to_base64url(&self) -> String {
         URL_SAFE_NO_PAD.encode(self.0.as_ref())

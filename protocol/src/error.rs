@@ -52,6 +52,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The server is busy with other large uploads (`Retry-After`).
     Busy,
+    /// This client stored as many bytes as it may in the quota's window (`Retry-After`).
+    QuotaExceeded,
     /// The store is full.
     StoreFull,
     /// The store is unreachable or failing.
@@ -70,7 +72,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server sends, for documentation and fixture tests.
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::InvalidBody,
         ErrorCode::InvalidCiphertext,
         ErrorCode::UnsupportedVersion,
@@ -91,6 +93,7 @@ impl ErrorCode {
         ErrorCode::AlreadyGone,
         ErrorCode::RateLimited,
         ErrorCode::Busy,
+        ErrorCode::QuotaExceeded,
         ErrorCode::StoreFull,
         ErrorCode::Unavailable,
         ErrorCode::NoRoute,

@@ -20,13 +20,14 @@ pub use error::{ErrorBody, ErrorCode};
 pub use loose::Loose;
 
 /// What this server adds to the reference API, advertised by `GET /api/health`.
-pub const FEATURES: [&str; 6] = [
+pub const FEATURES: [&str; 7] = [
     "access_proof",
     "max_views",
     "passphrase",
     "manage",
     "ttl_seconds",
     "padding",
+    "claim",
 ];
 
 /// The `service` value of `GET /api/health` by which clients tell oncelink from a reference

@@ -88,6 +88,35 @@ pub struct RevealRequest {
     /// The passphrase proof, base64url.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passphrase_proof: Option<Loose<String>>,
+    /// The client's claim on this view: 32 random bytes, base64url, chosen per view. Sent
+    /// again (with the same proofs) inside the claim window, it delivers the same view again
+    /// without counting another (`docs/protocol.md`, "Delivery").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<Loose<String>>,
+}
+
+/// `POST /api/secrets/{key}/confirm`: the client has its claimed view; the server may delete
+/// the held copy now. Its `Debug` hides the claim.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmRequest {
+    /// The claim sent with the reveal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<Loose<String>>,
+}
+
+/// The answer to a confirm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmResponse {
+    /// Always `true` (an unknown or spent claim is a 404).
+    pub confirmed: bool,
+}
+
+impl std::fmt::Debug for ConfirmRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfirmRequest")
+            .field("claim", &self.claim.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// `POST /api/secrets/{alias}/status` and `/destroy`. Its `Debug` hides the token.
@@ -106,6 +135,7 @@ impl std::fmt::Debug for RevealRequest {
                 "passphrase_proof",
                 &self.passphrase_proof.as_ref().map(|_| "***"),
             )
+            .field("claim", &self.claim.as_ref().map(|_| "***"))
             .finish()
     }
 }
@@ -171,6 +201,9 @@ pub enum HealthStatus {
 /// `GET /api/health`. A reference server sends only `status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthResponse {
+    /// How long a claimed view can be fetched again, in seconds (clients retry within it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_window_seconds: Option<u64>,
     /// [`crate::ErrorCode::Unavailable`] with `unavailable`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<crate::ErrorCode>,

@@ -68,6 +68,25 @@ pub struct RevealSecretRequest {
     pub access_proof: String,
     /// The passphrase proof, base64url, when the secret has a passphrase.
     pub passphrase_proof: Option<String>,
+    /// The page's claim on this view (32 random bytes, base64url): retried with the same
+    /// claim, the same view is delivered again inside the claim window.
+    pub claim: String,
+}
+
+/// `/fn/confirm`: the page has its claimed view. Its `Debug` hides the claim.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmSecretRequest {
+    /// The secret's alias.
+    pub alias: String,
+    /// The claim sent with the reveal.
+    pub claim: String,
+}
+
+impl std::fmt::Debug for ConfirmSecretRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfirmSecretRequest")
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for RevealSecretRequest {

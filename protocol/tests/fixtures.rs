@@ -136,9 +136,31 @@ fn rest_requests() {
                 RevealRequest {
                     access_proof: Some(VERIFIER.to_owned().into()),
                     passphrase_proof: Some(VERIFIER.to_owned().into()),
+                    claim: None,
+                },
+            ),
+            (
+                "proofs-and-claim",
+                RevealRequest {
+                    access_proof: Some(VERIFIER.to_owned().into()),
+                    passphrase_proof: None,
+                    claim: Some(VERIFIER.to_owned().into()),
                 },
             ),
         ],
+    );
+    json_cases(
+        "rest-confirm-request.json",
+        &[(
+            "claim",
+            ConfirmRequest {
+                claim: Some(VERIFIER.to_owned().into()),
+            },
+        )],
+    );
+    json_cases(
+        "rest-confirm-response.json",
+        &[("confirmed", ConfirmResponse { confirmed: true })],
     );
     json_cases(
         "rest-manage-request.json",
@@ -229,6 +251,7 @@ fn rest_responses() {
             (
                 "ok",
                 HealthResponse {
+                    claim_window_seconds: Some(60),
                     status: HealthStatus::Ok,
                     store: Some("redis".into()),
                     service: Some(protocol::SERVICE_NAME.into()),
@@ -243,6 +266,7 @@ fn rest_responses() {
             (
                 "unavailable",
                 HealthResponse {
+                    claim_window_seconds: None,
                     status: HealthStatus::Unavailable,
                     store: Some("redis".into()),
                     service: None,
@@ -345,6 +369,17 @@ fn server_function_bodies() {
                 alias: "Kx7mP2nQ".into(),
                 access_proof: VERIFIER.into(),
                 passphrase_proof: Some(VERIFIER.into()),
+                claim: VERIFIER.into(),
+            },
+        )],
+    );
+    postcard_cases(
+        "web-confirm-request.json",
+        &[(
+            "confirm",
+            ConfirmSecretRequest {
+                alias: "Kx7mP2nQ".into(),
+                claim: VERIFIER.into(),
             },
         )],
     );
@@ -479,6 +514,14 @@ fn proofs_never_show_in_debug_output() {
     let reveal = RevealRequest {
         access_proof: Some(VERIFIER.to_owned().into()),
         passphrase_proof: Some(VERIFIER.to_owned().into()),
+        claim: Some(VERIFIER.to_owned().into()),
+    };
+    let confirm = ConfirmRequest {
+        claim: Some(VERIFIER.to_owned().into()),
+    };
+    let web_confirm = ConfirmSecretRequest {
+        alias: "Kx7mP2nQ".into(),
+        claim: VERIFIER.into(),
     };
     let manage = ManageRequest {
         manage_token: Some(VERIFIER.to_owned().into()),
@@ -487,6 +530,7 @@ fn proofs_never_show_in_debug_output() {
         alias: "Kx7mP2nQ".into(),
         access_proof: VERIFIER.into(),
         passphrase_proof: Some(VERIFIER.into()),
+        claim: VERIFIER.into(),
     };
     let web_manage = ManageSecretRequest {
         alias: "Kx7mP2nQ".into(),
@@ -497,6 +541,8 @@ fn proofs_never_show_in_debug_output() {
         format!("{manage:?}"),
         format!("{web_reveal:?}"),
         format!("{web_manage:?}"),
+        format!("{confirm:?}"),
+        format!("{web_confirm:?}"),
     ] {
         assert!(!debug.contains(VERIFIER), "{debug}");
     }

@@ -14,12 +14,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use protocol::rest::{
-    CreateRequest, CreateResponse, DestroyResponse, HealthResponse, HealthStatus, InfoResponse,
-    ManageRequest, RevealRequest, SecretResponse, SecretState, StatusResponse,
+    ConfirmRequest, ConfirmResponse, CreateRequest, CreateResponse, DestroyResponse,
+    HealthResponse, HealthStatus, InfoResponse, ManageRequest, RevealRequest, SecretResponse,
+    SecretState, StatusResponse,
 };
 use protocol::{ErrorCode, FEATURES, SERVICE_NAME};
 use serde::de::DeserializeOwned;
-use service::{BodyError, ClientIp, Proofs, Revealed};
+use service::{Admission, BodyError, ClientIp, Proofs, Revealed};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -40,6 +41,10 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         .route(
             "/secrets/{key}/reveal",
             post(reveal).layer(DefaultBodyLimit::max(SMALL_BODY)),
+        )
+        .route(
+            "/secrets/{key}/confirm",
+            post(confirm).layer(DefaultBodyLimit::max(SMALL_BODY)),
         )
         .route(
             "/secrets/{key}/status",
@@ -117,14 +122,32 @@ fn secret(revealed: Revealed) -> Json<SecretResponse> {
     })
 }
 
-/// `POST /api/secrets` → `201 {"id", "alias", "expires_at", "max_views"}`.
+/// The admission the upload gate made for this create (before its body was read).
+pub struct Admitted(pub Admission);
+
+impl<S: Send + Sync> FromRequestParts<S> for Admitted {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .remove::<Admission>()
+            .map(Self)
+            .ok_or(ApiError::Internal(
+                "no admission: the upload gate is missing on a create route",
+            ))
+    }
+}
+
+/// `POST /api/secrets` → `201 {"id", "alias", "expires_at", "max_views"}`. Its rate limit and
+/// quota were checked by the upload gate before the body was read.
 async fn create(
     State(state): State<AppState>,
-    ClientAddr(client): ClientAddr,
+    Admitted(admission): Admitted,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<CreateResponse>), ApiError> {
     let request = json::<CreateRequest>(body, state.body_limit).map(Into::into);
-    let created = state.service.create(client, request).await?;
+    let created = state.service.create(admission, request).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreateResponse {
@@ -161,8 +184,9 @@ async fn info(
     }))
 }
 
-/// `POST /api/secrets/{key}/reveal {"access_proof"?, "passphrase_proof"?}` → the ciphertext,
-/// one view counted; wrong or missing proofs consume nothing.
+/// `POST /api/secrets/{key}/reveal {"access_proof"?, "passphrase_proof"?, "claim"?}` → the
+/// ciphertext, one view counted (none when the claim's view is delivered again); wrong or
+/// missing proofs consume nothing.
 async fn reveal(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -172,8 +196,22 @@ async fn reveal(
     let proofs = json::<RevealRequest>(body, SMALL_BODY).map(|request| Proofs {
         access: request.access_proof,
         passphrase: request.passphrase_proof,
+        claim: request.claim,
     });
     Ok(secret(state.service.reveal(client, &key, proofs).await?))
+}
+
+/// `POST /api/secrets/{key}/confirm {"claim"}` → `{"confirmed": true}`: the client has its
+/// claimed view; a last view's held copy is deleted now. 404 when the claim is not live.
+async fn confirm(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Path(key): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<ConfirmResponse>, ApiError> {
+    let claim = json::<ConfirmRequest>(body, SMALL_BODY).map(|r| r.claim);
+    state.service.confirm(client, &key, claim).await?;
+    Ok(Json(ConfirmResponse { confirmed: true }))
 }
 
 /// `POST /api/secrets/{alias}/status {"manage_token"}` → the sender's view.
@@ -211,6 +249,7 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthRespon
             (
                 StatusCode::OK,
                 Json(HealthResponse {
+                    claim_window_seconds: Some(limits.claim_window.as_secs()),
                     status: HealthStatus::Ok,
                     store,
                     // Lets clients (the CLI) tell an oncelink server from a reference one.
@@ -229,6 +268,7 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthRespon
             (
                 crate::error::status(ErrorCode::Unavailable),
                 Json(HealthResponse {
+                    claim_window_seconds: None,
                     status: HealthStatus::Unavailable,
                     store,
                     service: None,

@@ -60,15 +60,48 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_RATE_REVEAL", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_reveal: u32,
 
-    /// Take the client's address from this request header (the rightmost address in it),
-    /// e.g. X-Forwarded-For or X-Real-IP. Set it only behind a proxy that sets the header;
-    /// otherwise clients could choose their own address. Unset: the socket's peer address.
+    /// Take the client's address from this request header: the rightmost entry of
+    /// X-Forwarded-For or X-Real-IP (a port is dropped), or the rightmost element's `for=` of
+    /// Forwarded (RFC 7239). An entry that is not an address falls back to the socket's peer.
+    /// Set it only behind a proxy that sets the header; otherwise clients could choose their
+    /// own address. Unset: the socket's peer address.
     #[arg(long, env = "ONCELINK_CLIENT_IP_HEADER", value_name = "HEADER")]
     pub client_ip_header: Option<String>,
 
-    /// Memory cap of the embedded store, in bytes of payload.
+    /// IPv6 clients are counted together by this prefix length for every limit and quota
+    /// (64: one customer's network; 128: each address alone).
+    #[arg(long, env = "ONCELINK_IPV6_PREFIX", default_value_t = 64, value_parser = clap::value_parser!(u8).range(16..=128))]
+    pub ipv6_prefix: u8,
+
+    /// Payload bytes one client may store per quota window; more is refused with 429
+    /// `quota_exceeded` (before the body is read when its length says so).
+    #[arg(long, env = "ONCELINK_QUOTA_BYTES", default_value_t = service::Quota::DEFAULT.bytes)]
+    pub quota_bytes: u64,
+
+    /// The quota window, in seconds.
+    #[arg(long, env = "ONCELINK_QUOTA_WINDOW_SECONDS", default_value_t = service::Quota::DEFAULT.window.as_secs(), value_parser = clap::value_parser!(u64).range(60..=30 * 24 * 3600))]
+    pub quota_window_seconds: u64,
+
+    /// Bytes the whole store may hold before creates are refused with 507 `store_full`.
+    /// Unset: 90 % of what the store holds (Redis's `maxmemory`, the embedded cap), so
+    /// reveals, counters and claims keep room.
+    #[arg(long, env = "ONCELINK_STORE_BUDGET_BYTES")]
+    pub store_budget_bytes: Option<u64>,
+
+    /// Seconds a claimed view can be fetched again by the client that claimed it (after a
+    /// timeout or a lost reply); a last view's payload is deleted when this ends or the client
+    /// confirms.
+    #[arg(long, env = "ONCELINK_CLAIM_WINDOW_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    pub claim_window_seconds: u64,
+
+    /// Memory cap of the embedded store, in bytes (payloads and each entry's overhead).
     #[arg(long, env = "ONCELINK_EMBEDDED_MAX_BYTES", default_value_t = 512 * 1024 * 1024)]
     pub embedded_max_bytes: usize,
+
+    /// Address of the `/metrics` listener (Prometheus), or `off`. Loopback by default: the
+    /// public port never serves metrics.
+    #[arg(long, env = "ONCELINK_METRICS_ADDR", default_value = "127.0.0.1:9464")]
+    pub metrics_addr: String,
 
     /// Send `Strict-Transport-Security` (two years, subdomains): set it when the site is
     /// served over HTTPS (behind TLS); off by default so plain-HTTP self-hosting keeps working.
@@ -85,6 +118,16 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_MAX_CONCURRENT_UPLOADS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub max_concurrent_uploads: u32,
 
+    /// Large uploads one client (address, or IPv6 prefix) may have in progress at once; more
+    /// are refused with 429.
+    #[arg(long, env = "ONCELINK_MAX_UPLOADS_PER_CLIENT", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_uploads_per_client: u32,
+
+    /// The slowest average a request body may arrive at, in bytes per second, once
+    /// --body-timeout-seconds have passed; slower ones are cut off.
+    #[arg(long, env = "ONCELINK_MIN_UPLOAD_RATE", default_value_t = 8 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_upload_rate: u64,
+
     /// Seconds a large upload may wait for its turn before it is refused with 503.
     #[arg(long, env = "ONCELINK_UPLOAD_WAIT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub upload_wait_seconds: u64,
@@ -93,7 +136,8 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_HEADER_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub header_timeout_seconds: u64,
 
-    /// Seconds a request body may pause between two pieces before it is cut off.
+    /// Seconds a request body may pause between two pieces before it is cut off; also how
+    /// long a body may take before --min-upload-rate applies.
     #[arg(long, env = "ONCELINK_BODY_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub body_timeout_seconds: u64,
 
@@ -133,16 +177,31 @@ impl Config {
             max_ttl: Duration::from_secs(self.max_ttl_seconds),
             max_views: self.max_views,
             passphrase_tries: self.passphrase_tries,
+            claim_window: Duration::from_secs(self.claim_window_seconds),
             ..Limits::default()
         }
     }
 
-    /// The gate for large uploads.
-    pub fn upload_gate(&self) -> crate::middleware::UploadGate {
-        crate::middleware::UploadGate::new(
-            usize::try_from(self.max_concurrent_uploads).unwrap_or(1),
-            Duration::from_secs(self.upload_wait_seconds),
-        )
+    /// The gate every request body passes.
+    pub fn upload_gate(&self) -> crate::upload::UploadGate {
+        crate::upload::UploadGate::new(crate::upload::GateConfig {
+            concurrent: usize::try_from(self.max_concurrent_uploads).unwrap_or(1),
+            per_client: usize::try_from(self.max_uploads_per_client).unwrap_or(1),
+            wait: Duration::from_secs(self.upload_wait_seconds),
+            min_rate: self.min_upload_rate,
+            grace: self.body_timeout(),
+        })
+    }
+
+    /// The metrics listener's address; `None` when switched off.
+    pub fn metrics_addr(&self) -> Result<Option<SocketAddr>, String> {
+        let text = self.metrics_addr.trim();
+        if text.is_empty() || text.eq_ignore_ascii_case("off") {
+            return Ok(None);
+        }
+        text.parse()
+            .map(Some)
+            .map_err(|_| format!("--metrics-addr: {text:?} is not an address (or `off`)"))
     }
 
     /// How long headers may take.
@@ -185,6 +244,12 @@ impl Config {
                 max: self.failed_attempts,
                 window: Duration::from_secs(600),
             },
+            quota: service::Quota {
+                bytes: self.quota_bytes,
+                window: Duration::from_secs(self.quota_window_seconds),
+                global_bytes: self.store_budget_bytes,
+            },
+            ipv6_prefix: self.ipv6_prefix,
         }
     }
 

@@ -19,6 +19,9 @@ pub enum ApiError {
     /// No turn for a large upload in time.
     #[error("the server is busy with other uploads; try again shortly")]
     Busy,
+    /// This client already has its share of large uploads in progress.
+    #[error("this address has too many uploads in progress; try again when one is done")]
+    TooManyUploads,
     /// No such endpoint.
     #[error("no such endpoint")]
     NoRoute,
@@ -49,7 +52,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | ErrorCode::WrongPassphrase
         | ErrorCode::WrongManageToken => StatusCode::FORBIDDEN,
         ErrorCode::Burned => StatusCode::GONE,
-        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited | ErrorCode::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::NotFound | ErrorCode::NoRoute => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::StoreFull => StatusCode::INSUFFICIENT_STORAGE,
@@ -64,6 +67,7 @@ impl ApiError {
         match self {
             ApiError::Service(e) => e.code(),
             ApiError::Busy => ErrorCode::Busy,
+            ApiError::TooManyUploads => ErrorCode::RateLimited,
             ApiError::NoRoute => ErrorCode::NoRoute,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             ApiError::Internal(_) => ErrorCode::Internal,
@@ -80,7 +84,7 @@ impl ApiError {
     fn retry_after(&self) -> Option<Duration> {
         match self {
             ApiError::Service(e) => e.retry_after(),
-            ApiError::Busy => Some(BUSY_RETRY),
+            ApiError::Busy | ApiError::TooManyUploads => Some(BUSY_RETRY),
             _ => None,
         }
     }

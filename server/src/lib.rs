@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod language;
@@ -15,6 +16,7 @@ mod router;
 pub mod security;
 mod serve;
 mod state;
+pub mod upload;
 
 pub use config::{Config, LogFormat};
 pub use router::app;

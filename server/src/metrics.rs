@@ -1,6 +1,7 @@
 //! `/metrics` in Prometheus text format: the service's counters and request latency per
 //! route template (never a raw path, so never an id or alias). Both live in the app's state,
-//! one set per server, so tests see exact counts.
+//! one set per server, so tests see exact counts. Served on its own address
+//! (`--metrics-addr`, loopback by default) by [`router`], never on the public port.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -76,6 +77,13 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         }
     }
     response
+}
+
+/// The metrics listener's router: `GET /metrics` and nothing else.
+pub fn router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(render))
+        .with_state(state)
 }
 
 /// `GET /metrics`.

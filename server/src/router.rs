@@ -1,5 +1,6 @@
-//! The whole application as one router: API, metrics, pages, server functions, static files,
-//! and the middleware every request goes through.
+//! The whole public application as one router: API, pages, server functions, static files,
+//! and the middleware every request goes through. (`/metrics` has its own listener:
+//! [`crate::metrics::router`].)
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
@@ -9,7 +10,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 
 use crate::middleware::{self, REQUEST_ID, RandomRequestId};
-use crate::{AppState, api, language, metrics, security};
+use crate::{AppState, api, client, language, metrics, security};
 
 /// The whole application: API, pages, server functions, static files.
 pub fn app(state: AppState) -> Router {
@@ -51,12 +52,12 @@ pub fn app(state: AppState) -> Router {
     let hsts = state.hsts;
     Router::new()
         .nest("/api", api::router(state.body_limit))
-        .route("/metrics", axum::routing::get(metrics::render))
         // The bundle, with the brotli or gzip copy the build made when the browser takes it.
         .nest_service("/pkg", pkg)
         .merge(pages)
         .with_state(state.clone())
-        // A body that pauses longer than this is cut off (slow uploads that keep sending are fine).
+        // A body that pauses longer than this is cut off (and the gate's minimum rate cuts one
+        // that keeps trickling).
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             body_timeout,
         ))
@@ -66,7 +67,7 @@ pub fn app(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state, metrics::record))
         .layer(axum::middleware::from_fn(language::from_query))
         .layer(axum::middleware::from_fn(move |request, next| {
-            middleware::client_ip(header.clone(), request, next)
+            client::client_ip(header.clone(), request, next)
         }))
         .layer(axum::middleware::from_fn(middleware::log_internal_errors))
         .layer(

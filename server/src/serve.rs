@@ -22,29 +22,26 @@ pub async fn serve(
 }
 
 /// [`serve`] with the longest wait for a request's headers (slow-header clients, slowloris,
-/// are cut off after it).
+/// are cut off after it; it also bounds how long an idle keep-alive connection stays open).
 ///
-/// hyper directly rather than `axum::serve`, for the header timeout and size limit.
+/// hyper directly rather than `axum::serve`, for the header timeout and size limit. HTTP/1.1
+/// only: a TLS proxy in front speaks HTTP/2 to browsers and HTTP/1.1 to us, and HTTP/1.1 gives
+/// every body a declared length or chunked framing, so none bypasses the upload gate (an h2c
+/// body needs neither). An HTTP/2 preface gets no HTTP/2 answer.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
     header_timeout: Duration,
 ) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::rt::{TokioIo, TokioTimer};
     use tower::ServiceExt as _;
 
-    let mut builder = Builder::new(TokioExecutor::new());
+    let mut builder = hyper::server::conn::http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
         .max_buf_size(MAX_HEADER_BYTES.max(8192));
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_header_list_size(u32::try_from(MAX_HEADER_BYTES).unwrap_or(u32::MAX));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -69,9 +66,7 @@ pub async fn serve_with(
                 router.clone().oneshot(request.map(axum::body::Body::new))
             },
         );
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = connection.await {
@@ -151,6 +146,37 @@ pub async fn run() -> ExitCode {
         .local_addr()
         .map_or_else(|_| config.addr.to_string(), |a| a.to_string());
     tracing::info!(store = backend, "oncelink serving at http://{url}");
+    let metrics = match config.metrics_addr() {
+        Ok(Some(addr)) => match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => {
+                let at = listener.local_addr().map_or(addr, |a| a);
+                tracing::info!("metrics at http://{at}/metrics");
+                Some(listener)
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for metrics on {addr}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(listener) = metrics {
+        // Its own loop, ended with the process: scrapes are short and hold nothing.
+        let router = crate::metrics::router(state.clone());
+        tokio::spawn(async move {
+            let _ = serve_with(
+                listener,
+                router,
+                std::future::pending(),
+                Duration::from_secs(10),
+            )
+            .await;
+        });
+    }
     let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         shutdown_signal().await;

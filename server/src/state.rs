@@ -9,7 +9,7 @@ use service::Service;
 use store::{EmbeddedConfig, EmbeddedStore, RedisConfig, RedisStore, Store};
 
 use crate::Config;
-use crate::middleware::UploadGate;
+use crate::upload::UploadGate;
 
 /// What every handler and server function shares. Built only by [`AppState::from_config`]
 /// or [`AppState::new`], so no part can be left out:

@@ -65,6 +65,9 @@ pub enum ServiceError {
     /// A secret with this id exists.
     #[error("a secret with this id already exists")]
     IdExists,
+    /// The client stored its quota of bytes for the window; retry after the duration.
+    #[error("this address has stored as much as it may for now; try again later")]
+    QuotaExceeded(Duration),
     /// The store is at its capacity.
     #[error("the server is full right now; try again later")]
     StoreFull,
@@ -90,6 +93,7 @@ impl ServiceError {
             ServiceError::WrongManageToken => ErrorCode::WrongManageToken,
             ServiceError::AlreadyGone => ErrorCode::AlreadyGone,
             ServiceError::IdExists => ErrorCode::IdExists,
+            ServiceError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
             ServiceError::StoreFull => ErrorCode::StoreFull,
             ServiceError::Unavailable(_) => ErrorCode::Unavailable,
         }
@@ -109,7 +113,7 @@ impl ServiceError {
     /// How long to wait before retrying, for `Retry-After`.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            ServiceError::RateLimited(wait) => Some(*wait),
+            ServiceError::RateLimited(wait) | ServiceError::QuotaExceeded(wait) => Some(*wait),
             _ => None,
         }
     }

@@ -10,7 +10,13 @@
 //! # use std::time::Duration;
 //! let store = store::Store::Embedded(store::EmbeddedStore::new(Default::default()));
 //! let rule = service::Rule { max: 60, window: Duration::from_secs(60) };
-//! let rules = service::Rules { create: rule, reveal: rule, failed: rule };
+//! let rules = service::Rules {
+//!     create: rule,
+//!     reveal: rule,
+//!     failed: rule,
+//!     quota: service::Quota::DEFAULT,
+//!     ipv6_prefix: 64,
+//! };
 //! let service = service::Service::new(store, service::Limits::default(), rules);
 //! ```
 //!
@@ -29,17 +35,18 @@ mod types;
 pub mod validate;
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use protocol::Loose;
 use protocol::rest::{SecretState, StatusResponse};
-use store::{Access, Alias, Managed, Presented, Reveal, SecretRef, Store};
+use store::{Access, Alias, Claim, Managed, Presented, Reveal, SecretRef, Store, Usage};
 
 pub use error::{BodyError, ServiceError};
-pub use limits::{Class, Rule, Rules};
+pub use limits::{Class, Quota, Rule, Rules};
 pub use metrics::{Metrics, Rejected, Snapshot};
 pub use store::{Info, State, Status};
-pub use types::{ClientIp, CreateInput, Created, Payload, Proofs, Revealed};
+pub use types::{Admission, ClientIp, CreateInput, Created, Payload, Proofs, Revealed};
 pub use validate::{InputError, Limits};
 
 use limits::Limiter;
@@ -55,7 +62,12 @@ struct Inner {
     limits: Limits,
     limiter: Limiter,
     metrics: Metrics,
+    /// The store's usage as last read, and when (read at most once a second).
+    usage: Mutex<Option<(Instant, Option<Usage>)>>,
 }
+
+/// How long a reading of the store's usage is reused.
+const USAGE_TTL: Duration = Duration::from_secs(1);
 
 impl Service {
     /// The service over `store`, with its input `limits` and rate-limit `rules` (counted in
@@ -67,6 +79,7 @@ impl Service {
                 store,
                 limits,
                 metrics: Metrics::default(),
+                usage: Mutex::new(None),
             }),
         }
     }
@@ -100,18 +113,53 @@ impl Service {
         Ok(self.inner.store.health().await?)
     }
 
-    /// Stores a new secret for `client`.
-    pub async fn create(
+    /// The grouping key of a client for every per-client limit (its address, or its IPv6
+    /// prefix): doors that keep their own per-client counts (upload slots) use it too.
+    pub fn bucket(&self, client: IpAddr) -> String {
+        self.inner.limiter.bucket(client)
+    }
+
+    /// Lets a create in before its body is read: counts it against the rate limit and, when the
+    /// door knows the payload's size from the request's length, checks it against the client's
+    /// quota and the store's room. Refusals cost the client no upload.
+    pub async fn admit_create(
         &self,
         client: IpAddr,
+        declared_payload: Option<u64>,
+    ) -> Result<Admission, ServiceError> {
+        self.limit(Class::Create, client).await?;
+        if let Some(bytes) = declared_payload {
+            self.room(bytes).await?;
+            if let Err(wait) = self.inner.limiter.quota_fits(client, bytes).await {
+                self.inner.metrics.reject(Rejected::OverQuota);
+                return Err(ServiceError::QuotaExceeded(wait));
+            }
+        }
+        Ok(Admission { client })
+    }
+
+    /// Stores a new secret, admitted by [`Service::admit_create`].
+    pub async fn create(
+        &self,
+        admission: Admission,
         input: Result<CreateInput, BodyError>,
     ) -> Result<Created, ServiceError> {
-        self.limit(Class::Create, client).await?;
+        let client = admission.client;
         let input = self.body(input)?;
         let secret = self.counted(self.new_secret(input))?;
         let ttl = secret.ttl;
         let max_views = secret.access.max_views;
-        let created = self.stored(self.inner.store.create(secret).await)?;
+        let bytes = secret.payload.len() as u64;
+        self.room(bytes).await?;
+        if let Err(wait) = self.inner.limiter.charge(client, bytes).await {
+            self.inner.metrics.reject(Rejected::OverQuota);
+            return Err(ServiceError::QuotaExceeded(wait));
+        }
+        let created = self.inner.store.create(secret).await;
+        if created.is_err() {
+            self.inner.limiter.refund(client, bytes).await;
+        }
+        let created = self.stored(created)?;
         self.inner.metrics.created();
         Ok(Created {
             id: created.id,
@@ -145,11 +193,40 @@ impl Service {
         self.read(client).await?;
         let key = self.reference(client, key).await?;
         let proofs = self.body(proofs)?;
+        let window = self.inner.limits.claim_window;
         let presented = Presented {
             access: self.counted(presented(proofs.access, "access_proof"))?,
             passphrase: self.counted(presented(proofs.passphrase, "passphrase_proof"))?,
+            claim: self
+                .counted(presented(proofs.claim, "claim"))?
+                .map(|verifier| Claim { verifier, window }),
         };
         self.open(client, &key, &presented, false).await
+    }
+
+    /// The client has the view it claimed: the held copy can go now. Not counted as a read
+    /// (it follows one), but refused while the client is over its failures. A claim that is
+    /// unknown, spent or past its window is [`ServiceError::NotFound`].
+    pub async fn confirm(
+        &self,
+        client: IpAddr,
+        key: &str,
+        claim: Result<Option<Loose<String>>, BodyError>,
+    ) -> Result<(), ServiceError> {
+        if let Err(wait) = self.inner.limiter.check(Class::Failed, client).await {
+            self.inner.metrics.reject(Rejected::RateLimited);
+            return Err(ServiceError::RateLimited(wait));
+        }
+        let key = self.reference(client, key).await?;
+        let claim = self.body(claim)?;
+        let claim = self.counted(
+            presented(claim, "claim").and_then(|c| c.ok_or(InputError::BadProof("claim"))),
+        )?;
+        if self.stored(self.inner.store.confirm(&key, &claim).await)? {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound)
+        }
     }
 
     /// The reference API's read (no proofs): a secret made with proofs refuses it and waits.
@@ -262,8 +339,12 @@ impl Service {
                 id,
                 payload,
                 views_left,
+                redelivered,
             } => {
-                metrics.revealed();
+                // A redelivery repeats a counted view.
+                if !redelivered {
+                    metrics.revealed();
+                }
                 return Ok(Revealed {
                     id,
                     payload,
@@ -338,6 +419,40 @@ impl Service {
         }
     }
 
+    /// `Err(StoreFull)` when `bytes` more would put the store over its budget. The usage is
+    /// read at most once a second; when it cannot be read, the store's own answer decides.
+    async fn room(&self, bytes: u64) -> Result<(), ServiceError> {
+        let cached = self
+            .inner
+            .usage
+            .lock()
+            .ok()
+            .and_then(|u| *u)
+            .filter(|(at, _)| at.elapsed() < USAGE_TTL);
+        let usage = match cached {
+            Some((_, usage)) => usage,
+            None => {
+                let usage = self.inner.store.usage().await.ok().flatten();
+                if let Ok(mut slot) = self.inner.usage.lock() {
+                    *slot = Some((Instant::now(), usage));
+                }
+                usage
+            }
+        };
+        let budget = self.inner.limiter.quota().global_bytes;
+        let over = match (usage, budget) {
+            (Some(u), Some(budget)) => u.used.saturating_add(bytes) > budget,
+            (Some(u), None) => u.used.saturating_add(bytes) > u.max / 10 * 9,
+            (None, Some(budget)) => bytes > budget,
+            (None, None) => false,
+        };
+        if over {
+            self.inner.metrics.reject(Rejected::StoreFull);
+            return Err(ServiceError::StoreFull);
+        }
+        Ok(())
+    }
+
     /// Counts a request of `class`.
     async fn limit(&self, class: Class, client: IpAddr) -> Result<(), ServiceError> {
         self.inner.limiter.hit(class, client).await.map_err(|wait| {
@@ -400,6 +515,7 @@ impl Service {
         result.map_err(|e| {
             match e {
                 store::StoreError::Conflict => self.inner.metrics.reject(Rejected::Conflict),
+                store::StoreError::Full => self.inner.metrics.reject(Rejected::StoreFull),
                 _ => self.inner.metrics.store_error(),
             }
             e.into()

@@ -1,6 +1,7 @@
-//! Rate limits per client address: fixed windows counted in the store ([`Store::count`]),
-//! so that with Redis every app instance shares them and on the embedded store they are
-//! in-process. See `docs/api.md` for the defaults.
+//! Rate limits and byte quotas per client: fixed windows counted in the store
+//! ([`Store::count`]), so that with Redis every app instance shares them and on the embedded
+//! store they are in-process. A client is its address, IPv6 addresses grouped by a prefix
+//! ([`Rules::ipv6_prefix`]). See `docs/api.md` for the defaults.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -38,7 +39,29 @@ pub struct Rule {
     pub window: Duration,
 }
 
-/// The rule of each class.
+/// How many payload bytes a client may store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Bytes per window, per client.
+    pub bytes: u64,
+    /// Window length.
+    pub window: Duration,
+    /// Bytes the whole store may hold; `None`: 90 % of what the backend holds (Redis's
+    /// `maxmemory`, the embedded store's cap), so reveals keep room to run.
+    pub global_bytes: Option<u64>,
+}
+
+impl Quota {
+    /// 128 MiB a day per client: a week's worth (the longest default lifetime) from one client
+    /// stays under 1 GB.
+    pub const DEFAULT: Quota = Quota {
+        bytes: 128 * 1024 * 1024,
+        window: Duration::from_secs(24 * 3600),
+        global_bytes: None,
+    };
+}
+
+/// The rule of each class, the byte quota, and how clients are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rules {
     /// Creating.
@@ -47,6 +70,10 @@ pub struct Rules {
     pub reveal: Rule,
     /// Failing.
     pub failed: Rule,
+    /// Bytes stored.
+    pub quota: Quota,
+    /// IPv6 clients are counted by this prefix length (64: one customer's network).
+    pub ipv6_prefix: u8,
 }
 
 impl Rules {
@@ -72,6 +99,47 @@ impl Limiter {
         Self { rules, store }
     }
 
+    /// The grouping key of a client (its address, or its IPv6 prefix).
+    pub(crate) fn bucket(&self, client: IpAddr) -> String {
+        bucket(client, self.rules.ipv6_prefix)
+    }
+
+    /// The quota's settings.
+    pub(crate) fn quota(&self) -> Quota {
+        self.rules.quota
+    }
+
+    /// `Err(wait)` when `bytes` more would put `client` over its quota; counts nothing.
+    pub(crate) async fn quota_fits(&self, client: IpAddr, bytes: u64) -> Result<(), Duration> {
+        let quota = self.rules.quota;
+        let (used, wait) = self.add_named("quota", client, 0, quota.window).await;
+        if used.saturating_add(bytes) > quota.bytes {
+            Err(wait)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Charges `bytes` to `client`'s quota; over it, the charge is taken back and `Err(wait)`.
+    pub(crate) async fn charge(&self, client: IpAddr, bytes: u64) -> Result<(), Duration> {
+        let quota = self.rules.quota;
+        let by = i64::try_from(bytes).unwrap_or(i64::MAX);
+        let (used, wait) = self.add_named("quota", client, by, quota.window).await;
+        if used > quota.bytes {
+            self.refund(client, bytes).await;
+            Err(wait)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Gives back a charge whose secret was not stored.
+    pub(crate) async fn refund(&self, client: IpAddr, bytes: u64) {
+        let by = i64::try_from(bytes).unwrap_or(i64::MAX);
+        self.add_named("quota", client, -by, self.rules.quota.window)
+            .await;
+    }
+
     /// Counts one request of `class`; `Err(wait)` when this one is over the limit.
     pub(crate) async fn hit(&self, class: Class, client: IpAddr) -> Result<(), Duration> {
         let rule = self.rules.of(class);
@@ -84,7 +152,7 @@ impl Limiter {
     }
 
     /// `Err(wait)` while `client` is at the limit of `class`; counts nothing.
-    async fn check(&self, class: Class, client: IpAddr) -> Result<(), Duration> {
+    pub(crate) async fn check(&self, class: Class, client: IpAddr) -> Result<(), Duration> {
         let rule = self.rules.of(class);
         let (count, wait) = self.add(class, client, 0, rule.window).await;
         if count >= u64::from(rule.max) {
@@ -105,15 +173,26 @@ impl Limiter {
         failures.and(reads)
     }
 
-    /// Adds `by` to the client's count in the current window: (count, time left).
+    /// Adds `by` to the client's count of `class` in the current window: (count, time left).
     async fn add(
         &self,
         class: Class,
         client: IpAddr,
-        by: u32,
+        by: i64,
         window: Duration,
     ) -> (u64, Duration) {
-        let name = format!("rl:{}:{}", class.name(), bucket(client));
+        self.add_named(class.name(), client, by, window).await
+    }
+
+    /// Adds `by` to the client's counter `what`: (count, time left).
+    async fn add_named(
+        &self,
+        what: &str,
+        client: IpAddr,
+        by: i64,
+        window: Duration,
+    ) -> (u64, Duration) {
+        let name = format!("rl:{what}:{}", self.bucket(client));
         match self.store.count(&name, by, window).await {
             Ok(counted) => counted,
             Err(e) => {
@@ -126,17 +205,19 @@ impl Limiter {
     }
 }
 
-/// The rate-limit bucket of an address: IPv4 addresses alone, IPv6 addresses by their /64
-/// (one customer's network hands out a whole /64; counting each address would let a client
-/// rotate through 2^64 fresh budgets).
-fn bucket(client: IpAddr) -> String {
+/// The bucket of an address: IPv4 addresses alone, IPv6 addresses by their first `prefix`
+/// bits (one customer's network hands out a whole /64 or more; counting each address would
+/// let a client rotate through 2^64 fresh budgets).
+pub(crate) fn bucket(client: IpAddr, prefix: u8) -> String {
     match client {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),
             None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                let prefix = prefix.min(128);
+                let mask = u128::MAX.checked_shl(u32::from(128 - prefix)).unwrap_or(0);
+                let network = std::net::Ipv6Addr::from(u128::from(v6) & mask);
+                format!("{network}/{prefix}")
             }
         },
     }
@@ -156,17 +237,31 @@ mod tests {
             create: rule,
             reveal: rule,
             failed: rule,
+            quota: Quota::DEFAULT,
+            ipv6_prefix: 64,
         }
     }
 
     #[test]
-    fn ipv6_addresses_share_their_64() {
+    fn ipv6_addresses_share_their_prefix() {
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        assert_eq!(bucket(ip("2001:db8::1")), bucket(ip("2001:db8::2")));
-        assert_eq!(bucket(ip("2001:db8::1")), "2001:db8:0:0::/64");
-        assert_ne!(bucket(ip("2001:db8::1")), bucket(ip("2001:db8:0:1::1")));
-        assert_eq!(bucket(ip("::ffff:10.0.0.1")), "10.0.0.1");
-        assert_ne!(bucket(ip("10.0.0.1")), bucket(ip("10.0.0.2")));
+        let b = |s: &str| bucket(ip(s), 64);
+        assert_eq!(b("2001:db8::1"), b("2001:db8::2"));
+        assert_eq!(b("2001:db8::1"), "2001:db8::/64");
+        assert_ne!(b("2001:db8::1"), b("2001:db8:0:1::1"));
+        assert_eq!(b("::ffff:10.0.0.1"), "10.0.0.1");
+        assert_ne!(b("10.0.0.1"), b("10.0.0.2"));
+        // Another prefix length: a /56 holds 256 /64s; /128 is each address alone.
+        assert_eq!(
+            bucket(ip("2001:db8:0:1::1"), 56),
+            bucket(ip("2001:db8:0:ff::1"), 56)
+        );
+        assert_eq!(bucket(ip("2001:db8:0:1::1"), 56), "2001:db8::/56");
+        assert_ne!(
+            bucket(ip("2001:db8::1"), 128),
+            bucket(ip("2001:db8::2"), 128)
+        );
+        assert_eq!(bucket(ip("2001:db8::1"), 0), "::/0");
     }
 
     #[tokio::test(start_paused = true)]

@@ -27,11 +27,15 @@ pub enum Rejected {
     Busy,
     /// Duplicate id or state conflict.
     Conflict,
+    /// Over the client's byte quota.
+    OverQuota,
+    /// The store is full (the global budget, or the backend's own limit).
+    StoreFull,
 }
 
 impl Rejected {
     /// Every reason, in output order.
-    pub const ALL: [Rejected; 10] = [
+    pub const ALL: [Rejected; 12] = [
         Rejected::NotFound,
         Rejected::WrongProof,
         Rejected::WrongPassphrase,
@@ -42,6 +46,8 @@ impl Rejected {
         Rejected::TooLarge,
         Rejected::Busy,
         Rejected::Conflict,
+        Rejected::OverQuota,
+        Rejected::StoreFull,
     ];
 
     /// The label value.
@@ -57,6 +63,8 @@ impl Rejected {
             Rejected::TooLarge => "too_large",
             Rejected::Busy => "busy",
             Rejected::Conflict => "conflict",
+            Rejected::OverQuota => "over_quota",
+            Rejected::StoreFull => "store_full",
         }
     }
 }

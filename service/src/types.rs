@@ -94,6 +94,23 @@ pub struct Proofs {
     pub access: Option<Loose<String>>,
     /// The passphrase proof, base64url.
     pub passphrase: Option<Loose<String>>,
+    /// The client's claim on the view (32 random bytes, base64url), if it made one.
+    pub claim: Option<Loose<String>>,
+}
+
+/// A create let in before its body was read: its rate limit is counted and its declared size
+/// fits the client's quota and the store. Made only by [`crate::Service::admit_create`]; a
+/// door puts it where its handler finds it (a request extension).
+#[derive(Debug, Clone)]
+pub struct Admission {
+    pub(crate) client: IpAddr,
+}
+
+impl Admission {
+    /// The client it was made for.
+    pub fn client(&self) -> IpAddr {
+        self.client
+    }
 }
 
 /// A revealed secret: one view was counted.

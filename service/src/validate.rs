@@ -21,6 +21,8 @@ pub struct Limits {
     pub max_views: u32,
     /// Wrong passphrases allowed before a secret is destroyed.
     pub passphrase_tries: u32,
+    /// How long a claimed view can be fetched again by the client that claimed it.
+    pub claim_window: Duration,
 }
 
 impl Limits {
@@ -40,6 +42,7 @@ impl Default for Limits {
             max_ttl: Duration::from_secs(7 * 24 * 3600),
             max_views: 10,
             passphrase_tries: 5,
+            claim_window: Duration::from_secs(60),
         }
     }
 }

@@ -10,13 +10,22 @@ use tokio::time::Instant;
 
 use crate::{
     ALIAS_ATTEMPTS, Access, Alias, Created, Destroyed, Info, Managed, NewSecret, Presented, Reveal,
-    SecretId, SecretRef, State, Status, StoreError, Verifier, now_unix,
+    SecretId, SecretRef, State, Status, StoreError, Usage, Verifier, now_unix,
 };
+
+/// What an entry costs beside its payload: the record, its two map slots (alias and id) and
+/// their keys, rounded up. Counted against the cap so that many tiny secrets cannot use many
+/// times the memory the cap allows.
+const ENTRY_OVERHEAD: usize = std::mem::size_of::<Entry>() + 2 * 64 + 2 * 48;
+
+/// What each claim and each recorded view time adds to an entry.
+const CLAIM_OVERHEAD: usize = std::mem::size_of::<(Verifier, Instant)>() + 8;
 
 /// Settings of the embedded store.
 #[derive(Debug, Clone)]
 pub struct EmbeddedConfig {
-    /// Total payload bytes held at most; a create beyond it fails with [`StoreError::Full`].
+    /// Total bytes held at most (payloads and each entry's overhead); a create beyond it fails
+    /// with [`StoreError::Full`].
     pub max_bytes: usize,
     /// How often expired secrets are swept out (they are also refused on read).
     pub sweep_interval: Duration,
@@ -42,6 +51,35 @@ struct Entry {
     state: State,
     expires_at: Instant,
     expires_unix: u64,
+    /// Claimed views: the claim's verifier and the end of its window (now once confirmed).
+    claims: Vec<(Verifier, Instant)>,
+    /// After the last view: when the payload goes (the last claim's window).
+    held_until: Option<Instant>,
+}
+
+impl Entry {
+    /// Bytes this entry counts against the cap.
+    fn cost(&self) -> usize {
+        ENTRY_OVERHEAD
+            + self.payload.as_ref().map_or(0, Bytes::len)
+            + CLAIM_OVERHEAD * (self.claims.len() + self.opened_at.len())
+    }
+
+    /// The window's end of `claim`, if this entry has it.
+    fn claim(&self, claim: &Verifier) -> Option<Instant> {
+        // Every claim is compared, so the time does not tell which one matched.
+        self.claims.iter().fold(None, |found, (v, until)| {
+            if bool::from(v.ct_eq(claim)) {
+                Some(*until)
+            } else {
+                found
+            }
+        })
+    }
+
+    fn views_left(&self) -> u32 {
+        self.access.max_views.saturating_sub(self.views_used)
+    }
 }
 
 #[derive(Default)]
@@ -59,26 +97,57 @@ impl Inner {
     fn remove(&mut self, alias: &Alias) -> Option<Entry> {
         let entry = self.by_alias.remove(alias)?;
         self.alias_of.remove(&entry.id);
-        self.bytes -= entry.payload.as_ref().map_or(0, Bytes::len);
+        self.bytes -= entry.cost();
         Some(entry)
+    }
+
+    /// Changes the entry of `alias` with `change`, keeping the byte count right.
+    fn update<T>(&mut self, alias: &Alias, change: impl FnOnce(&mut Entry) -> T) -> Option<T> {
+        let entry = self.by_alias.get_mut(alias)?;
+        let before = entry.cost();
+        let out = change(entry);
+        self.bytes = self.bytes - before + entry.cost();
+        Some(out)
     }
 
     /// Drops the ciphertext, keeping a record only when the sender can ask about it.
     fn retire(&mut self, alias: &Alias, state: State) {
-        let Some(entry) = self.by_alias.get_mut(alias) else {
-            return;
-        };
-        if entry.access.manage_verifier.is_some() {
-            if let Some(payload) = entry.payload.take() {
-                self.bytes -= payload.len();
-            }
-            entry.state = state;
+        let keep = self
+            .by_alias
+            .get(alias)
+            .is_some_and(|e| e.access.manage_verifier.is_some());
+        if keep {
+            self.update(alias, |entry| {
+                entry.payload = None;
+                entry.held_until = None;
+                entry.state = state;
+            });
         } else {
             self.remove(alias);
         }
     }
 
+    /// Drops a last view's payload once no claim can fetch it any more.
+    fn expire_held(&mut self, alias: &Alias, now: Instant) {
+        let done = self
+            .by_alias
+            .get(alias)
+            .is_some_and(|e| e.payload.is_some() && e.held_until.is_some_and(|until| until <= now));
+        if done {
+            self.retire(alias, State::Opened);
+        }
+    }
+
     fn sweep(&mut self, now: Instant) {
+        let held: Vec<Alias> = self
+            .by_alias
+            .iter()
+            .filter(|(_, e)| e.held_until.is_some())
+            .map(|(a, _)| a.clone())
+            .collect();
+        for alias in held {
+            self.expire_held(&alias, now);
+        }
         let expired: Vec<Alias> = self
             .by_alias
             .iter()
@@ -184,9 +253,10 @@ impl EmbeddedStore {
             }
             inner.remove(&alias);
         }
-        if inner.bytes + secret.payload.len() > self.max_bytes {
+        let cost = ENTRY_OVERHEAD + secret.payload.len();
+        if inner.bytes + cost > self.max_bytes {
             inner.sweep(now);
-            if inner.bytes + secret.payload.len() > self.max_bytes {
+            if inner.bytes + cost > self.max_bytes {
                 return Err(StoreError::Full);
             }
         }
@@ -199,23 +269,23 @@ impl EmbeddedStore {
                 }
                 None => {}
             }
-            inner.bytes += secret.payload.len();
             inner.alias_of.insert(secret.id.clone(), alias.clone());
             let tries_left = secret.access.passphrase_tries.max(1);
-            inner.by_alias.insert(
-                alias.clone(),
-                Entry {
-                    id: secret.id.clone(),
-                    payload: Some(secret.payload),
-                    access: secret.access,
-                    views_used: 0,
-                    tries_left,
-                    opened_at: Vec::new(),
-                    state: State::Waiting,
-                    expires_at: now + secret.ttl,
-                    expires_unix: now_unix() + secret.ttl.as_secs(),
-                },
-            );
+            let entry = Entry {
+                id: secret.id.clone(),
+                payload: Some(secret.payload),
+                access: secret.access,
+                views_used: 0,
+                tries_left,
+                opened_at: Vec::new(),
+                state: State::Waiting,
+                expires_at: now + secret.ttl,
+                expires_unix: now_unix() + secret.ttl.as_secs(),
+                claims: Vec::new(),
+                held_until: None,
+            };
+            inner.bytes += entry.cost();
+            inner.by_alias.insert(alias.clone(), entry);
             return Ok(Created {
                 id: secret.id,
                 alias,
@@ -225,11 +295,13 @@ impl EmbeddedStore {
     }
 
     pub(crate) fn reveal(&self, key: &SecretRef, presented: &Presented) -> Reveal {
+        let now = Instant::now();
         let mut inner = self.lock();
-        let Some(alias) = inner.resolve(key, Instant::now()) else {
+        let Some(alias) = inner.resolve(key, now) else {
             return Reveal::NotFound;
         };
-        let Some(entry) = inner.by_alias.get_mut(&alias) else {
+        inner.expire_held(&alias, now);
+        let Some(entry) = inner.by_alias.get(&alias) else {
             return Reveal::NotFound;
         };
         let Some(payload) = entry.payload.clone() else {
@@ -241,35 +313,100 @@ impl EmbeddedStore {
         ) {
             return Reveal::WrongKey;
         }
-        if let Some(stored) = &entry.access.passphrase_verifier {
-            let Some(given) = &presented.passphrase else {
+        let claim = presented.claim;
+        if let Some(until) = claim.and_then(|c| entry.claim(&c.verifier)) {
+            // The same claim again: its view once more while the window lasts.
+            return if until > now {
+                Reveal::Revealed {
+                    id: entry.id.clone(),
+                    payload,
+                    views_left: entry.views_left(),
+                    redelivered: true,
+                }
+            } else {
+                Reveal::NotFound
+            };
+        }
+        if entry.state != State::Waiting || entry.views_left() == 0 {
+            return Reveal::NotFound;
+        }
+        if let Some(stored) = entry.access.passphrase_verifier {
+            let Some(given) = presented.passphrase else {
                 return Reveal::PassphraseRequired {
                     tries_left: entry.tries_left,
                 };
             };
-            if !bool::from(stored.ct_eq(given)) {
-                entry.tries_left = entry.tries_left.saturating_sub(1);
-                if entry.tries_left == 0 {
+            if !bool::from(stored.ct_eq(&given)) {
+                let tries_left = inner
+                    .update(&alias, |e| {
+                        e.tries_left = e.tries_left.saturating_sub(1);
+                        e.tries_left
+                    })
+                    .unwrap_or(0);
+                if tries_left == 0 {
                     inner.retire(&alias, State::Burned);
                     return Reveal::Burned;
                 }
-                return Reveal::WrongPassphrase {
-                    tries_left: entry.tries_left,
-                };
+                return Reveal::WrongPassphrase { tries_left };
             }
         }
-        entry.views_used += 1;
-        entry.opened_at.push(now_unix());
-        let views_left = entry.access.max_views.saturating_sub(entry.views_used);
-        let id = entry.id.clone();
-        if views_left == 0 {
+        let counted = inner.update(&alias, |e| {
+            e.views_used += 1;
+            e.opened_at.push(now_unix());
+            if let Some(claim) = claim {
+                e.claims.push((claim.verifier, now + claim.window));
+                if e.views_left() == 0 {
+                    e.held_until = Some(now + claim.window);
+                }
+            }
+            (e.id.clone(), e.views_left())
+        });
+        let Some((id, views_left)) = counted else {
+            return Reveal::NotFound;
+        };
+        // Without a claim the payload is handed over here, in-process: nothing to hold.
+        if views_left == 0 && claim.is_none() {
             inner.retire(&alias, State::Opened);
+        } else if views_left == 0 {
+            // Kept for the claim's window only; new reveals and info see it as gone.
+            inner.update(&alias, |e| e.state = State::Opened);
         }
         Reveal::Revealed {
             id,
             payload,
             views_left,
+            redelivered: false,
         }
+    }
+
+    pub(crate) fn confirm(&self, key: &SecretRef, claim: &Verifier) -> bool {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let Some(alias) = inner.resolve(key, now) else {
+            return false;
+        };
+        let live = inner
+            .by_alias
+            .get(&alias)
+            .and_then(|e| e.claim(claim))
+            .is_some_and(|until| until > now);
+        if !live {
+            return false;
+        }
+        let done = inner
+            .update(&alias, |e| {
+                for (v, until) in &mut e.claims {
+                    if bool::from(v.ct_eq(claim)) {
+                        *until = now;
+                    }
+                }
+                e.views_left() == 0 && e.claims.iter().all(|(_, until)| *until <= now)
+            })
+            .unwrap_or(false);
+        if done {
+            inner.retire(&alias, State::Opened);
+        }
+        true
     }
 
     pub(crate) fn info(&self, key: &SecretRef) -> Option<Info> {
@@ -277,12 +414,23 @@ impl EmbeddedStore {
         let alias = inner.resolve(key, Instant::now())?;
         let entry = inner.by_alias.get(&alias)?;
         entry.payload.as_ref()?;
+        if entry.state != State::Waiting || entry.views_left() == 0 {
+            return None;
+        }
         Some(Info {
             needs_proof: entry.access.access_verifier.is_some(),
             needs_passphrase: entry.access.passphrase_verifier.is_some(),
             tries_left: entry.tries_left,
-            views_left: entry.access.max_views.saturating_sub(entry.views_used),
+            views_left: entry.views_left(),
         })
+    }
+
+    /// Bytes held (payloads and overhead) and the cap.
+    pub(crate) fn usage(&self) -> Usage {
+        Usage {
+            used: self.lock().bytes as u64,
+            max: self.max_bytes as u64,
+        }
     }
 
     pub(crate) fn status(&self, alias: &Alias, token: &Verifier) -> Managed<Status> {
@@ -307,7 +455,7 @@ impl EmbeddedStore {
             Ok(entry) => entry,
             Err(refused) => return refused,
         };
-        if entry.payload.is_none() {
+        if entry.payload.is_none() || entry.state != State::Waiting {
             return Managed::Ok(Destroyed::Already);
         }
         inner.retire(alias, State::Destroyed);
@@ -321,7 +469,7 @@ impl EmbeddedStore {
 
     /// Adds `by` to the counter `name` in its current fixed window of `window`: (count, time
     /// left in the window). A window that has passed starts again at zero.
-    pub(crate) fn count(&self, name: &str, by: u32, window: Duration) -> (u64, Duration) {
+    pub(crate) fn count(&self, name: &str, by: i64, window: Duration) -> (u64, Duration) {
         let now = Instant::now();
         let mut inner = self.lock();
         if inner.counters.len() > 100_000 {
@@ -331,11 +479,11 @@ impl EmbeddedStore {
         if now >= entry.0 + window {
             *entry = (now, 0);
         }
-        entry.1 = entry.1.saturating_add(u64::from(by));
+        entry.1 = entry.1.saturating_add_signed(by);
         (entry.1, (entry.0 + window).saturating_duration_since(now))
     }
 
-    /// Payload bytes currently held (expired ones count until swept).
+    /// Bytes currently held, payloads and overhead (expired ones count until swept).
     pub fn bytes_used(&self) -> usize {
         self.lock().bytes
     }

@@ -91,12 +91,31 @@ pub struct Presented {
     pub access: Option<Verifier>,
     /// Verifier of the passphrase proof sent, if any.
     pub passphrase: Option<Verifier>,
+    /// The client's claim on the view, if it made one: it can fetch that view again.
+    pub claim: Option<Claim>,
 }
+
+/// A claim on one view: the verifier of a nonce the client chose, and how long the view stays
+/// deliverable to it. Presenting the same claim (with the same access proof) inside the
+/// window delivers the same view again without counting another; after the window, or once
+/// confirmed, the claim gets nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim {
+    /// SHA-256 of the claim nonce.
+    pub verifier: Verifier,
+    /// How long the claimed view can be fetched again.
+    pub window: Duration,
+}
+
+/// The window of the claims the store makes itself for clients that name none (the reference
+/// API's read): long enough to read the payload once, given back if that read fails.
+pub const SERVER_CLAIM_WINDOW: Duration = Duration::from_secs(60);
 
 /// The outcome of a reveal. Only [`Reveal::Revealed`] counts a view.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Reveal {
-    /// The ciphertext, and how many more reveals remain (0: it is now deleted).
+    /// The ciphertext, and how many more reveals remain (0: it is deleted when the claim's
+    /// window ends or the claim is confirmed).
     Revealed {
         /// The secret id.
         id: SecretId,
@@ -104,6 +123,8 @@ pub enum Reveal {
         payload: Bytes,
         /// Reveals left after this one.
         views_left: u32,
+        /// Whether this delivered an earlier claim's view again (nothing was counted).
+        redelivered: bool,
     },
     /// Unknown, already viewed, destroyed or expired.
     NotFound,
@@ -224,6 +245,15 @@ pub(crate) fn now_unix() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// How full the store is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    /// Bytes in use (the embedded store counts each entry's overhead too).
+    pub used: u64,
+    /// The most it holds.
+    pub max: u64,
+}
+
 /// Store failures. Messages carry no ids, aliases or payloads.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -231,7 +261,7 @@ pub enum StoreError {
     /// A secret with this id already exists.
     #[error("a secret with this id already exists")]
     Conflict,
-    /// The embedded store reached its memory cap.
+    /// The store reached its memory cap (the embedded store's, or Redis's `maxmemory`).
     #[error("the store is full")]
     Full,
     /// No free alias was found after several attempts.
@@ -276,8 +306,11 @@ impl Store {
         }
     }
 
-    /// Reveals a secret: checks the proofs and counts one view in one atomic step; the
-    /// last view deletes the ciphertext. Wrong or missing proofs consume nothing.
+    /// Reveals a secret: checks the proofs and claims one view in one atomic step, then reads
+    /// the payload. The claimed view stays deliverable to the same claim for its window; the
+    /// last view's payload is deleted when that window ends or the claim is confirmed. Without
+    /// a claim the store makes its own, and gives the view back if the payload cannot be read.
+    /// Wrong or missing proofs consume nothing.
     pub async fn reveal(
         &self,
         key: &SecretRef,
@@ -286,6 +319,24 @@ impl Store {
         match self {
             Store::Embedded(s) => Ok(s.reveal(key, presented)),
             Store::Redis(s) => s.reveal(key, presented).await,
+        }
+    }
+
+    /// The client has its claimed view: the claim is spent, and a last view's payload is
+    /// deleted now. `false` when the claim was not live (unknown, confirmed or past its window).
+    pub async fn confirm(&self, key: &SecretRef, claim: &Verifier) -> Result<bool, StoreError> {
+        match self {
+            Store::Embedded(s) => Ok(s.confirm(key, claim)),
+            Store::Redis(s) => s.confirm(key, claim).await,
+        }
+    }
+
+    /// Bytes in use and the most the backend will hold, where it can tell (Redis without
+    /// `maxmemory` has no maximum: `None`).
+    pub async fn usage(&self) -> Result<Option<Usage>, StoreError> {
+        match self {
+            Store::Embedded(s) => Ok(Some(s.usage())),
+            Store::Redis(s) => s.usage().await,
         }
     }
 
@@ -321,13 +372,13 @@ impl Store {
         }
     }
 
-    /// Adds `by` to the fixed-window counter `name` (rate limits): (count in the current
-    /// window, time left in it). Kept where the secrets are, so Redis shares the counts
+    /// Adds `by` (negative: takes back) to the fixed-window counter `name` (rate limits,
+    /// quotas): (count in the current window, never below zero; time left in it). Kept where the secrets are, so Redis shares the counts
     /// between app instances; one atomic step on one key.
     pub async fn count(
         &self,
         name: &str,
-        by: u32,
+        by: i64,
         window: Duration,
     ) -> Result<(u64, Duration), StoreError> {
         match self {

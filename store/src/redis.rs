@@ -1,11 +1,15 @@
 //! The Redis backend, through `fred`.
 //!
 //! Key layout (every atomic operation touches one key, so it holds on a cluster too):
-//! * `{prefix}s:{<alias>}` — a hash with the TTL: `id`, payload `p` (removed once viewed,
-//!   destroyed or burned), views allowed `vm` and used `vu`, verifiers `av` (access), `pv`
-//!   (passphrase), `mv` (manage), passphrase tries left `pt`, state `st`, expiry `ex`,
-//!   view times `op`. The secret and its alias are one key: one never exists without the
-//!   other. Without a manage verifier the whole key goes with the last view.
+//! * `{prefix}s:{<alias>}` — the record, a hash with the TTL: `id`, payload size `sz`, views
+//!   allowed `vm` and used `vu`, verifiers `av` (access), `pv` (passphrase), `mv` (manage),
+//!   passphrase tries left `pt`, state `st`, expiry `ex`, view times `op`, and one field
+//!   `c:<claim verifier>` per claimed view (its window's end, unix ms; 0 once confirmed).
+//!   Without a manage verifier the record goes with the last view's window.
+//! * `{prefix}p:{<alias>}` — the payload, with the same TTL until the last view shortens it to
+//!   the claim's window. The same hash tag as the record, so scripts that touch both hold on
+//!   a cluster. (Records written by earlier versions kept it in field `p`; the scripts move
+//!   it on first use.)
 //! * `{prefix}i:<id>` — the alias of an id, with the same TTL. A secondary index for
 //!   look-ups by id and for refusing duplicate ids (`SET NX`).
 
@@ -17,16 +21,46 @@ use fred::types::scripts::Script;
 use subtle::ConstantTimeEq as _;
 
 use crate::{
-    ALIAS_ATTEMPTS, Alias, Created, Destroyed, Info, Managed, NewSecret, Presented, Reveal,
-    SecretId, SecretRef, State, Status, StoreError, Verifier, now_unix,
+    ALIAS_ATTEMPTS, Alias, Claim, Created, Destroyed, Info, Managed, NewSecret, Presented, Reveal,
+    SERVER_CLAIM_WINDOW, SecretId, SecretRef, State, Status, StoreError, Usage, Verifier, now_unix,
 };
 
 // The Lua scripts, one per atomic operation; each file's header gives its KEYS and ARGV.
-// The ones that compare verifiers start with `eq.lua`, Lua's constant-time comparison.
+// Helpers (`eq.lua`, constant-time comparison; `payload.lua`) are prepended where needed.
+// Every script except create may write while Redis is at `maxmemory` (`allow-oom`): they free
+// memory or count a view, so a full store still serves and deletes what it holds.
 const CREATE_LUA: &str = include_str!("lua/create.lua");
-const REVEAL_LUA: &str = concat!(include_str!("lua/eq.lua"), include_str!("lua/reveal.lua"));
-const DESTROY_LUA: &str = concat!(include_str!("lua/eq.lua"), include_str!("lua/destroy.lua"));
-const COUNT_LUA: &str = include_str!("lua/count.lua");
+const REVEAL_LUA: &str = concat!(
+    "#!lua flags=allow-oom\n",
+    include_str!("lua/eq.lua"),
+    include_str!("lua/payload.lua"),
+    include_str!("lua/reveal.lua")
+);
+const CONFIRM_LUA: &str = concat!(
+    "#!lua flags=allow-oom\n",
+    include_str!("lua/payload.lua"),
+    include_str!("lua/confirm.lua")
+);
+const RELEASE_LUA: &str = concat!(
+    "#!lua flags=allow-oom\n",
+    include_str!("lua/payload.lua"),
+    include_str!("lua/release.lua")
+);
+const DESTROY_LUA: &str = concat!(
+    "#!lua flags=allow-oom\n",
+    include_str!("lua/eq.lua"),
+    include_str!("lua/payload.lua"),
+    include_str!("lua/destroy.lua")
+);
+const INFO_LUA: &str = concat!("#!lua flags=no-writes\n", include_str!("lua/info.lua"));
+const COUNT_LUA: &str = concat!("#!lua flags=allow-oom\n", include_str!("lua/count.lua"));
+
+/// Payloads over this size are read behind the large-read gate.
+const LARGE_READ: u64 = 1024 * 1024;
+
+/// The slowest a payload read may go before it times out, in bytes per second (on top of the
+/// command timeout): a 10 MiB payload gets the command timeout plus 2.5 s.
+const MIN_READ_RATE: u64 = 4 * 1024 * 1024;
 
 /// Settings of the Redis backend.
 #[derive(Debug, Clone)]
@@ -65,8 +99,15 @@ struct Inner {
     prefix: String,
     create: Script,
     reveal: Script,
+    confirm: Script,
+    release: Script,
     destroy: Script,
+    info: Script,
     count: Script,
+    /// Turns for reading large payloads, so many 10 MiB replies at once queue here instead of
+    /// timing out behind each other on the pool's connections.
+    large_reads: std::sync::Arc<tokio::sync::Semaphore>,
+    command_timeout: Duration,
 }
 
 impl RedisStore {
@@ -111,8 +152,15 @@ impl RedisStore {
                 prefix: config.prefix.clone(),
                 create: Script::from_lua(CREATE_LUA),
                 reveal: Script::from_lua(REVEAL_LUA),
+                confirm: Script::from_lua(CONFIRM_LUA),
+                release: Script::from_lua(RELEASE_LUA),
                 destroy: Script::from_lua(DESTROY_LUA),
+                info: Script::from_lua(INFO_LUA),
                 count: Script::from_lua(COUNT_LUA),
+                large_reads: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                    config.pool_size.max(1),
+                )),
+                command_timeout: config.command_timeout,
             }),
         })
     }
@@ -125,6 +173,16 @@ impl RedisStore {
         format!("{}s:{{{}}}", self.inner.prefix, alias.as_str())
     }
 
+    /// The payload's own key, on the record's cluster slot (the same hash tag).
+    fn payload_key(&self, alias: &Alias) -> String {
+        format!("{}p:{{{}}}", self.inner.prefix, alias.as_str())
+    }
+
+    /// The record and payload keys of a secret, for its scripts.
+    fn keys(&self, alias: &Alias) -> Vec<String> {
+        vec![self.secret_key(alias), self.payload_key(alias)]
+    }
+
     fn index_key(&self, id: &SecretId) -> String {
         format!("{}i:{}", self.inner.prefix, id.as_str())
     }
@@ -133,17 +191,17 @@ impl RedisStore {
     async fn run<R: FromValue>(
         &self,
         script: &Script,
-        key: String,
+        keys: Vec<String>,
         args: Vec<Value>,
     ) -> Result<R, StoreError> {
         let client = self.client();
         match client
-            .evalsha(script.sha1().clone(), key.clone(), args.clone())
+            .evalsha(script.sha1().clone(), keys.clone(), args.clone())
             .await
         {
             Err(e) if e.details().starts_with("NOSCRIPT") => {
                 let lua = script.lua().cloned().unwrap_or_default();
-                client.eval(lua, key, args).await.map_err(unavailable)
+                client.eval(lua, keys, args).await.map_err(unavailable)
             }
             other => other.map_err(unavailable),
         }
@@ -227,9 +285,7 @@ impl RedisStore {
                     args.push(Value::Bytes(Bytes::copy_from_slice(v.as_bytes())));
                 }
             }
-            let written: i64 = self
-                .run(&self.inner.create, self.secret_key(alias), args)
-                .await?;
+            let written: i64 = self.run(&self.inner.create, self.keys(alias), args).await?;
             if written == 1 {
                 return Ok(());
             }
@@ -266,19 +322,28 @@ impl RedisStore {
         let Some((alias, expected_id)) = self.resolve(key).await? else {
             return Ok(Reveal::NotFound);
         };
+        // A client that names no claim cannot fetch again: the store claims for it, and gives
+        // the view back if the payload cannot be read.
+        let (claim, ours) = match presented.claim {
+            Some(claim) => (claim, false),
+            None => (server_claim()?, true),
+        };
         let verifier = |v: Option<Verifier>| {
             v.map_or(Value::from(""), |v| {
                 Value::Bytes(Bytes::copy_from_slice(v.as_bytes()))
             })
         };
+        let window_ms = i64::try_from(claim.window.as_millis()).unwrap_or(i64::MAX);
         let args = vec![
             Value::from(expected_id.map(SecretId::as_str).unwrap_or_default()),
             verifier(presented.access),
             verifier(presented.passphrase),
-            Value::from(i64::try_from(now_unix()).unwrap_or(i64::MAX)),
+            Value::from(now_ms()),
+            verifier(Some(claim.verifier)),
+            Value::from(window_ms),
         ];
         let value: Value = self
-            .run(&self.inner.reveal, self.secret_key(&alias), args)
+            .run(&self.inner.reveal, self.keys(&alias), args)
             .await?;
         let Value::Array(parts) = value else {
             return Err(StoreError::Unavailable("unexpected reply to reveal".into()));
@@ -298,22 +363,43 @@ impl RedisStore {
                 let id = parts
                     .next()
                     .and_then(Value::into_string)
-                    .and_then(|s| SecretId::parse(&s).ok());
-                let payload = parts.next().and_then(Value::into_bytes);
+                    .and_then(|s| SecretId::parse(&s).ok())
+                    .ok_or_else(|| StoreError::Unavailable("malformed secret record".into()))?;
                 let views_left = number(parts.next());
-                match (id, payload) {
-                    (Some(id), Some(payload)) => {
-                        if views_left == 0 {
-                            // The index only serves look-ups; if this fails it expires with the TTL.
-                            let _: Result<i64, _> = self.client().unlink(self.index_key(&id)).await;
+                let size = parts.next().and_then(|v| v.as_u64()).unwrap_or(0);
+                let redelivered =
+                    parts.next().and_then(Value::into_string).as_deref() == Some("again");
+                let payload = match self.read_payload(&alias, size).await {
+                    Ok(Some(payload)) => payload,
+                    // Expired or deleted between the claim and the read.
+                    Ok(None) => return Ok(Reveal::NotFound),
+                    Err(e) => {
+                        if ours {
+                            self.release(&alias, &claim.verifier).await;
                         }
-                        Reveal::Revealed {
-                            id,
-                            payload,
-                            views_left,
-                        }
+                        return Err(e);
                     }
-                    _ => return Err(StoreError::Unavailable("malformed secret record".into())),
+                };
+                if ours {
+                    // Delivered as far as the store can tell: do not hold it for a window.
+                    let store = self.clone();
+                    let alias = alias.clone();
+                    tokio::spawn(async move {
+                        let _ = store.confirm_alias(&alias, &claim.verifier).await;
+                    });
+                }
+                if views_left == 0 {
+                    // The index serves look-ups by id, redeliveries included; then it goes.
+                    let _: Result<bool, _> = self
+                        .client()
+                        .pexpire(self.index_key(&id), window_ms, None)
+                        .await;
+                }
+                Reveal::Revealed {
+                    id,
+                    payload,
+                    views_left,
+                    redelivered,
                 }
             }
             "key" => Reveal::WrongKey,
@@ -325,6 +411,96 @@ impl RedisStore {
             },
             "burned" => Reveal::Burned,
             _ => Reveal::NotFound,
+        })
+    }
+
+    /// Reads a claimed payload, outside the atomic step: large ones take a turn at the gate
+    /// and get a timeout that grows with their size.
+    async fn read_payload(&self, alias: &Alias, size: u64) -> Result<Option<Bytes>, StoreError> {
+        let timeout = self.inner.command_timeout
+            + Duration::from_millis(size.saturating_mul(1000) / MIN_READ_RATE);
+        let _turn = if size > LARGE_READ {
+            let turn = tokio::time::timeout(
+                SERVER_CLAIM_WINDOW / 2,
+                self.inner.large_reads.clone().acquire_owned(),
+            )
+            .await;
+            match turn {
+                Ok(Ok(turn)) => Some(turn),
+                _ => {
+                    return Err(StoreError::Unavailable(
+                        "no turn to read a large payload".into(),
+                    ));
+                }
+            }
+        } else {
+            None
+        };
+        let options = Options {
+            timeout: Some(timeout),
+            ..self.inner.options.clone()
+        };
+        self.inner
+            .pool
+            .next()
+            .with_options(&options)
+            .get(self.payload_key(alias))
+            .await
+            .map_err(unavailable)
+    }
+
+    /// Gives back a view the store claimed itself (best effort: if Redis is gone too, the
+    /// payload expires with the claim's window).
+    async fn release(&self, alias: &Alias, claim: &Verifier) {
+        let args = vec![
+            Value::Bytes(Bytes::copy_from_slice(claim.as_bytes())),
+            Value::from(now_ms()),
+        ];
+        if let Err(e) = self
+            .run::<i64>(&self.inner.release, self.keys(alias), args)
+            .await
+        {
+            tracing::warn!(target: "store", error = %e, "a view could not be given back");
+        }
+    }
+
+    pub(crate) async fn confirm(
+        &self,
+        key: &SecretRef,
+        claim: &Verifier,
+    ) -> Result<bool, StoreError> {
+        match self.resolve(key).await? {
+            Some((alias, _)) => self.confirm_alias(&alias, claim).await,
+            None => Ok(false),
+        }
+    }
+
+    async fn confirm_alias(&self, alias: &Alias, claim: &Verifier) -> Result<bool, StoreError> {
+        let args = vec![
+            Value::Bytes(Bytes::copy_from_slice(claim.as_bytes())),
+            Value::from(now_ms()),
+        ];
+        let live: i64 = self
+            .run(&self.inner.confirm, self.keys(alias), args)
+            .await?;
+        Ok(live == 1)
+    }
+
+    /// `used_memory` and `maxmemory` from `INFO memory`; `None` without a `maxmemory`.
+    pub(crate) async fn usage(&self) -> Result<Option<Usage>, StoreError> {
+        let info: String = self
+            .client()
+            .info(Some(fred::types::InfoKind::Memory))
+            .await
+            .map_err(unavailable)?;
+        let field = |name: &str| {
+            info.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        Ok(match (field("used_memory"), field("maxmemory")) {
+            (Some(used), Some(max)) if max > 0 => Some(Usage { used, max }),
+            _ => None,
         })
     }
 
@@ -341,33 +517,24 @@ impl RedisStore {
         let Some((alias, expected_id)) = self.resolve(key).await? else {
             return Ok(None);
         };
-        // HEXISTS for the payload: it may be 10 MB, and only its presence matters here.
-        let has_payload: bool = self
-            .client()
-            .hexists(self.secret_key(&alias), "p")
-            .await
-            .map_err(unavailable)?;
-        if !has_payload {
-            return Ok(None);
-        }
-        let f = self
-            .fields(&alias, &["id", "vm", "vu", "av", "pv", "pt"])
+        let f: Vec<Value> = self
+            .run(&self.inner.info, self.keys(&alias), Vec::new())
             .await?;
-        let text = |i: usize| f.get(i).cloned().and_then(Value::into_string);
         let number = |i: usize| {
             f.get(i)
                 .and_then(Value::as_u64)
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(0)
         };
-        if let (Some(expected), Some(id)) = (expected_id, text(0))
-            && expected.as_str() != id
-        {
+        let Some(id) = f.first().cloned().and_then(Value::into_string) else {
+            return Ok(None);
+        };
+        if expected_id.is_some_and(|expected| expected.as_str() != id) {
             return Ok(None);
         }
         Ok(Some(Info {
-            needs_proof: f.get(3).is_some_and(|v| !v.is_null()),
-            needs_passphrase: f.get(4).is_some_and(|v| !v.is_null()),
+            needs_proof: number(3) == 1,
+            needs_passphrase: number(4) == 1,
             tries_left: number(5),
             views_left: number(1).saturating_sub(number(2)),
         }))
@@ -384,7 +551,11 @@ impl RedisStore {
                 &["id", "mv", "st", "vm", "vu", "op", "ex", "pv", "pt"],
             )
             .await?;
-        if f.first().is_none_or(Value::is_null) {
+        let number = |i: usize| f.get(i).and_then(Value::as_u64).unwrap_or(0);
+        let unmanaged = f.get(1).is_none_or(Value::is_null);
+        // A record without a manage verifier outlives its last view only for the claim's
+        // window: for the sender it is gone, as it was before claims.
+        if f.first().is_none_or(Value::is_null) || (unmanaged && number(4) >= number(3)) {
             return Ok(Managed::NotFound);
         }
         let stored = f
@@ -401,7 +572,6 @@ impl RedisStore {
                 .and_then(Value::into_string)
                 .unwrap_or_default()
         };
-        let number = |i: usize| f.get(i).and_then(Value::as_u64).unwrap_or(0);
         let state = match text(2).as_str() {
             "o" => State::Opened,
             "d" => State::Destroyed,
@@ -429,7 +599,7 @@ impl RedisStore {
     ) -> Result<Managed<Destroyed>, StoreError> {
         let args = vec![Value::Bytes(Bytes::copy_from_slice(token.as_bytes()))];
         let outcome: String = self
-            .run(&self.inner.destroy, self.secret_key(alias), args)
+            .run(&self.inner.destroy, self.keys(alias), args)
             .await?;
         Ok(match outcome.as_str() {
             "ok" => Managed::Ok(Destroyed::Now),
@@ -443,7 +613,7 @@ impl RedisStore {
     pub(crate) async fn count(
         &self,
         name: &str,
-        by: u32,
+        by: i64,
         window: Duration,
     ) -> Result<(u64, Duration), StoreError> {
         let key = format!("{}{name}", self.inner.prefix);
@@ -451,8 +621,8 @@ impl RedisStore {
         let reply: Vec<i64> = self
             .run(
                 &self.inner.count,
-                key,
-                vec![Value::from(i64::from(by)), Value::from(window_ms as i64)],
+                vec![key],
+                vec![Value::from(by), Value::from(window_ms as i64)],
             )
             .await?;
         let count = reply.first().copied().unwrap_or(0).max(0);
@@ -473,6 +643,26 @@ impl RedisStore {
     }
 }
 
+/// A Redis error as a store error: `maxmemory` reached is [`StoreError::Full`].
 fn unavailable(e: Error) -> StoreError {
+    if e.details().starts_with("OOM") {
+        return StoreError::Full;
+    }
     StoreError::Unavailable(format!("{:?}: {}", e.kind(), e.details()))
+}
+
+/// A claim the store makes for a client that made none.
+fn server_claim() -> Result<Claim, StoreError> {
+    let nonce =
+        crypto_core::Proof::generate().map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    Ok(Claim {
+        verifier: nonce.verifier(),
+        window: SERVER_CLAIM_WINDOW,
+    })
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

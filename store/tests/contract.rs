@@ -13,6 +13,10 @@ use store::{
 };
 use testkit::{RedisServer, TestRedis};
 
+#[path = "contract/claims.rs"]
+mod claims;
+use claims::*;
+
 const HOUR: Duration = Duration::from_secs(3600);
 
 fn secret(payload: &[u8], ttl: Duration) -> NewSecret {
@@ -172,6 +176,10 @@ contract!(
     passphrase_and_proof_together,
     sender_sees_status_and_destroys,
     without_a_manage_token_nothing_is_kept,
+    a_claim_gets_its_view_again_and_nobody_else_does,
+    a_claims_window_ends,
+    each_claim_counts_one_view,
+    concurrent_claims_count_each_view_once,
 );
 
 async fn consume_returns_exact_bytes_once(store: Store) {
@@ -405,6 +413,7 @@ async fn access_proof_is_required_and_checked(store: Store) {
         Presented {
             access: Some(verifier(2)),
             passphrase: None,
+            claim: None,
         },
     ] {
         assert_eq!(store.reveal(&key, &wrong).await.unwrap(), Reveal::WrongKey);
@@ -414,6 +423,7 @@ async fn access_proof_is_required_and_checked(store: Store) {
     let right = Presented {
         access: Some(verifier(1)),
         passphrase: None,
+        claim: None,
     };
     let Reveal::Revealed {
         payload,
@@ -522,6 +532,7 @@ async fn passphrase_tries_count_down_and_burn(store: Store) {
     let wrong = Presented {
         access: None,
         passphrase: Some(verifier(8)),
+        claim: None,
     };
     assert_eq!(
         store.reveal(&key, &wrong).await.unwrap(),
@@ -531,6 +542,7 @@ async fn passphrase_tries_count_down_and_burn(store: Store) {
     let right = Presented {
         access: None,
         passphrase: Some(verifier(7)),
+        claim: None,
     };
     assert!(matches!(
         store.reveal(&key, &right).await.unwrap(),
@@ -568,6 +580,7 @@ async fn passphrase_and_proof_together(store: Store) {
     let no_key = Presented {
         access: Some(verifier(9)),
         passphrase: Some(verifier(9)),
+        claim: None,
     };
     for _ in 0..10 {
         assert_eq!(store.reveal(&key, &no_key).await.unwrap(), Reveal::WrongKey);
@@ -575,6 +588,7 @@ async fn passphrase_and_proof_together(store: Store) {
     let key_only = Presented {
         access: Some(verifier(1)),
         passphrase: None,
+        claim: None,
     };
     assert_eq!(
         store.reveal(&key, &key_only).await.unwrap(),
@@ -583,6 +597,7 @@ async fn passphrase_and_proof_together(store: Store) {
     let both = Presented {
         access: Some(verifier(1)),
         passphrase: Some(verifier(2)),
+        claim: None,
     };
     assert!(matches!(
         store.reveal(&key, &both).await.unwrap(),
@@ -696,10 +711,19 @@ async fn health_is_ok(store: Store) {
     store.health().await.unwrap();
 }
 
+/// What one entry with a 60-byte payload costs the embedded store (payload and overhead).
+async fn embedded_cost_of_60_bytes() -> usize {
+    let probe = EmbeddedStore::new(EmbeddedConfig::default());
+    let store = Store::Embedded(probe.clone());
+    store.create(secret(&[1; 60], HOUR)).await.unwrap();
+    probe.bytes_used()
+}
+
 #[tokio::test]
 async fn embedded_memory_cap_is_enforced_and_freed() {
+    let cost = embedded_cost_of_60_bytes().await;
     let store = Store::Embedded(EmbeddedStore::new(EmbeddedConfig {
-        max_bytes: 100,
+        max_bytes: cost * 3 / 2,
         sweep_interval: Duration::from_millis(50),
     }));
     let a = store.create(secret(&[1; 60], HOUR)).await.unwrap();
@@ -709,6 +733,29 @@ async fn embedded_memory_cap_is_enforced_and_freed() {
     ));
     store.consume(&by_alias(&a.alias)).await.unwrap().unwrap();
     store.create(secret(&[2; 60], HOUR)).await.unwrap();
+}
+
+#[tokio::test]
+async fn embedded_cap_counts_each_entrys_overhead() {
+    // Tiny secrets cost more than their payload: the cap holds however small they are.
+    let cap = 256 * 1024;
+    let embedded = EmbeddedStore::new(EmbeddedConfig {
+        max_bytes: cap,
+        sweep_interval: Duration::from_secs(60),
+    });
+    let store = Store::Embedded(embedded.clone());
+    let mut stored = 0usize;
+    while store.create(secret(&[7; 1], HOUR)).await.is_ok() {
+        stored += 1;
+        assert!(stored < cap, "a 1-byte secret must cost more than a byte");
+    }
+    assert!(embedded.bytes_used() <= cap);
+    // Each entry counts at least its record, two map slots and their keys.
+    assert!(
+        stored <= cap / 200,
+        "{stored} one-byte secrets fit in {cap} bytes"
+    );
+    assert!(stored >= cap / 2000, "the overhead is not absurd: {stored}");
 }
 
 #[tokio::test]
@@ -722,7 +769,7 @@ async fn embedded_sweep_frees_expired_secrets() {
         .create(secret(&[1; 60], Duration::from_millis(100)))
         .await
         .unwrap();
-    assert_eq!(embedded.bytes_used(), 60);
+    assert_eq!(embedded.bytes_used(), embedded_cost_of_60_bytes().await);
     // The sweeper frees expired payloads without any read.
     eventually("expired bytes swept", async || embedded.bytes_used() == 0).await;
 }

@@ -106,8 +106,9 @@ pub fn RevealPage() -> impl IntoView {
                 alias,
                 access_proof: proofs.access.clone(),
                 passphrase_proof: proofs.passphrase.clone(),
+                claim: proofs.claim.clone(),
             };
-            match api::reveal_secret(request).await {
+            match api::reveal_delivered(request).await {
                 Ok(RevealOutcome::Revealed {
                     id,
                     payload,

@@ -158,6 +158,7 @@ async fn script(server: &TestServer, via_rest: bool) -> Vec<Answer> {
                 alias: alias.to_owned(),
                 access_proof: access.to_owned(),
                 passphrase_proof: None,
+                claim: crypto_core::Proof::generate().unwrap().to_base64url(),
             };
             web_reveal(call(server, "reveal", &request).await)
         }

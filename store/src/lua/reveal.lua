@@ -1,25 +1,43 @@
--- Reveal: checks the access and passphrase verifiers and counts a view in one step, so
--- no secret is served more often than allowed; a wrong passphrase uses up a try, the last
--- try burns the secret, the last view retires it. Needs eq.lua prepended.
--- KEYS[1]: the secret key `{prefix}s:{<alias>}`.
--- ARGV: expected id or '', access verifier or '', passphrase verifier or '', now (unix s).
--- Returns {'ok', id, payload, views left} | {'gone'} | {'key'} | {'pass', tries} |
+-- Reveal: checks the verifiers and claims a view in one step, so no secret is served more
+-- often than allowed. The client names its claim (the SHA-256 of a nonce it chose): a new
+-- claim counts a view; the same claim again, with the same access proof and inside its
+-- window, is a redelivery of that view and counts nothing. The payload itself is read
+-- afterwards, outside this step (it may be megabytes). The last view does not delete the
+-- payload: it stays for the claim's window, then Redis expires it (or a confirm deletes it).
+-- A wrong passphrase uses up a try; the last try burns the secret.
+-- Needs eq.lua and payload.lua prepended.
+-- KEYS[1]: the record; KEYS[2]: the payload key.
+-- ARGV: expected id or '', access verifier or '', passphrase verifier or '', now (unix ms),
+--       claim verifier, window ms.
+-- Returns {'ok', id, views left, size, 'new'|'again'} | {'gone'} | {'key'} | {'pass', tries} |
 --         {'wrongpass', tries} | {'burned'}.
-local f = redis.call('HMGET', KEYS[1], 'id', 'p', 'vm', 'vu', 'av', 'pv', 'pt', 'mv')
-if not f[1] or not f[2] then return {'gone'} end
+local f = redis.call('HMGET', KEYS[1], 'id', 'vm', 'vu', 'av', 'pv', 'pt', 'mv', 'st', 'sz')
+if not f[1] then return {'gone'} end
 if ARGV[1] ~= '' and f[1] ~= ARGV[1] then return {'gone'} end
+if not payload() then return {'gone'} end
+f[9] = redis.call('HGET', KEYS[1], 'sz') or '0'
+if f[4] and not eq(ARGV[2], f[4]) then return {'key'} end
+local now = tonumber(ARGV[4])
+local claim = 'c:' .. ARGV[5]
+local held = redis.call('HGET', KEYS[1], claim)
+if held then
+  -- This claim was made before: its view is delivered again while its window lasts.
+  if tonumber(held) <= now then return {'gone'} end
+  local left = tonumber(f[2]) - tonumber(f[3])
+  return {'ok', f[1], tostring(math.max(left, 0)), f[9], 'again'}
+end
+if f[8] ~= 'w' or tonumber(f[3]) >= tonumber(f[2]) then return {'gone'} end
 local function retire(state)
-  if f[8] then
-    redis.call('HDEL', KEYS[1], 'p')
+  redis.call('UNLINK', KEYS[2])
+  if f[7] then
     redis.call('HSET', KEYS[1], 'st', state)
   else
     redis.call('UNLINK', KEYS[1])
   end
 end
-if f[5] and not eq(ARGV[2], f[5]) then return {'key'} end
-if f[6] then
-  if ARGV[3] == '' then return {'pass', f[7]} end
-  if not eq(ARGV[3], f[6]) then
+if f[5] then
+  if ARGV[3] == '' then return {'pass', f[6]} end
+  if not eq(ARGV[3], f[5]) then
     local left = redis.call('HINCRBY', KEYS[1], 'pt', -1)
     if left <= 0 then
       retire('b')
@@ -29,10 +47,18 @@ if f[6] then
   end
 end
 local used = redis.call('HINCRBY', KEYS[1], 'vu', 1)
-local left = tonumber(f[3]) - used
-if f[8] then
+local left = tonumber(f[2]) - used
+local window = tonumber(ARGV[6])
+redis.call('HSET', KEYS[1], claim, now + window)
+if f[7] then
   local opened = redis.call('HGET', KEYS[1], 'op') or ''
-  redis.call('HSET', KEYS[1], 'op', opened .. ARGV[4] .. ',')
+  redis.call('HSET', KEYS[1], 'op', opened .. math.floor(now / 1000) .. ',')
 end
-if left <= 0 then retire('o') end
-return {'ok', f[1], f[2], tostring(math.max(left, 0))}
+if left <= 0 then
+  -- Held for the claim's window only; the record too when the sender cannot ask about it.
+  if f[7] then redis.call('HSET', KEYS[1], 'st', 'o') end
+  for _, key in ipairs(f[7] and {KEYS[2]} or KEYS) do
+    if redis.call('PTTL', key) > window then redis.call('PEXPIRE', key, window) end
+  end
+end
+return {'ok', f[1], tostring(math.max(left, 0)), f[9], 'new'}

@@ -153,9 +153,12 @@ pub async fn run() -> ExitCode {
                 tracing::info!("metrics at http://{at}/metrics");
                 Some(listener)
             }
+            // Serving secrets matters more than serving metrics: say so loudly, keep going.
             Err(e) => {
-                tracing::error!("cannot listen for metrics on {addr}: {e}");
-                return ExitCode::FAILURE;
+                tracing::error!(
+                    "cannot listen for metrics on {addr}: {e}; serving without /metrics"
+                );
+                None
             }
         },
         Ok(None) => None,

@@ -35,8 +35,9 @@ fn start_with(env: &[(&str, &str)]) -> Server {
 fn start_logging(env: &[(&str, &str)], log: Option<&std::path::Path>) -> Server {
     let port = testkit::free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
-    // The embedded store unless the test names a Redis.
+    // The embedded store unless the test names a Redis; metrics on a port of their own.
     command.env_remove("REDIS_URL");
+    command.env("ONCELINK_METRICS_ADDR", "127.0.0.1:0");
     for (k, v) in env {
         command.env(k, v);
     }

@@ -91,12 +91,22 @@ impl Rules {
 pub(crate) struct Limiter {
     rules: Rules,
     store: Store,
+    /// After a failed count, counts are skipped (limits fail open) until then, so an outage
+    /// costs a request one store timeout, not one per counter.
+    paused_until: std::sync::Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
 }
+
+/// How long counting pauses after the store failed to count.
+const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
 impl Limiter {
     /// Limits counted where `store` keeps secrets.
     pub(crate) fn new(store: Store, rules: Rules) -> Self {
-        Self { rules, store }
+        Self {
+            rules,
+            store,
+            paused_until: std::sync::Arc::default(),
+        }
     }
 
     /// The grouping key of a client (its address, or its IPv6 prefix).
@@ -192,10 +202,23 @@ impl Limiter {
         by: i64,
         window: Duration,
     ) -> (u64, Duration) {
+        let now = tokio::time::Instant::now();
+        let paused = self
+            .paused_until
+            .lock()
+            .ok()
+            .and_then(|p| *p)
+            .is_some_and(|until| now < until);
+        if paused {
+            return (0, Duration::ZERO);
+        }
         let name = format!("rl:{what}:{}", self.bucket(client));
         match self.store.count(&name, by, window).await {
             Ok(counted) => counted,
             Err(e) => {
+                if let Ok(mut p) = self.paused_until.lock() {
+                    *p = Some(now + PAUSE_AFTER_FAILURE);
+                }
                 // The store's own requests fail with 503 anyway; do not add a second failure
                 // mode here.
                 tracing::warn!(target: "store", error = %e, "rate limit not counted");

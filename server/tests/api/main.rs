@@ -6,6 +6,7 @@
 mod support;
 
 mod create;
+mod delivery;
 mod doors;
 mod limits;
 mod manage;

@@ -171,7 +171,12 @@ async fn metrics_count_outcomes_and_name_no_secret() {
         StatusCode::BAD_REQUEST
     );
 
-    let response = server.fetch("/metrics").await;
+    // Never on the public port.
+    assert_eq!(
+        server.fetch("/metrics").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let response = server.metrics().await;
     assert_eq!(response.status(), StatusCode::OK);
     let text = response.text().await.unwrap();
     let value = |line_start: &str| -> u64 {
@@ -215,18 +220,29 @@ async fn metrics_count_outcomes_and_name_no_secret() {
         )),
         1
     );
-    // Made-up methods share one label: they cannot add series.
-    for method in ["XQ1", "XQ2", "BREW"] {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        server
-            .client
-            .request(method, server.url("/api/health"))
-            .send()
-            .await
-            .unwrap();
-    }
-    let text = server.fetch("/metrics").await.text().await.unwrap();
-    assert!(!text.contains("XQ1") && !text.contains("BREW"), "{text}");
+    // Made-up methods share one label: a thousand of them add no series.
+    let made_up = async |from: usize, count: usize| {
+        for i in from..from + count {
+            let method = reqwest::Method::from_bytes(format!("XQ{i}").as_bytes()).unwrap();
+            server
+                .client
+                .request(method, server.url("/api/health"))
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    let series = async || {
+        let text = server.metrics().await.text().await.unwrap();
+        let count = text.lines().filter(|l| !l.starts_with('#')).count();
+        (count, text)
+    };
+    made_up(0, 1).await;
+    let (before, _) = series().await;
+    made_up(1, 1000).await;
+    let (after, text) = series().await;
+    assert_eq!(before, after, "made-up methods added series");
+    assert!(!text.contains("XQ1"), "{text}");
     assert!(
         text.contains("method=\"other\",route=\"/api/health\""),
         "{text}"

@@ -12,6 +12,8 @@ use testkit::TestRedis;
 
 pub struct TestServer {
     pub base: String,
+    /// The metrics listener (its own address, as `--metrics-addr` gives it).
+    pub metrics_base: String,
     pub client: reqwest::Client,
     pub store: Store,
     /// The service behind the server's doors: its exact counters.
@@ -23,6 +25,12 @@ pub struct TestServer {
 impl TestServer {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// `GET /metrics` from the metrics listener.
+    pub async fn metrics(&self) -> reqwest::Response {
+        let url = format!("{}/metrics", self.metrics_base);
+        self.client.get(url).send().await.unwrap()
     }
 
     /// `GET path`: the response, whatever its status.
@@ -92,6 +100,11 @@ impl TestServer {
 /// A `429` with `Retry-After` between 1 and `max_wait` seconds and the `rate_limited` code;
 /// its body, for further checks.
 pub async fn assert_rate_limited(response: reqwest::Response, max_wait: u64) -> Value {
+    assert_429(response, max_wait, "rate_limited").await
+}
+
+/// A `429` with `Retry-After` between 1 and `max_wait` seconds and `code`; its body.
+pub async fn assert_429(response: reqwest::Response, max_wait: u64, code: &str) -> Value {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = response.headers()["retry-after"]
         .to_str()
@@ -100,7 +113,7 @@ pub async fn assert_rate_limited(response: reqwest::Response, max_wait: u64) -> 
         .unwrap();
     assert!((1..=max_wait).contains(&retry), "{retry}");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["code"], "rate_limited", "{body}");
+    assert_eq!(body["code"], code, "{body}");
     body
 }
 
@@ -144,8 +157,16 @@ pub async fn start_with(store: Store, config: &Config, redis: Option<TestRedis>)
     tokio::spawn(server::serve(listener, server::app(state.clone()), async {
         let _ = rx.await;
     }));
+    let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let metrics_base = format!("http://{}", metrics.local_addr().unwrap());
+    tokio::spawn(server::serve(
+        metrics,
+        server::metrics::router(state.clone()),
+        std::future::pending(),
+    ));
     TestServer {
         base,
+        metrics_base,
         client: reqwest::Client::new(),
         store,
         service: state.service().clone(),

@@ -225,8 +225,10 @@ fn fifty_concurrent_10_mb_uploads_stay_under_the_memory_ceiling() {
         ("REDIS_URL", redis.url.as_str()),
         ("ONCELINK_REDIS_PREFIX", redis.prefix.as_str()),
         ("ONCELINK_MAX_CONCURRENT_UPLOADS", "4"),
+        ("ONCELINK_MAX_UPLOADS_PER_CLIENT", "50"),
         ("ONCELINK_UPLOAD_WAIT_SECONDS", "60"),
         ("ONCELINK_RATE_CREATE", "100000"),
+        ("ONCELINK_QUOTA_BYTES", "100000000000"),
     ]);
     // One 10 MiB payload, sent 50 times at once (14 MB of JSON each).
     let payload = {
@@ -284,6 +286,80 @@ fn fifty_concurrent_10_mb_uploads_stay_under_the_memory_ceiling() {
         CEILING >> 20
     );
     eprintln!("50 × 10 MiB: {created} stored, peak RSS {} MiB", peak >> 20);
+}
+
+/// SIGTERM while a 10 MiB reveal is being read slowly: the grace period ends and cuts it.
+/// The view was claimed, not lost: another instance on the same Redis delivers it to the same
+/// claim (and proof).
+#[test]
+fn sigterm_during_a_large_reveal_loses_nothing() {
+    let redis = testkit::TestRedis::new("sigterm-reveal");
+    let env = [
+        ("REDIS_URL", redis.url.as_str()),
+        ("ONCELINK_REDIS_PREFIX", redis.prefix.as_str()),
+        ("ONCELINK_SHUTDOWN_GRACE_SECONDS", "1"),
+    ];
+    let mut first = start_with(&env);
+    let key = crypto_core::MasterKey::generate().unwrap();
+    let id = crypto_core::SecretId::generate().unwrap();
+    let plain = vec![7u8; 10 * 1024 * 1024];
+    let payload = crypto_core::seal(&key, &id, &plain).unwrap();
+    let access = key.access_proof();
+    let create = serde_json::json!({
+        "ciphertext": crypto_core::base64::encode(&payload),
+        "id": id.as_str(),
+        "access_verifier": access.verifier().to_base64url(),
+    });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::new();
+    let created: serde_json::Value = runtime.block_on(async {
+        let url = format!("http://127.0.0.1:{}/api/secrets", first.port);
+        let response = client.post(url).json(&create).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+        response.json().await.unwrap()
+    });
+    let alias = created["alias"].as_str().unwrap().to_owned();
+    let claim = crypto_core::Proof::generate().unwrap().to_base64url();
+    let reveal =
+        serde_json::json!({ "access_proof": access.to_base64url(), "claim": claim }).to_string();
+
+    // A client that reads the answer's first bytes, then stalls.
+    let mut stream = TcpStream::connect(("127.0.0.1", first.port)).unwrap();
+    write!(
+        stream,
+        "POST /api/secrets/{alias}/reveal HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reveal}",
+        reveal.len()
+    )
+    .unwrap();
+    let mut head = [0u8; 1024];
+    stream.read_exact(&mut head).unwrap();
+    assert!(head.starts_with(b"HTTP/1.1 200"));
+    sigterm(&first);
+    let status = wait_exit(&mut first, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0));
+    let (rest, _) = read_until_closed(&mut stream, Duration::from_secs(5));
+    assert!(rest.len() < 13 * 1024 * 1024, "the answer was not cut");
+
+    // The same claim on another instance: the same view, whole.
+    let second = start_with(&env);
+    let answer: serde_json::Value = runtime.block_on(async {
+        let url = format!(
+            "http://127.0.0.1:{}/api/secrets/{alias}/reveal",
+            second.port
+        );
+        let response = client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(reveal.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    });
+    let got = crypto_core::base64::decode(answer["ciphertext"].as_str().unwrap()).unwrap();
+    assert_eq!(got, payload);
+    drop(redis);
 }
 
 #[test]

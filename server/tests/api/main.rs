@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 
+mod addresses;
 mod create;
 mod delivery;
 mod doors;
@@ -12,3 +13,4 @@ mod limits;
 mod manage;
 mod operations;
 mod reveal;
+mod uploads;

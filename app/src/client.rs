@@ -5,7 +5,7 @@ use crypto_core::{
     Alias, Envelope, Image, ManageToken, MasterKey, Protection, SealedSecret, SecretId, SenderKeys,
     StretchedPassphrase,
 };
-use image_privacy::ImageType;
+use image_privacy::{ImageError, ImageType};
 
 /// A secret encrypted in the browser, ready to upload. The key and manage token leave this
 /// struct only inside the links.
@@ -114,8 +114,10 @@ pub fn reveal_proofs(
 pub struct Opened {
     /// The text (possibly empty).
     pub text: String,
-    /// The image, when there is one in a displayable format (checked by content).
-    pub image: Option<(ImageType, Vec<u8>)>,
+    /// The image, if the envelope holds one: refused unless it is a JPEG, PNG, GIF or WebP
+    /// by content whose headers declare dimensions within the sender's limits
+    /// ([`image_privacy::inspect`]), so that no decoder sees anything larger.
+    pub image: Option<Result<(ImageType, Vec<u8>), ImageError>>,
 }
 
 /// Decrypts and unpacks a payload (AES-GCM in WebCrypto where the page has it).
@@ -129,10 +131,10 @@ pub async fn open(
     let plaintext = crypto_core::bulk::open_with(key, passphrase, &id, payload).await?;
     let envelope = Envelope::unpack(&plaintext)?;
     let (text, image) = envelope.into_parts();
-    // Show only JPEG, PNG, GIF and WebP, whatever type the sender declared.
-    let image = image.and_then(|image| {
+    // Whatever type the sender declared: a hand-made envelope can carry anything.
+    let image = image.map(|image| {
         let (_, bytes) = image.into_parts();
-        image_privacy::sniff(&bytes).ok().map(|kind| (kind, bytes))
+        image_privacy::inspect(&bytes).map(|declared| (declared.kind, bytes))
     });
     Ok(Opened { text, image })
 }
@@ -152,9 +154,28 @@ mod tests {
         }
     }
 
+    /// A PNG signature and IHDR (8-bit RGB) declaring the given size; the checksum is not
+    /// read before decoding.
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        [
+            &b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR"[..],
+            &width.to_be_bytes(),
+            &height.to_be_bytes(),
+            &[8, 2, 0, 0, 0, 0, 0, 0, 0],
+        ]
+        .concat()
+    }
+
+    fn open_envelope(envelope: &Envelope) -> Opened {
+        let key = MasterKey::generate().unwrap();
+        let id = SecretId::generate().unwrap();
+        let payload = crypto_core::seal(&key, &id, &envelope.pack().unwrap()).unwrap();
+        now(open(&key, None, id.as_str(), &payload)).unwrap()
+    }
+
     #[test]
     fn sealed_secrets_open_through_their_link() {
-        let png = b"\x89PNG\r\n\x1a\nrest".to_vec();
+        let png = png_header(640, 480);
         let sealed = now(seal_new("hi", Some((ImageType::Png, &png)), None)).unwrap();
         let (id, payload) = (sealed.id.clone(), sealed.payload.clone());
         assert_eq!(payload.len(), 1024 - 64 + 29, "padded to the first bucket");
@@ -178,7 +199,7 @@ mod tests {
         assert_eq!(presented.verifier().to_base64url(), access_verifier);
         let opened = now(open(&key, None, id.as_str(), &payload)).unwrap();
         assert_eq!(opened.text, "hi");
-        assert_eq!(opened.image, Some((ImageType::Png, png)));
+        assert_eq!(opened.image, Some(Ok((ImageType::Png, png))));
         // The manage token is not derivable from the share link.
         assert_ne!(
             links.manage.split('#').nth(1),
@@ -218,16 +239,20 @@ mod tests {
     }
 
     #[test]
-    fn undisplayable_images_are_dropped() {
-        let key = MasterKey::generate().unwrap();
-        let id = SecretId::generate().unwrap();
-        let svg = Envelope::with_image(
-            "t",
-            Image::new("image/svg+xml", b"<svg/>".to_vec()).unwrap(),
-        );
-        let payload = crypto_core::seal(&key, &id, &svg.pack().unwrap()).unwrap();
-        let opened = now(open(&key, None, id.as_str(), &payload)).unwrap();
+    fn undisplayable_images_are_refused_and_the_text_kept() {
+        let svg = Image::new("image/svg+xml", b"<svg/>".to_vec()).unwrap();
+        let opened = open_envelope(&Envelope::with_image("t", svg));
         assert_eq!(opened.text, "t");
-        assert!(opened.image.is_none());
+        assert_eq!(opened.image, Some(Err(ImageError::Svg)));
+    }
+
+    #[test]
+    fn images_declaring_too_many_pixels_are_refused_before_decoding() {
+        // Declared as a PNG, recognised as a PNG by its first bytes: only the header tells.
+        let bomb = Image::new("image/png", png_header(65_535, 65_535)).unwrap();
+        let opened = open_envelope(&Envelope::with_image("t", bomb));
+        assert_eq!(opened.text, "t");
+        assert_eq!(opened.image, Some(Err(ImageError::TooManyPixels)));
+        assert_eq!(open_envelope(&Envelope::text_only("t")).image, None);
     }
 }

@@ -4,6 +4,30 @@
 use crate::read::u16_le;
 use crate::{Findings, ImageError, Rewritten, xmp};
 
+/// The logical screen, grown to cover every frame with its offset: some decoders enlarge
+/// the canvas to fit a frame that sticks out. The whole file is walked (no pixel is
+/// decoded), so a GIF without its trailer is refused.
+pub(crate) fn dimensions(b: &[u8]) -> Result<(u32, u32), ImageError> {
+    let field = |at: usize| u16_le(b, at).map(u32::from).ok_or(ImageError::Truncated);
+    let (mut width, mut height) = (field(6)?, field(8)?);
+    let packed = *b.get(10).ok_or(ImageError::Truncated)?;
+    let mut i = 13 + color_table(packed);
+    loop {
+        match *b.get(i).ok_or(ImageError::Truncated)? {
+            0x3B => return Ok((width, height)),
+            0x2C => {
+                // Descriptor: left, top, width, height (2 bytes each), packed field.
+                width = width.max(field(i + 1)? + field(i + 5)?);
+                height = height.max(field(i + 3)? + field(i + 7)?);
+                let packed = *b.get(i + 9).ok_or(ImageError::Truncated)?;
+                i = sub_blocks_end(b, i + 10 + color_table(packed) + 1)?;
+            }
+            0x21 => i = sub_blocks_end(b, i + 2)?,
+            _ => return Err(ImageError::Damaged),
+        }
+    }
+}
+
 pub(crate) fn rewrite(b: &[u8], findings: &mut Findings) -> Result<Rewritten, ImageError> {
     let width = u16_le(b, 6).ok_or(ImageError::Truncated)?;
     let height = u16_le(b, 8).ok_or(ImageError::Truncated)?;

@@ -13,6 +13,50 @@ const EXIF: &[u8] = b"Exif\0\0";
 const XMP: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
 const XMP_EXTENSION: &[u8] = b"http://ns.adobe.com/xmp/extension/\0";
 
+/// The size in the first frame header (SOFn), found segment by segment so that an EXIF
+/// thumbnail's own header is passed over; decoders refuse a second frame header.
+pub(crate) fn dimensions(b: &[u8]) -> Result<(u32, u32), ImageError> {
+    let mut i = 2;
+    loop {
+        if *b.get(i).ok_or(ImageError::Truncated)? != 0xFF {
+            return Err(ImageError::Damaged);
+        }
+        while b.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        let marker = *b.get(i + 1).ok_or(ImageError::Truncated)?;
+        i += 2;
+        match marker {
+            0xD0..=0xD7 | 0x01 => {}
+            // Scan data, the end or a second start before any frame header.
+            0x00 | 0xD8 | 0xD9 | 0xDA => return Err(ImageError::Damaged),
+            _ => {
+                let len = usize::from(u16_be(b, i).ok_or(ImageError::Truncated)?);
+                if len < 2 {
+                    return Err(ImageError::Damaged);
+                }
+                let segment = b.get(i..i + len).ok_or(ImageError::Truncated)?;
+                if is_frame_header(marker) {
+                    return frame_size(&segment[2..]);
+                }
+                i += len;
+            }
+        }
+    }
+}
+
+/// SOF0–SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
+fn is_frame_header(marker: u8) -> bool {
+    matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
+}
+
+/// Width and height from a frame header's payload (precision, height, width, …).
+fn frame_size(payload: &[u8]) -> Result<(u32, u32), ImageError> {
+    let height = u16_be(payload, 1).ok_or(ImageError::Damaged)?;
+    let width = u16_be(payload, 3).ok_or(ImageError::Damaged)?;
+    Ok((u32::from(width), u32::from(height)))
+}
+
 pub(crate) fn rewrite(b: &[u8], findings: &mut Findings) -> Result<Rewritten, ImageError> {
     let mut out = Vec::with_capacity(b.len());
     out.extend_from_slice(&[0xFF, 0xD8]);
@@ -92,10 +136,8 @@ pub(crate) fn rewrite(b: &[u8], findings: &mut Findings) -> Result<Rewritten, Im
                     }
                     _ => true,
                 };
-                if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-                    let height = u16_be(payload, 1).ok_or(ImageError::Damaged)?;
-                    let width = u16_be(payload, 3).ok_or(ImageError::Damaged)?;
-                    dimensions.get_or_insert((u32::from(width), u32::from(height)));
+                if is_frame_header(marker) {
+                    dimensions.get_or_insert(frame_size(payload)?);
                 }
                 if keep {
                     out.extend_from_slice(&[0xFF, marker]);

@@ -4,6 +4,9 @@
 //! * Only JPEG, PNG, GIF and WebP are accepted, recognised by their content, never by file
 //!   name or declared type. SVG is refused: it can carry scripts.
 //! * Truncated files and decompression bombs (huge declared dimensions) are refused.
+//! * [`inspect`] reads the declared dimensions from the headers alone, without decoding: the
+//!   recipient's page runs it on a received image before the browser decodes it, and
+//!   [`clean`] runs it first, so the sender and the recipient apply the same limits.
 //! * [`clean`] removes identifying metadata without touching the compressed pixels: the
 //!   files are rewritten container by container (JPEG segments, PNG/WebP chunks, GIF
 //!   blocks), keeping only what is needed to display the picture as intended.
@@ -125,6 +128,39 @@ pub fn check(bytes: &[u8]) -> Result<ImageType, ImageError> {
     sniff(bytes)
 }
 
+/// What an image's headers declare, read without decoding any pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Declared {
+    /// The format.
+    pub kind: ImageType,
+    /// The widest a decoder may draw: the stored width (before any EXIF orientation), grown
+    /// to fit every GIF or WebP frame and its offset.
+    pub width: u32,
+    /// The tallest a decoder may draw, likewise.
+    pub height: u32,
+}
+
+/// Checks an image before anything decodes it: size, format by content, and the dimensions
+/// its headers declare against [`MAX_SIDE`] and [`MAX_PIXELS`] (the rule [`clean`] applies).
+/// Only headers are read (PNG IHDR, JPEG frame header, GIF screen and frame descriptors,
+/// WebP canvas, bitstream and frame headers); the rest of the structure is left to the
+/// decoder. GIF and WebP files must be complete, or unseen frames could declare more.
+pub fn inspect(bytes: &[u8]) -> Result<Declared, ImageError> {
+    let kind = check(bytes)?;
+    let (width, height) = match kind {
+        ImageType::Jpeg => jpeg::dimensions(bytes)?,
+        ImageType::Png => png::dimensions(bytes)?,
+        ImageType::Gif => gif::dimensions(bytes)?,
+        ImageType::Webp => webp::dimensions(bytes)?,
+    };
+    check_dimensions(width, height)?;
+    Ok(Declared {
+        kind,
+        width,
+        height,
+    })
+}
+
 fn looks_like_svg(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(1024)];
     let text = String::from_utf8_lossy(head).to_ascii_lowercase();
@@ -217,7 +253,8 @@ struct Rewritten {
 /// Checks an image thoroughly (content type, size, structure, dimensions) and returns it
 /// without identifying metadata, with a report of what was removed.
 pub fn clean(bytes: &[u8]) -> Result<Cleaned, ImageError> {
-    let kind = check(bytes)?;
+    // The recipient's check first: whatever the sender accepts, the recipient shows.
+    let kind = inspect(bytes)?.kind;
     let mut findings = Findings::default();
     let out = match kind {
         ImageType::Jpeg => jpeg::rewrite(bytes, &mut findings)?,
@@ -225,6 +262,7 @@ pub fn clean(bytes: &[u8]) -> Result<Cleaned, ImageError> {
         ImageType::Gif => gif::rewrite(bytes, &mut findings)?,
         ImageType::Webp => webp::rewrite(bytes, &mut findings)?,
     };
+    // The size reported is held to the same rule.
     check_dimensions(out.width, out.height)?;
     let (width, height) = if (5..=8).contains(&out.orientation) {
         (out.height, out.width)
@@ -241,6 +279,7 @@ pub fn clean(bytes: &[u8]) -> Result<Cleaned, ImageError> {
     })
 }
 
+/// The one dimension rule, for [`inspect`] and [`clean`] alike.
 fn check_dimensions(width: u32, height: u32) -> Result<(), ImageError> {
     if width == 0 || height == 0 {
         return Err(ImageError::Damaged);
@@ -337,6 +376,234 @@ mod tests {
             Err(ImageError::TooManyPixels)
         );
         assert!(check_dimensions(6000, 4000).is_ok());
+    }
+
+    /// A PNG signature and a valid IHDR (8-bit RGB), and nothing more.
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let ihdr = [
+            &b"IHDR"[..],
+            &width.to_be_bytes(),
+            &height.to_be_bytes(),
+            &[8, 2, 0, 0, 0],
+        ]
+        .concat();
+        let crc = png::crc32(&ihdr).to_be_bytes();
+        [&b"\x89PNG\r\n\x1a\n"[..], &13u32.to_be_bytes(), &ihdr, &crc].concat()
+    }
+
+    /// A GIF screen with frames (left, top, width, height), each one empty sub-block.
+    fn gif(width: u16, height: u16, frames: &[[u16; 4]]) -> Vec<u8> {
+        let mut b = b"GIF89a".to_vec();
+        b.extend([width, height].iter().flat_map(|v| v.to_le_bytes()));
+        b.extend([0, 0, 0]);
+        for frame in frames {
+            b.push(0x2C);
+            b.extend(frame.iter().flat_map(|v| v.to_le_bytes()));
+            b.extend([0, 2, 1, 0, 0]);
+        }
+        b.push(0x3B);
+        b
+    }
+
+    /// A baseline frame header (one component), without scans: enough for the header.
+    fn jpeg(width: u16, height: u16) -> Vec<u8> {
+        let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 11, 8];
+        b.extend(height.to_be_bytes());
+        b.extend(width.to_be_bytes());
+        b.extend([1, 1, 0x11, 0]);
+        b
+    }
+
+    fn u24(v: u32) -> [u8; 3] {
+        let [a, b, c, _] = v.to_le_bytes();
+        [a, b, c]
+    }
+
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let size = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        let pad = vec![0; data.len() % 2];
+        [&kind[..], &size.to_le_bytes(), data, &pad].concat()
+    }
+
+    fn vp8l(width: u32, height: u32) -> Vec<u8> {
+        let bits = (width - 1) | (height - 1) << 14;
+        chunk(b"VP8L", &[&[0x2F][..], &bits.to_le_bytes()].concat())
+    }
+
+    fn vp8x(width: u32, height: u32) -> Vec<u8> {
+        chunk(
+            b"VP8X",
+            &[&[0x02, 0, 0, 0][..], &u24(width - 1), &u24(height - 1)].concat(),
+        )
+    }
+
+    /// An animation frame at (x, y) (even) of the given size, holding a lossless bitstream.
+    fn anmf(x: u32, y: u32, width: u32, height: u32, inner: (u32, u32)) -> Vec<u8> {
+        let header = [
+            &u24(x / 2)[..],
+            &u24(y / 2),
+            &u24(width - 1),
+            &u24(height - 1),
+            &[0; 4],
+        ]
+        .concat();
+        chunk(b"ANMF", &[header, vp8l(inner.0, inner.1)].concat())
+    }
+
+    fn webp(chunks: &[Vec<u8>]) -> Vec<u8> {
+        let body = [&b"WEBP"[..], &chunks.concat()].concat();
+        let size = u32::try_from(body.len()).unwrap_or(u32::MAX);
+        [&b"RIFF"[..], &size.to_le_bytes(), &body].concat()
+    }
+
+    fn declared(kind: ImageType, width: u32, height: u32) -> Result<Declared, ImageError> {
+        Ok(Declared {
+            kind,
+            width,
+            height,
+        })
+    }
+
+    #[test]
+    fn a_65535_square_png_is_refused_from_its_header() {
+        assert_eq!(
+            inspect(&png(65_535, 65_535)),
+            Err(ImageError::TooManyPixels)
+        );
+        // Under the side limit, over the pixel limit.
+        assert_eq!(
+            inspect(&png(15_000, 15_000)),
+            Err(ImageError::TooManyPixels)
+        );
+        assert_eq!(inspect(&png(0, 480)), Err(ImageError::Damaged));
+        assert_eq!(inspect(&png(640, 480)), declared(ImageType::Png, 640, 480));
+        // IHDR must come first, at its own length.
+        let mut late = png(640, 480);
+        late[12..16].copy_from_slice(b"tEXt");
+        assert_eq!(inspect(&late), Err(ImageError::Damaged));
+        let mut long = png(640, 480);
+        long[11] = 14;
+        assert_eq!(inspect(&long), Err(ImageError::Damaged));
+    }
+
+    #[test]
+    fn gif_frames_count_as_well_as_the_screen() {
+        assert_eq!(
+            inspect(&gif(100, 80, &[[0, 0, 100, 80]])),
+            declared(ImageType::Gif, 100, 80)
+        );
+        // A frame sticking out of the screen grows what a decoder may draw.
+        assert_eq!(
+            inspect(&gif(100, 80, &[[0, 0, 100, 80], [90, 70, 20, 20]])),
+            declared(ImageType::Gif, 110, 90)
+        );
+        assert_eq!(
+            inspect(&gif(100, 80, &[[19_950, 0, 100, 80]])),
+            Err(ImageError::TooManyPixels)
+        );
+        assert_eq!(
+            inspect(&gif(1, 1, &[[0, 0, 65_535, 65_535]])),
+            Err(ImageError::TooManyPixels)
+        );
+        assert_eq!(
+            inspect(&gif(65_535, 65_535, &[])),
+            Err(ImageError::TooManyPixels)
+        );
+    }
+
+    #[test]
+    fn jpeg_frame_header() {
+        assert_eq!(
+            inspect(&jpeg(1200, 800)),
+            declared(ImageType::Jpeg, 1200, 800)
+        );
+        assert_eq!(
+            inspect(&jpeg(65_000, 65_000)),
+            Err(ImageError::TooManyPixels)
+        );
+        // Height 0 (defined later by a DNL marker) is not accepted.
+        assert_eq!(inspect(&jpeg(1200, 0)), Err(ImageError::Damaged));
+        // Scan data before any frame header.
+        assert_eq!(
+            inspect(&[0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 0xFF, 0xD9]),
+            Err(ImageError::Damaged)
+        );
+    }
+
+    #[test]
+    fn webp_canvas_bitstreams_and_frames() {
+        assert_eq!(
+            inspect(&webp(&[vp8l(640, 480)])),
+            declared(ImageType::Webp, 640, 480)
+        );
+        assert_eq!(
+            inspect(&webp(&[vp8l(16_384, 16_384)])),
+            Err(ImageError::TooManyPixels)
+        );
+        assert_eq!(
+            inspect(&webp(&[vp8x(30_000, 30_000), vp8l(640, 480)])),
+            Err(ImageError::TooManyPixels)
+        );
+        // A small canvas does not hide a large bitstream.
+        assert_eq!(
+            inspect(&webp(&[vp8x(640, 480), vp8l(16_384, 16_384)])),
+            Err(ImageError::TooManyPixels)
+        );
+        let frame = |x, inner| webp(&[vp8x(640, 480), anmf(x, 0, 100, 100, inner)]);
+        assert_eq!(
+            inspect(&frame(0, (100, 100))),
+            declared(ImageType::Webp, 640, 480)
+        );
+        assert_eq!(
+            inspect(&frame(30_000, (100, 100))),
+            Err(ImageError::TooManyPixels)
+        );
+        assert_eq!(
+            inspect(&frame(0, (16_384, 16_384))),
+            Err(ImageError::TooManyPixels)
+        );
+        assert_eq!(inspect(&webp(&[])), Err(ImageError::Damaged));
+    }
+
+    #[test]
+    fn cut_headers_are_refused() {
+        let whole = [
+            png(640, 480),
+            gif(100, 80, &[[0, 0, 100, 80], [90, 70, 20, 20]]),
+            jpeg(1200, 800),
+            webp(&[vp8x(640, 480), anmf(0, 0, 100, 100, (100, 100))]),
+        ];
+        for bytes in whole {
+            let full = inspect(&bytes);
+            assert!(full.is_ok(), "{full:?}");
+            for cut in 0..bytes.len() {
+                // A cut either loses the header, or (past it) declares the same.
+                match inspect(&bytes[..cut]) {
+                    Err(e) => assert!(
+                        matches!(e, ImageError::Truncated | ImageError::NotAnImage),
+                        "{full:?} cut at {cut}: {e:?}"
+                    ),
+                    ok => assert_eq!(ok, full, "cut at {cut}"),
+                }
+            }
+        }
+        // The PNG header ends with the IHDR's data (its checksum is left to the decoder).
+        for cut in 0..29 {
+            assert!(inspect(&png(640, 480)[..cut]).is_err());
+        }
+        // GIF and WebP must be complete: a lost frame could declare more.
+        let gif = gif(100, 80, &[[0, 0, 100, 80]]);
+        assert_eq!(inspect(&gif[..gif.len() - 1]), Err(ImageError::Truncated));
+        let webp = webp(&[vp8l(640, 480)]);
+        assert_eq!(inspect(&webp[..webp.len() - 1]), Err(ImageError::Truncated));
+    }
+
+    #[test]
+    fn inspect_keeps_the_size_limit() {
+        let mut big = png(640, 480);
+        big.resize(MAX_IMAGE_BYTES + 1, 0);
+        assert_eq!(inspect(&big), Err(ImageError::TooLarge));
+        assert_eq!(inspect(b"<svg/>"), Err(ImageError::Svg));
     }
 
     #[test]

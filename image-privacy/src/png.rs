@@ -11,6 +11,21 @@ const KEEP: [&[u8; 4]; 15] = [
     b"bKGD", b"pHYs", b"acTL", b"fcTL", b"fdAT",
 ];
 
+/// The size in the IHDR, which must be the first chunk (APNG frames must fit inside it).
+pub(crate) fn dimensions(b: &[u8]) -> Result<(u32, u32), ImageError> {
+    let len = u32_be(b, 8).ok_or(ImageError::Truncated)?;
+    if b.get(12..16).ok_or(ImageError::Truncated)? != b"IHDR" || len != 13 {
+        return Err(ImageError::Damaged);
+    }
+    ihdr_size(b.get(16..29).ok_or(ImageError::Truncated)?)
+}
+
+fn ihdr_size(data: &[u8]) -> Result<(u32, u32), ImageError> {
+    let width = u32_be(data, 0).ok_or(ImageError::Damaged)?;
+    let height = u32_be(data, 4).ok_or(ImageError::Damaged)?;
+    Ok((width, height))
+}
+
 pub(crate) fn rewrite(b: &[u8], findings: &mut Findings) -> Result<Rewritten, ImageError> {
     let mut out = Vec::with_capacity(b.len());
     out.extend_from_slice(&b[..8]);
@@ -36,9 +51,7 @@ pub(crate) fn rewrite(b: &[u8], findings: &mut Findings) -> Result<Rewritten, Im
         i = end;
         let keep = match &kind {
             b"IHDR" => {
-                let width = u32_be(data, 0).ok_or(ImageError::Damaged)?;
-                let height = u32_be(data, 4).ok_or(ImageError::Damaged)?;
-                dimensions = Some((width, height));
+                dimensions = Some(ihdr_size(data)?);
                 true
             }
             b"IDAT" | b"IEND" => true,
@@ -116,7 +129,7 @@ fn text_chunk(kind: &[u8; 4], data: &[u8], findings: &mut Findings) {
 }
 
 /// CRC-32 (IEEE), as PNG uses.
-fn crc32(data: &[u8]) -> u32 {
+pub(crate) fn crc32(data: &[u8]) -> u32 {
     static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
         let mut table = [0u32; 256];

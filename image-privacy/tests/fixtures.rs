@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use image::{DynamicImage, ImageDecoder, ImageReader};
-use image_privacy::{Cleaned, Date, ImageError, ImageType, clean};
+use image_privacy::{Cleaned, Date, ImageError, ImageType, clean, inspect};
 use testkit::fixtures::{FixtureRoot, Origin, fixture_roots};
 
 /// The fixtures that are pictures (the others must be refused).
@@ -184,6 +184,34 @@ fn dimensions_are_as_described() {
 }
 
 #[test]
+fn the_recipients_check_reads_the_decoded_size_of_every_fixture() {
+    for root in fixture_roots() {
+        for name in PICTURES {
+            let at = format!("{}/{name}", root.name());
+            let original = root.image_bytes(name);
+            let declared = inspect(&original).unwrap_or_else(|e| panic!("{at}: {e}"));
+            // The headers say what the `image` crate decodes (stored, before orientation).
+            let decoded = decode(&original);
+            assert_eq!(
+                (declared.width, declared.height),
+                (decoded.width(), decoded.height()),
+                "{at}"
+            );
+            // What the sender sends, cleaned or not, the recipient shows.
+            let (_, cleaned) = clean_fixture(&root, name);
+            assert_eq!(inspect(&cleaned.bytes), Ok(declared), "{at} cleaned");
+            assert_eq!(cleaned.kind, declared.kind, "{at}");
+        }
+        assert_eq!(
+            inspect(&root.image_bytes("not-an-image.jpg")),
+            Err(ImageError::Svg),
+            "{}",
+            root.name()
+        );
+    }
+}
+
+#[test]
 fn the_sideways_photo_displays_upright_with_the_arrow_at_the_top() {
     for root in fixture_roots() {
         let (_, cleaned) = clean_fixture(&root, "rotated-orientation6.jpg");
@@ -345,6 +373,7 @@ fn decompression_bombs_are_refused() {
         png.extend_from_slice(&crc(chunk).to_be_bytes());
     }
     assert_eq!(clean(&png).unwrap_err(), ImageError::TooManyPixels);
+    assert_eq!(inspect(&png), Err(ImageError::TooManyPixels));
 
     for root in fixture_roots() {
         // A JPEG whose frame header says 65,000 × 65,000.
@@ -357,6 +386,7 @@ fn decompression_bombs_are_refused() {
             "{}",
             root.name()
         );
+        assert_eq!(inspect(&jpeg), Err(ImageError::TooManyPixels));
 
         // A GIF screen of 65,535 × 65,535.
         let mut gif = root.image_bytes("animated.gif");
@@ -367,6 +397,7 @@ fn decompression_bombs_are_refused() {
             "{}",
             root.name()
         );
+        assert_eq!(inspect(&gif), Err(ImageError::TooManyPixels));
     }
 }
 

@@ -1,5 +1,6 @@
-//! Arbitrary bytes, and fixtures with random damage, never make the cleaner panic; what it
-//! accepts it accepts again after cleaning.
+//! Arbitrary bytes, and fixtures with random damage, never make the cleaner or the
+//! recipient's check ([`image_privacy::inspect`]) panic; what the cleaner accepts it accepts
+//! again after cleaning, and the recipient's check accepts both, declaring the same size.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is a failure report
 
@@ -31,6 +32,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
         let _ = image_privacy::clean(&bytes);
+        let _ = image_privacy::inspect(&bytes);
     }
 
     #[test]
@@ -43,7 +45,9 @@ proptest! {
         ],
         tail in proptest::collection::vec(any::<u8>(), 0..4096),
     ) {
-        let _ = image_privacy::clean(&[magic, tail].concat());
+        let bytes = [magic, tail].concat();
+        let _ = image_privacy::clean(&bytes);
+        let _ = image_privacy::inspect(&bytes);
     }
 
     #[test]
@@ -57,7 +61,10 @@ proptest! {
             bytes[at] = value;
         }
         bytes.truncate(cut % (bytes.len() + 1));
+        let declared = image_privacy::inspect(&bytes);
         if let Ok(cleaned) = image_privacy::clean(&bytes) {
+            prop_assert!(declared.is_ok());
+            prop_assert_eq!(image_privacy::inspect(&cleaned.bytes), declared);
             let again = image_privacy::clean(&cleaned.bytes).unwrap();
             prop_assert_eq!(again.bytes, cleaned.bytes);
         }

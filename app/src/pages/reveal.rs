@@ -26,6 +26,8 @@ enum KeyState {
 struct Shown {
     text: String,
     image: Option<(String, ImageType)>,
+    /// The secret held an image that `client::open` refused: it is not shown.
+    image_refused: bool,
     views_left: u32,
 }
 
@@ -117,7 +119,8 @@ pub fn RevealPage() -> impl IntoView {
                     .await
                 {
                     Ok(opened) => {
-                        let image = opened.image.and_then(|(kind, bytes)| {
+                        let image_refused = matches!(opened.image, Some(Err(_)));
+                        let image = opened.image.and_then(Result::ok).and_then(|(kind, bytes)| {
                             browser::object_url(&bytes, kind.mime()).map(|url| (url, kind))
                         });
                         if views_left == 0 {
@@ -127,6 +130,7 @@ pub fn RevealPage() -> impl IntoView {
                         phase.set(Phase::Shown(Shown {
                             text: opened.text,
                             image,
+                            image_refused,
                             views_left,
                         }));
                     }
@@ -280,6 +284,7 @@ fn Revealed(shown: Shown) -> impl IntoView {
     let Shown {
         text,
         image,
+        image_refused,
         views_left,
     } = shown;
     let text_view = (!text.is_empty()).then(|| {
@@ -317,6 +322,9 @@ fn Revealed(shown: Shown) -> impl IntoView {
             }}
             {text_view}
             {image_view}
+            {image_refused.then(|| view! {
+                <p class="alert" role="alert" data-testid="image-refused">{t!(i18n, reveal_image_refused)}</p>
+            })}
         </section>
     }
 }

@@ -27,6 +27,12 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_REDIS_POOL_SIZE", default_value_t = 4)]
     pub redis_pool_size: usize,
 
+    /// Redis replicas that must acknowledge each create, reveal and destroy (`WAIT`) before
+    /// the server answers. With Sentinel and replicas, 1 keeps a failover right after a reveal
+    /// from bringing the consumed view back (see SECURITY.md); 0 answers at once.
+    #[arg(long, env = "ONCELINK_REDIS_WAIT_REPLICAS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=16))]
+    pub redis_wait_replicas: u32,
+
     /// How long a store operation may take, in milliseconds, before the request fails with 503.
     #[arg(long, env = "ONCELINK_STORE_TIMEOUT_MS", default_value_t = 2000)]
     pub store_timeout_ms: u64,

@@ -91,6 +91,7 @@ pub async fn open_store(config: &Config) -> Result<Store, store::StoreError> {
             redis.prefix = config.redis_prefix.clone();
             redis.pool_size = config.redis_pool_size;
             redis.command_timeout = config.store_timeout();
+            redis.wait_replicas = config.redis_wait_replicas;
             Ok(Store::Redis(RedisStore::connect(&redis).await?))
         }
         None => Ok(Store::Embedded(EmbeddedStore::new(EmbeddedConfig {

@@ -73,6 +73,10 @@ pub struct RedisConfig {
     pub pool_size: usize,
     /// How long one command may take before it fails (requests then answer 503).
     pub command_timeout: Duration,
+    /// Replicas that must acknowledge a create, reveal or destroy (`WAIT`) before it counts
+    /// as done; 0 (the default) answers without waiting. With Sentinel, 1 keeps a failover
+    /// right after a reveal from bringing the consumed view back.
+    pub wait_replicas: u32,
 }
 
 impl RedisConfig {
@@ -83,6 +87,7 @@ impl RedisConfig {
             prefix: "oncelink:".into(),
             pool_size: 4,
             command_timeout: Duration::from_secs(2),
+            wait_replicas: 0,
         }
     }
 }
@@ -108,6 +113,7 @@ struct Inner {
     /// timing out behind each other on the pool's connections.
     large_reads: std::sync::Arc<tokio::sync::Semaphore>,
     command_timeout: Duration,
+    wait_replicas: u32,
 }
 
 impl RedisStore {
@@ -118,6 +124,12 @@ impl RedisStore {
     pub async fn connect(config: &RedisConfig) -> Result<Self, StoreError> {
         let mut redis_config = Config::from_url(&config.url)
             .map_err(|e| StoreError::Unavailable(format!("invalid REDIS_URL: {}", e.details())))?;
+        if config.wait_replicas > 0 && redis_config.server.is_clustered() {
+            // WAIT is per connection and node: on a cluster it could reach another shard.
+            return Err(StoreError::Unavailable(
+                "waiting for replicas is not supported with Redis Cluster".into(),
+            ));
+        }
         // Keep retrying the first connection instead of failing start-up.
         redis_config.fail_fast = false;
         let pool = Builder::from_config(redis_config)
@@ -161,6 +173,7 @@ impl RedisStore {
                     config.pool_size.max(1),
                 )),
                 command_timeout: config.command_timeout,
+                wait_replicas: config.wait_replicas,
             }),
         })
     }
@@ -194,7 +207,42 @@ impl RedisStore {
         keys: Vec<String>,
         args: Vec<Value>,
     ) -> Result<R, StoreError> {
+        self.run_on(&self.client(), script, keys, args).await
+    }
+
+    /// Runs a script whose writes must reach the replicas (`wait_replicas`) before it counts:
+    /// `WAIT` on the same connection, so it covers exactly this script's writes.
+    async fn run_durable<R: FromValue>(
+        &self,
+        script: &Script,
+        keys: Vec<String>,
+        args: Vec<Value>,
+    ) -> Result<R, StoreError> {
         let client = self.client();
+        let result = self.run_on(&client, script, keys, args).await?;
+        let wanted = self.inner.wait_replicas;
+        if wanted > 0 {
+            let timeout = i64::try_from(self.inner.command_timeout.as_millis()).unwrap_or(i64::MAX);
+            let acked: i64 = client
+                .wait(i64::from(wanted), timeout)
+                .await
+                .map_err(unavailable)?;
+            if acked < i64::from(wanted) {
+                return Err(StoreError::Unavailable(format!(
+                    "{acked} of {wanted} replicas acknowledged in time"
+                )));
+            }
+        }
+        Ok(result)
+    }
+
+    async fn run_on<R: FromValue>(
+        &self,
+        client: &fred::clients::WithOptions<Client>,
+        script: &Script,
+        keys: Vec<String>,
+        args: Vec<Value>,
+    ) -> Result<R, StoreError> {
         match client
             .evalsha(script.sha1().clone(), keys.clone(), args.clone())
             .await
@@ -285,7 +333,9 @@ impl RedisStore {
                     args.push(Value::Bytes(Bytes::copy_from_slice(v.as_bytes())));
                 }
             }
-            let written: i64 = self.run(&self.inner.create, self.keys(alias), args).await?;
+            let written: i64 = self
+                .run_durable(&self.inner.create, self.keys(alias), args)
+                .await?;
             if written == 1 {
                 return Ok(());
             }
@@ -342,9 +392,19 @@ impl RedisStore {
             verifier(Some(claim.verifier)),
             Value::from(window_ms),
         ];
-        let value: Value = self
-            .run(&self.inner.reveal, self.keys(&alias), args)
-            .await?;
+        let value: Value = match self
+            .run_durable(&self.inner.reveal, self.keys(&alias), args)
+            .await
+        {
+            Ok(value) => value,
+            Err(e) => {
+                // The step may have run (a lost reply, replicas too slow): give the view back.
+                if ours {
+                    self.release(&alias, &claim.verifier).await;
+                }
+                return Err(e);
+            }
+        };
         let Value::Array(parts) = value else {
             return Err(StoreError::Unavailable("unexpected reply to reveal".into()));
         };
@@ -599,7 +659,7 @@ impl RedisStore {
     ) -> Result<Managed<Destroyed>, StoreError> {
         let args = vec![Value::Bytes(Bytes::copy_from_slice(token.as_bytes()))];
         let outcome: String = self
-            .run(&self.inner.destroy, self.keys(alias), args)
+            .run_durable(&self.inner.destroy, self.keys(alias), args)
             .await?;
         Ok(match outcome.as_str() {
             "ok" => Managed::Ok(Destroyed::Now),

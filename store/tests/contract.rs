@@ -827,3 +827,88 @@ async fn redis_bad_url_is_refused() {
         Err(StoreError::Unavailable(_))
     ));
 }
+
+fn redis_cli(port: u16, args: &[&str]) -> String {
+    let out = std::process::Command::new("redis-cli")
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// With `wait_replicas`, a reveal answers only once a replica has the counted view (so a
+/// failover cannot bring it back), and fails rather than answer when no replica acknowledges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_writes_wait_for_a_replica_when_asked() {
+    let master = RedisServer::start();
+    let replica_port = testkit::free_port();
+    /// Killed on drop, whatever the test does.
+    struct Replica(std::process::Child);
+    impl Drop for Replica {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut replica = Replica(
+        std::process::Command::new("redis-server")
+            .args(["--port", &replica_port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .args(["--replicaof", "127.0.0.1", &master.port().to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    eventually("the replica to sync", async || {
+        redis_cli(master.port(), &["INFO", "replication"]).contains("state=online")
+    })
+    .await;
+    let mut config = RedisConfig::new(master.url());
+    config.wait_replicas = 1;
+    config.command_timeout = Duration::from_millis(500);
+    let store = Store::Redis(RedisStore::connect(&config).await.unwrap());
+    // A manage verifier keeps the record after the view, for the replica to show.
+    let managed = Access {
+        manage_verifier: Some(verifier(3)),
+        ..Access::default()
+    };
+    let first = store
+        .create(with(b"replicated", managed.clone()))
+        .await
+        .unwrap();
+    let second = store.create(with(b"replicated", managed)).await.unwrap();
+    assert!(
+        store
+            .consume(&by_alias(&first.alias))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Acknowledged: the replica already has the view counted.
+    let record = format!("oncelink:s:{{{}}}", first.alias.as_str());
+    assert_eq!(redis_cli(replica_port, &["HGET", &record, "vu"]), "1");
+
+    let _ = replica.0.kill();
+    let _ = replica.0.wait();
+    let started = Instant::now();
+    let refused = store
+        .reveal(&by_alias(&second.alias), &Presented::default())
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Unavailable(_))),
+        "{refused:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // The view the store claimed itself was given back.
+    assert_eq!(
+        store
+            .info(&by_alias(&second.alias))
+            .await
+            .unwrap()
+            .unwrap()
+            .views_left,
+        1
+    );
+}

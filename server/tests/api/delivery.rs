@@ -316,7 +316,7 @@ async fn a_full_redis_refuses_creates_and_still_serves() {
     let refused = loop {
         let g_key = crypto_core::MasterKey::generate().unwrap();
         let id = crypto_core::SecretId::generate().unwrap();
-        let envelope = crypto_core::Envelope::text_only(&"x".repeat(1024 * 1024));
+        let envelope = crypto_core::Envelope::text_only("x".repeat(1024 * 1024));
         let payload = crypto_core::seal(&g_key, &id, &envelope.pack().unwrap()).unwrap();
         let started = Instant::now();
         let (status, body) = server

@@ -37,7 +37,8 @@ def wrk(script, seconds, env, connections=64):
 
 
 def revealed_total():
-    with urllib.request.urlopen(f"{base}/metrics") as r:
+    # The metrics listener is not the public port (bench.sh says where it is).
+    with urllib.request.urlopen(os.environ["ONCELINK_METRICS_URL"]) as r:
         text = r.read().decode()
     return int(float(re.search(r"^oncelink_secrets_revealed_total (\S+)", text, re.M).group(1)))
 

@@ -39,6 +39,7 @@ start_server() {
   port="$(free_port)"
   server_env
   ONCELINK_RATE_CREATE=1000000000 ONCELINK_RATE_REVEAL=1000000000 ONCELINK_FAILED_ATTEMPTS=1000000000 \
+    ONCELINK_QUOTA_BYTES=1000000000000 ONCELINK_MAX_UPLOADS_PER_CLIENT=1024 ONCELINK_METRICS_ADDR=off \
     LEPTOS_SITE_ADDR="127.0.0.1:$port" "$TARGET_DIR/release/server" > "$TARGET_DIR/bench/server.log" 2>&1 &
   pids+=($!)
   wait_for_url "http://127.0.0.1:$port/api/health" 30
@@ -91,6 +92,7 @@ start_backend() {
   shift
   local port
   port="$(free_port)"
+  metrics_port="$(free_port)"
   redis_port=""
   local redis_env=()
   if [ "$backend" = redis ]; then
@@ -100,11 +102,16 @@ start_backend() {
     sleep 0.5
     redis_env=("REDIS_URL=redis://127.0.0.1:$redis_port")
   fi
-  env ${redis_env[@]+"${redis_env[@]}"} "$@" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
+  # Everything comes from one address: the per-client quota and upload slots are lifted
+  # (they are tested in the API suite); the caller's settings come after and win.
+  env ${redis_env[@]+"${redis_env[@]}"} ONCELINK_QUOTA_BYTES=1000000000000 \
+    ONCELINK_MAX_UPLOADS_PER_CLIENT=1024 ONCELINK_METRICS_ADDR="127.0.0.1:$metrics_port" "$@" \
+    LEPTOS_SITE_ADDR="127.0.0.1:$port" \
     "$TARGET_DIR/release/server" > "$TARGET_DIR/bench/server-$backend.log" 2>&1 &
   server_pid=$!
   pids+=($server_pid)
   base="http://127.0.0.1:$port"
+  export ONCELINK_METRICS_URL="http://127.0.0.1:$metrics_port/metrics"
   wait_for_url "$base/api/health" 30
 }
 

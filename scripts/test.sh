@@ -76,6 +76,7 @@ port="$(free_port)"
 server_env
 # The whole suite comes from one address: lift the per-client limits (tested in the API suite).
 export ONCELINK_RATE_CREATE=100000 ONCELINK_RATE_REVEAL=100000 ONCELINK_FAILED_ATTEMPTS=100000
+export ONCELINK_QUOTA_BYTES=1000000000000 ONCELINK_MAX_UPLOADS_PER_CLIENT=64 ONCELINK_METRICS_ADDR=off
 LEPTOS_SITE_ADDR="127.0.0.1:$port" REDIS_URL="$redis_url" \
   ONCELINK_REDIS_PREFIX="e2e:$$:" "$TARGET_DIR/release/server" > "$TARGET_DIR/e2e-server.log" 2>&1 &
 pids+=($!)

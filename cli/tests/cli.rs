@@ -659,3 +659,100 @@ fn works_against_the_reference_api() {
 /// Output checks before a reveal, links on stdin, private files, escaping, the reference
 /// downgrade and TTL edges.
 mod sharp_edges;
+
+/// A gateway in front of a server: forwards every request, but answers the first reveal with
+/// `504` after the server has answered it (the view is counted) — an answer lost on the way.
+struct LossyGateway {
+    base: String,
+    reveals: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    confirms: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl LossyGateway {
+    fn start(upstream: &str) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let reveals = std::sync::Arc::new(AtomicUsize::new(0));
+        let confirms = std::sync::Arc::new(AtomicUsize::new(0));
+        let (r, c, upstream) = (reveals.clone(), confirms.clone(), upstream.to_owned());
+        let client = reqwest::Client::new();
+        let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
+            let (r, c, upstream, client) = (r.clone(), c.clone(), upstream.clone(), client.clone());
+            async move {
+                let path = request.uri().path().to_owned();
+                let method = request.method().clone();
+                let headers = request.headers().clone();
+                let body = axum::body::to_bytes(request.into_body(), usize::MAX)
+                    .await
+                    .unwrap();
+                let mut forward = client.request(method, format!("{upstream}{path}"));
+                for (name, value) in &headers {
+                    if name != "host" && name != "content-length" {
+                        forward = forward.header(name, value);
+                    }
+                }
+                let answer = forward.body(body).send().await.unwrap();
+                let status = answer.status().as_u16();
+                let bytes = answer.bytes().await.unwrap();
+                if path.ends_with("/confirm") {
+                    c.fetch_add(1, Ordering::SeqCst);
+                }
+                if path.ends_with("/reveal") && r.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return (axum::http::StatusCode::GATEWAY_TIMEOUT, Vec::new());
+                }
+                (
+                    axum::http::StatusCode::from_u16(status).unwrap(),
+                    bytes.to_vec(),
+                )
+            }
+        });
+        let base = runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            tokio::spawn(async move { axum::serve(listener, app).await });
+            base
+        });
+        Self {
+            base,
+            reveals,
+            confirms,
+            _runtime: runtime,
+        }
+    }
+}
+
+/// The answer to a reveal is lost behind a gateway after the server counted the view: `open`
+/// asks again with the same claim, gets the same view, and confirms it.
+#[test]
+fn open_survives_a_lost_answer() {
+    use std::sync::atomic::Ordering;
+    let server = TestServer::start(true);
+    let gateway = LossyGateway::start(&server.base);
+    let dir = tempdir("lost-answer");
+    let out = run(
+        &dir,
+        &[
+            "send",
+            "--server",
+            &gateway.base,
+            "lost once, delivered anyway",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let link = stdout(&out).trim_end().to_owned();
+    let opened = run(&dir, &["open", &link], None, &[]);
+    assert_eq!(code(&opened), 0, "{}", stderr(&opened));
+    assert_eq!(stdout(&opened), "lost once, delivered anyway");
+    assert_eq!(gateway.reveals.load(Ordering::SeqCst), 2);
+    assert_eq!(gateway.confirms.load(Ordering::SeqCst), 1);
+    // Used up for everyone else.
+    let again = run(&dir, &["open", &link], None, &[]);
+    assert_eq!(code(&again), 3, "{}", stderr(&again));
+}

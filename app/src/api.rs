@@ -36,12 +36,17 @@ impl UiError {
         }
     }
 
-    /// Whether the same request may succeed if sent again (no answer arrived, or the server or
-    /// its store was busy or unreachable): a reveal with a claim is retried on these.
+    /// Whether the same request may succeed if sent again (no answer arrived, the server or
+    /// its store was busy or unreachable, or too many requests for now): a reveal with a claim
+    /// is retried on these.
     pub fn is_transient(&self) -> bool {
         matches!(
             self.code(),
-            ErrorCode::Unknown | ErrorCode::Unavailable | ErrorCode::Busy | ErrorCode::Internal
+            ErrorCode::Unknown
+                | ErrorCode::Unavailable
+                | ErrorCode::Busy
+                | ErrorCode::Internal
+                | ErrorCode::RateLimited
         )
     }
 }

@@ -249,9 +249,11 @@ impl Api {
                     .json(request),
                 progress,
             );
+            // No answer, a server error, or too many requests for now (a shared address):
+            // the same claim later gets the same view.
             let transient = match &attempt {
                 Err(_) => true,
-                Ok(answer) => answer.status >= 500,
+                Ok(answer) => answer.status >= 500 || answer.status == 429,
             };
             if !transient || started.elapsed() + pause > retry_for {
                 break attempt?;

@@ -26,7 +26,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
-use service::{ClientIp, Rejected, Service};
+use service::{BodyError, ClientIp, Rejected, Service};
 use tokio::time::{Instant, Sleep};
 
 use crate::error::ApiError;
@@ -108,11 +108,19 @@ impl UploadGate {
             return ApiError::Internal("no client address: the client_ip middleware is missing")
                 .into_response();
         };
-        let length = request
-            .headers()
-            .get(header::CONTENT_LENGTH)
+        let declared = request.headers().get(header::CONTENT_LENGTH);
+        let length = declared
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        // A length we cannot read as one number (hyper accepts `n, n`) is treated as unknown:
+        // the body still takes a turn and is paced, never waved through as empty.
+        let unknown = declared.is_some() && length.is_none();
+        if let Some(limit) = small_door(&request)
+            && (unknown || length.is_some_and(|l| l > limit as u64))
+        {
+            return ApiError::from(service::ServiceError::Body(BodyError::TooLarge(limit)))
+                .into_response();
+        }
         if let Some(encoding) = create_door(&request) {
             let declared = length.map(|l| match encoding {
                 Encoding::Base64 => l / 4 * 3,
@@ -125,7 +133,11 @@ impl UploadGate {
                 Err(e) => return ApiError::from(e).into_response(),
             }
         }
-        let chunked = request.headers().contains_key(header::TRANSFER_ENCODING);
+        let chunked = request.headers().contains_key(header::TRANSFER_ENCODING) || unknown;
+        if !chunked && length.is_none_or(|l| l == 0) {
+            // HTTP/1.1: no length and not chunked is an empty body; nothing to pace.
+            return next.run(request).await;
+        }
         if !(chunked || length.is_some_and(|l| l > LARGE_BODY)) {
             return next.run(self.paced(request)).await;
         }
@@ -163,6 +175,16 @@ impl UploadGate {
         let body = Paced::new(body, self.config.min_rate, self.config.grace);
         Request::from_parts(parts, Body::new(body))
     }
+}
+
+/// The server functions other than create take a few proofs: their bodies are refused over
+/// this before being read (the create door has the upload limit).
+const SMALL_BODY: usize = 64 * 1024;
+
+/// The limit of a server function's body, when the request is for one other than create.
+fn small_door(request: &Request) -> Option<usize> {
+    let path = request.uri().path();
+    (path.starts_with("/fn/") && path != "/fn/create").then_some(SMALL_BODY)
 }
 
 /// The create door a request is for, if any.

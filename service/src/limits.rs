@@ -216,8 +216,9 @@ impl Limiter {
         match self.store.count(&name, by, window).await {
             Ok(counted) => counted,
             Err(e) => {
+                // From the failure, not the start: a timeout took the whole store timeout.
                 if let Ok(mut p) = self.paused_until.lock() {
-                    *p = Some(now + PAUSE_AFTER_FAILURE);
+                    *p = Some(tokio::time::Instant::now() + PAUSE_AFTER_FAILURE);
                 }
                 // The store's own requests fail with 503 anyway; do not add a second failure
                 // mode here.

@@ -353,23 +353,28 @@ impl EmbeddedStore {
         let counted = inner.update(&alias, |e| {
             e.views_used += 1;
             e.opened_at.push(now_unix());
+            // Without a claim the payload is handed over here, in-process: nothing to hold.
             if let Some(claim) = claim {
                 e.claims.push((claim.verifier, now + claim.window));
-                if e.views_left() == 0 {
-                    e.held_until = Some(now + claim.window);
-                }
             }
-            (e.id.clone(), e.views_left())
+            if e.views_left() == 0 {
+                // Held until the latest live claim's window ends (earlier claims may still
+                // need it); new reveals and info see it as gone.
+                e.held_until = e
+                    .claims
+                    .iter()
+                    .map(|(_, until)| *until)
+                    .filter(|until| *until > now)
+                    .max();
+                e.state = State::Opened;
+            }
+            (e.id.clone(), e.views_left(), e.held_until.is_some())
         });
-        let Some((id, views_left)) = counted else {
+        let Some((id, views_left, held)) = counted else {
             return Reveal::NotFound;
         };
-        // Without a claim the payload is handed over here, in-process: nothing to hold.
-        if views_left == 0 && claim.is_none() {
+        if views_left == 0 && !held {
             inner.retire(&alias, State::Opened);
-        } else if views_left == 0 {
-            // Kept for the claim's window only; new reveals and info see it as gone.
-            inner.update(&alias, |e| e.state = State::Opened);
         }
         Reveal::Revealed {
             id,

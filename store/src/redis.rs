@@ -429,7 +429,7 @@ impl RedisStore {
                 let size = parts.next().and_then(|v| v.as_u64()).unwrap_or(0);
                 let redelivered =
                     parts.next().and_then(Value::into_string).as_deref() == Some("again");
-                let payload = match self.read_payload(&alias, size).await {
+                let payload = match self.read_payload(&alias, size, claim.window / 3).await {
                     Ok(Some(payload)) => payload,
                     // Expired or deleted between the claim and the read.
                     Ok(None) => return Ok(Reveal::NotFound),
@@ -440,7 +440,7 @@ impl RedisStore {
                         return Err(e);
                     }
                 };
-                if ours {
+                if ours && views_left == 0 {
                     // Delivered as far as the store can tell: do not hold it for a window.
                     let store = self.clone();
                     let alias = alias.clone();
@@ -476,15 +476,19 @@ impl RedisStore {
 
     /// Reads a claimed payload, outside the atomic step: large ones take a turn at the gate
     /// and get a timeout that grows with their size.
-    async fn read_payload(&self, alias: &Alias, size: u64) -> Result<Option<Bytes>, StoreError> {
+    async fn read_payload(
+        &self,
+        alias: &Alias,
+        size: u64,
+        longest_wait: Duration,
+    ) -> Result<Option<Bytes>, StoreError> {
         let timeout = self.inner.command_timeout
             + Duration::from_millis(size.saturating_mul(1000) / MIN_READ_RATE);
         let _turn = if size > LARGE_READ {
-            let turn = tokio::time::timeout(
-                SERVER_CLAIM_WINDOW / 2,
-                self.inner.large_reads.clone().acquire_owned(),
-            )
-            .await;
+            // Well inside the claim's window, so a retry still finds the payload.
+            let turn =
+                tokio::time::timeout(longest_wait, self.inner.large_reads.clone().acquire_owned())
+                    .await;
             match turn {
                 Ok(Ok(turn)) => Some(turn),
                 _ => {

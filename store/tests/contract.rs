@@ -180,6 +180,7 @@ contract!(
     a_claims_window_ends,
     each_claim_counts_one_view,
     concurrent_claims_count_each_view_once,
+    a_claimless_last_view_keeps_the_copy_for_live_claims,
 );
 
 async fn consume_returns_exact_bytes_once(store: Store) {

@@ -12,12 +12,21 @@ use crate::support::*;
 /// A create that declares 5 MB and then sends one byte every 300 ms, as `client`: ends with
 /// what the server answered (or an empty string when it closed), and when.
 fn trickle(server: &TestServer, client: &str) -> tokio::task::JoinHandle<(String, Instant)> {
+    trickle_declaring(server, client, "5000000")
+}
+
+/// [`trickle`] with this `Content-Length` value.
+fn trickle_declaring(
+    server: &TestServer,
+    client: &str,
+    length: &str,
+) -> tokio::task::JoinHandle<(String, Instant)> {
     let address = server.base.trim_start_matches("http://").to_owned();
-    let client = client.to_owned();
+    let (client, length) = (client.to_owned(), length.to_owned());
     tokio::spawn(async move {
         let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
         let head = format!(
-            "POST /api/secrets HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: {client}\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n{{"
+            "POST /api/secrets HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: {client}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n{{"
         );
         stream.write_all(head.as_bytes()).await.unwrap();
         let (mut reader, mut writer) = stream.into_split();
@@ -98,6 +107,42 @@ async fn one_client_holds_at_most_its_share_of_upload_turns() {
     }
     assert_eq!(upload_as(&server, "10.0.0.2").await, StatusCode::CREATED);
     slow.abort();
+}
+
+/// `Content-Length: n, n` (which HTTP allows for equal values) is not waved through as an
+/// empty body: it is paced and cut like any trickle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_doubled_content_length_is_still_paced() {
+    let server = embedded("doubled-length", gate_config()).await;
+    let started = Instant::now();
+    let (answer, ended) = trickle_declaring(&server, "10.0.0.1", "5000000, 5000000")
+        .await
+        .unwrap();
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "not cut: {answer}"
+    );
+    assert!(ended - started < Duration::from_secs(10), "cut too late");
+}
+
+/// Server functions other than create take small bodies: a large one is refused before it is
+/// read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_functions_other_than_create_refuse_large_bodies_unread() {
+    let server = embedded("small-doors", default_config()).await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"POST /fn/reveal HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-postcard\r\nContent-Length: 1000000\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("no answer before the body")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,6 +12,15 @@ local function payload()
   redis.call('HSET', KEYS[1], 'sz', #legacy)
   return true
 end
+-- latest_claim(): the end of the latest claim's window (unix ms), 0 without claims.
+local function latest_claim()
+  local latest = 0
+  local all = redis.call('HGETALL', KEYS[1])
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 2) == 'c:' then latest = math.max(latest, tonumber(all[i + 1])) end
+  end
+  return latest
+end
 -- live_claims(now): how many claims are still inside their window.
 local function live_claims(now)
   local n = 0

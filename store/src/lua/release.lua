@@ -6,7 +6,13 @@
 -- Returns 1 when the view was given back, 0 otherwise.
 local claim = 'c:' .. ARGV[1]
 local held = redis.call('HGET', KEYS[1], claim)
-if not held or tonumber(held) <= tonumber(ARGV[2]) or redis.call('EXISTS', KEYS[2]) == 0 then
+if not held then
+  -- The reveal has not run yet (its reply timed out while it waited in a queue): mark the
+  -- claim spent, so that when it does run it counts nothing.
+  if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], claim, 0) end
+  return 0
+end
+if tonumber(held) <= tonumber(ARGV[2]) or redis.call('EXISTS', KEYS[2]) == 0 then
   return 0
 end
 redis.call('HDEL', KEYS[1], claim)

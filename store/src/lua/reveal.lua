@@ -48,17 +48,18 @@ if f[5] then
 end
 local used = redis.call('HINCRBY', KEYS[1], 'vu', 1)
 local left = tonumber(f[2]) - used
-local window = tonumber(ARGV[6])
-redis.call('HSET', KEYS[1], claim, now + window)
+redis.call('HSET', KEYS[1], claim, now + tonumber(ARGV[6]))
 if f[7] then
   local opened = redis.call('HGET', KEYS[1], 'op') or ''
   redis.call('HSET', KEYS[1], 'op', opened .. math.floor(now / 1000) .. ',')
 end
 if left <= 0 then
-  -- Held for the claim's window only; the record too when the sender cannot ask about it.
+  -- Held until the latest claim's window ends (an earlier claim may have a longer one); the
+  -- record too when the sender cannot ask about it.
   if f[7] then redis.call('HSET', KEYS[1], 'st', 'o') end
+  local keep = math.max(latest_claim() - now, 1)
   for _, key in ipairs(f[7] and {KEYS[2]} or KEYS) do
-    if redis.call('PTTL', key) > window then redis.call('PEXPIRE', key, window) end
+    if redis.call('PTTL', key) > keep then redis.call('PEXPIRE', key, keep) end
   end
 end
 return {'ok', f[1], tostring(math.max(left, 0)), f[9], 'new'}

@@ -137,3 +137,18 @@ pub async fn concurrent_claims_count_each_view_once(store: Store) {
     }
     assert_eq!(views, 3);
 }
+
+pub async fn a_claimless_last_view_keeps_the_copy_for_live_claims(store: Store) {
+    let created = store.create(with(b"claimed", guarded(2))).await.unwrap();
+    let key = by_alias(&created.alias);
+    let mine = presenting(claim(50, Duration::from_secs(60)));
+    assert_eq!(revealed(&store, &key, &mine).await, (1, false));
+    // The last view goes to a client without a claim (the reference read) meanwhile.
+    let claimless = Presented {
+        access: Some(verifier(1)),
+        ..Presented::default()
+    };
+    assert_eq!(revealed(&store, &key, &claimless).await, (0, false));
+    // The first client's answer was lost: its claim still gets its view.
+    assert_eq!(revealed(&store, &key, &mine).await, (0, true));
+}

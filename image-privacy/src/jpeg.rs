@@ -18,14 +18,7 @@ const XMP_EXTENSION: &[u8] = b"http://ns.adobe.com/xmp/extension/\0";
 pub(crate) fn dimensions(b: &[u8]) -> Result<(u32, u32), ImageError> {
     let mut i = 2;
     loop {
-        if *b.get(i).ok_or(ImageError::Truncated)? != 0xFF {
-            return Err(ImageError::Damaged);
-        }
-        while b.get(i + 1) == Some(&0xFF) {
-            i += 1;
-        }
-        let marker = *b.get(i + 1).ok_or(ImageError::Truncated)?;
-        i += 2;
+        let marker = marker_at(b, &mut i)?;
         match marker {
             0xD0..=0xD7 | 0x01 => {}
             // Scan data, the end or a second start before any frame header.
@@ -43,6 +36,19 @@ pub(crate) fn dimensions(b: &[u8]) -> Result<(u32, u32), ImageError> {
             }
         }
     }
+}
+
+/// The marker at `i` (after any number of 0xFF fill bytes); `i` moves past it.
+fn marker_at(b: &[u8], i: &mut usize) -> Result<u8, ImageError> {
+    if *b.get(*i).ok_or(ImageError::Truncated)? != 0xFF {
+        return Err(ImageError::Damaged);
+    }
+    while b.get(*i + 1) == Some(&0xFF) {
+        *i += 1;
+    }
+    let marker = *b.get(*i + 1).ok_or(ImageError::Truncated)?;
+    *i += 2;
+    Ok(marker)
 }
 
 /// SOF0–SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
@@ -65,15 +71,7 @@ pub(crate) fn rewrite(b: &[u8], findings: &mut Findings) -> Result<Rewritten, Im
     let mut orientation = 1;
     let mut scans = 0;
     loop {
-        if *b.get(i).ok_or(ImageError::Truncated)? != 0xFF {
-            return Err(ImageError::Damaged);
-        }
-        // Any number of 0xFF fill bytes may precede a marker.
-        while b.get(i + 1) == Some(&0xFF) {
-            i += 1;
-        }
-        let marker = *b.get(i + 1).ok_or(ImageError::Truncated)?;
-        i += 2;
+        let marker = marker_at(b, &mut i)?;
         match marker {
             0xD9 => {
                 out.extend_from_slice(&[0xFF, 0xD9]);

@@ -394,19 +394,10 @@ async fn the_byte_quota_is_per_client_and_checked_before_the_body() {
         .unwrap();
     assert_429(response, 24 * 3600, "quota_exceeded").await;
     // Only the headers: the answer comes without the body being sent.
-    let address = server.base.trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    stream
-        .write_all(
-            b"POST /api/secrets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\n\r\n",
-        )
-        .await
-        .unwrap();
-    let mut answer = vec![0u8; 512];
-    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
-        .await
-        .expect("no answer before the body")
-        .unwrap();
-    let answer = String::from_utf8_lossy(&answer[..n]);
+    let answer = answer_to_head(
+        &server,
+        b"POST /api/secrets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\n\r\n",
+    )
+    .await;
     assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
 }

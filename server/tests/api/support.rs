@@ -117,6 +117,21 @@ pub async fn assert_429(response: reqwest::Response, max_wait: u64, code: &str) 
     body
 }
 
+/// Sends a request's head alone (no body) and returns the server's first answer bytes: a
+/// refusal must come before the body is sent.
+pub async fn answer_to_head(server: &TestServer, head: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(head).await.unwrap();
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("no answer before the body")
+        .unwrap();
+    String::from_utf8_lossy(&answer[..n]).into_owned()
+}
+
 /// Concurrent reads of one secret: each answers 200 or 404, nothing else; how many got it.
 pub async fn served(tasks: Vec<tokio::task::JoinHandle<StatusCode>>) -> usize {
     let mut ok = 0;

@@ -130,18 +130,11 @@ async fn a_doubled_content_length_is_still_paced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_other_than_create_refuse_large_bodies_unread() {
     let server = embedded("small-doors", default_config()).await;
-    let address = server.base.trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    stream
-        .write_all(b"POST /fn/reveal HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-postcard\r\nContent-Length: 1000000\r\n\r\n")
-        .await
-        .unwrap();
-    let mut answer = vec![0u8; 512];
-    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
-        .await
-        .expect("no answer before the body")
-        .unwrap();
-    let answer = String::from_utf8_lossy(&answer[..n]);
+    let answer = answer_to_head(
+        &server,
+        b"POST /fn/reveal HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-postcard\r\nContent-Length: 1000000\r\n\r\n",
+    )
+    .await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 }
 

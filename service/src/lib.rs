@@ -127,10 +127,17 @@ impl Service {
         client: IpAddr,
         declared_payload: Option<u64>,
     ) -> Result<Admission, ServiceError> {
-        self.limit(Class::Create, client).await?;
-        if let Some(bytes) = declared_payload {
+        let bytes = declared_payload.unwrap_or(0);
+        // The counts go out together (one round trip's wait on Redis); the rate limit decides
+        // first, as it would alone.
+        let (rate, quota) = tokio::join!(
+            self.limit(Class::Create, client),
+            self.inner.limiter.quota_fits(client, bytes)
+        );
+        rate?;
+        if declared_payload.is_some() {
             self.room(bytes).await?;
-            if let Err(wait) = self.inner.limiter.quota_fits(client, bytes).await {
+            if let Err(wait) = quota {
                 self.inner.metrics.reject(Rejected::OverQuota);
                 return Err(ServiceError::QuotaExceeded(wait));
             }

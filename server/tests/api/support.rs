@@ -120,16 +120,36 @@ pub async fn assert_429(response: reqwest::Response, max_wait: u64, code: &str) 
 /// Sends a request's head alone (no body) and returns the server's first answer bytes: a
 /// refusal must come before the body is sent.
 pub async fn answer_to_head(server: &TestServer, head: &[u8]) -> String {
+    answer_to_head_within(server, head, std::time::Duration::from_secs(5))
+        .await
+        .expect("no answer before the body")
+}
+
+/// [`answer_to_head`], `None` when no answer comes within `wait` (the server waits for the body).
+pub async fn answer_to_head_within(
+    server: &TestServer,
+    head: &[u8],
+    wait: std::time::Duration,
+) -> Option<String> {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let address = server.base.trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     stream.write_all(head).await.unwrap();
-    let mut answer = vec![0u8; 512];
-    let n = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer))
+    // The first bytes within `wait`; then the rest until the server closes (it does: the body
+    // it refused is never read), for at most a second more.
+    let mut answer = vec![0u8; 4096];
+    let mut n = tokio::time::timeout(wait, stream.read(&mut answer))
         .await
-        .expect("no answer before the body")
-        .unwrap();
-    String::from_utf8_lossy(&answer[..n]).into_owned()
+        .ok()?
+        .unwrap_or(0);
+    let more_until = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+    while n > 0 && n < answer.len() {
+        match tokio::time::timeout_at(more_until, stream.read(&mut answer[n..])).await {
+            Ok(Ok(m)) if m > 0 => n += m,
+            _ => break,
+        }
+    }
+    Some(String::from_utf8_lossy(&answer[..n]).into_owned())
 }
 
 /// Concurrent reads of one secret: each answers 200 or 404, nothing else; how many got it.

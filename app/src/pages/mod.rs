@@ -27,6 +27,8 @@ pub(crate) enum Problem {
     ReadFile,
     StoreDown,
     RateLimited,
+    /// This address stored its byte quota for the window.
+    OverQuota,
     TooLargeForServer,
     Generic,
 }
@@ -51,6 +53,7 @@ impl From<UiError> for Problem {
             ErrorCode::Unavailable | ErrorCode::StoreFull | ErrorCode::Busy => Problem::StoreDown,
             ErrorCode::TooLarge => Problem::TooLargeForServer,
             ErrorCode::RateLimited => Problem::RateLimited,
+            ErrorCode::QuotaExceeded => Problem::OverQuota,
             _ => Problem::Generic,
         }
     }
@@ -74,6 +77,7 @@ pub(crate) fn problem_message(
         Problem::ReadFile => t!(i18n, error_read_file).into_any(),
         Problem::StoreDown => t!(i18n, error_store_down).into_any(),
         Problem::RateLimited => t!(i18n, error_rate_limited).into_any(),
+        Problem::OverQuota => t!(i18n, error_quota).into_any(),
         Problem::TooLargeForServer => t!(i18n, error_too_large_server).into_any(),
         Problem::Generic => t!(i18n, error_generic).into_any(),
     }

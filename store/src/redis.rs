@@ -55,6 +55,9 @@ const DESTROY_LUA: &str = concat!(
 const INFO_LUA: &str = concat!("#!lua flags=no-writes\n", include_str!("lua/info.lua"));
 const COUNT_LUA: &str = concat!("#!lua flags=allow-oom\n", include_str!("lua/count.lua"));
 
+/// Payloads up to this size come back in the reveal script's own reply (one round trip).
+const INLINE_PAYLOAD: i64 = 64 * 1024;
+
 /// Payloads over this size are read behind the large-read gate.
 const LARGE_READ: u64 = 1024 * 1024;
 
@@ -391,6 +394,7 @@ impl RedisStore {
             Value::from(now_ms()),
             verifier(Some(claim.verifier)),
             Value::from(window_ms),
+            Value::from(INLINE_PAYLOAD),
         ];
         let value: Value = match self
             .run_durable(&self.inner.reveal, self.keys(&alias), args)
@@ -429,7 +433,11 @@ impl RedisStore {
                 let size = parts.next().and_then(|v| v.as_u64()).unwrap_or(0);
                 let redelivered =
                     parts.next().and_then(Value::into_string).as_deref() == Some("again");
-                let payload = match self.read_payload(&alias, size, claim.window / 3).await {
+                let read = match parts.next().and_then(Value::into_bytes) {
+                    Some(inline) => Ok(Some(inline)),
+                    None => self.read_payload(&alias, size, claim.window / 3).await,
+                };
+                let payload = match read {
                     Ok(Some(payload)) => payload,
                     // Expired or deleted between the claim and the read.
                     Ok(None) => return Ok(Reveal::NotFound),

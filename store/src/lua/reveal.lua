@@ -4,13 +4,15 @@
 -- window, is a redelivery of that view and counts nothing. The payload itself is read
 -- afterwards, outside this step (it may be megabytes). The last view does not delete the
 -- payload: it stays for the claim's window, then Redis expires it (or a confirm deletes it).
--- A wrong passphrase uses up a try; the last try burns the secret.
+-- A wrong passphrase uses up a try; the last try burns the secret. A small payload (up to
+-- ARGV[7] bytes) comes back in this step's reply: one round trip. The claim is recorded even
+-- then, so that a reply lost on its way can still be asked for again (or given back).
 -- Needs eq.lua and payload.lua prepended.
 -- KEYS[1]: the record; KEYS[2]: the payload key.
 -- ARGV: expected id or '', access verifier or '', passphrase verifier or '', now (unix ms),
---       claim verifier, window ms.
--- Returns {'ok', id, views left, size, 'new'|'again'} | {'gone'} | {'key'} | {'pass', tries} |
---         {'wrongpass', tries} | {'burned'}.
+--       claim verifier, window ms, largest inline payload.
+-- Returns {'ok', id, views left, size, 'new'|'again', payload if inline} | {'gone'} | {'key'} |
+--         {'pass', tries} | {'wrongpass', tries} | {'burned'}.
 local f = redis.call('HMGET', KEYS[1], 'id', 'vm', 'vu', 'av', 'pv', 'pt', 'mv', 'st', 'sz')
 if not f[1] then return {'gone'} end
 if ARGV[1] ~= '' and f[1] ~= ARGV[1] then return {'gone'} end
@@ -19,12 +21,17 @@ f[9] = redis.call('HGET', KEYS[1], 'sz') or '0'
 if f[4] and not eq(ARGV[2], f[4]) then return {'key'} end
 local now = tonumber(ARGV[4])
 local claim = 'c:' .. ARGV[5]
+local inline = tonumber(f[9]) <= tonumber(ARGV[7])
+local function body()
+  if inline then return redis.call('GET', KEYS[2]) end
+  return nil
+end
 local held = redis.call('HGET', KEYS[1], claim)
 if held then
   -- This claim was made before: its view is delivered again while its window lasts.
   if tonumber(held) <= now then return {'gone'} end
   local left = tonumber(f[2]) - tonumber(f[3])
-  return {'ok', f[1], tostring(math.max(left, 0)), f[9], 'again'}
+  return {'ok', f[1], tostring(math.max(left, 0)), f[9], 'again', body()}
 end
 if f[8] ~= 'w' or tonumber(f[3]) >= tonumber(f[2]) then return {'gone'} end
 local function retire(state)
@@ -53,6 +60,7 @@ if f[7] then
   local opened = redis.call('HGET', KEYS[1], 'op') or ''
   redis.call('HSET', KEYS[1], 'op', opened .. math.floor(now / 1000) .. ',')
 end
+local reply = {'ok', f[1], tostring(math.max(left, 0)), f[9], 'new', body()}
 if left <= 0 then
   -- Held until the latest claim's window ends (an earlier claim may have a longer one); the
   -- record too when the sender cannot ask about it.
@@ -62,4 +70,4 @@ if left <= 0 then
     if redis.call('PTTL', key) > keep then redis.call('PEXPIRE', key, keep) end
   end
 end
-return {'ok', f[1], tostring(math.max(left, 0)), f[9], 'new'}
+return reply

@@ -80,14 +80,21 @@ pub async fn serve_with(
     Ok(())
 }
 
-fn init_tracing(format: LogFormat) {
+/// Logs go to stdout through a writer thread: a request only queues its line and never waits
+/// for the terminal or the log collector. When the queue is full (128k lines behind) lines are
+/// dropped rather than requests slowed. The guard flushes what is queued when dropped (exit).
+fn init_tracing(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
     match format {
         LogFormat::Human => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+    guard
 }
 
 async fn shutdown_signal() {
@@ -118,7 +125,7 @@ pub async fn run() -> ExitCode {
     if config.healthcheck {
         return healthcheck(config.addr).await;
     }
-    init_tracing(config.log_format);
+    let _logs = init_tracing(config.log_format);
     let mut leptos_options = match leptos::config::get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(e) => {

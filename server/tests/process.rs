@@ -384,6 +384,17 @@ fn json_logs_carry_request_ids_and_no_secret_ids() {
     .unwrap();
     let (reply, _) = read_until_closed(&mut get, Duration::from_secs(5));
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    // Lines are written by a logging thread, after the answers: wait for both to be written.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .matches("finished processing request")
+        .count()
+        < 2
+    {
+        assert!(Instant::now() < deadline, "the log lines were not written");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     drop(server);
 
     let text = std::fs::read_to_string(&log).unwrap();

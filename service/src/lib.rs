@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod counts;
 mod error;
 pub mod limits;
 pub mod metrics;

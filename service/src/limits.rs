@@ -1,12 +1,14 @@
-//! Rate limits and byte quotas per client: fixed windows counted in the store
-//! ([`Store::count`]), so that with Redis every app instance shares them and on the embedded
-//! store they are in-process. A client is its address, IPv6 addresses grouped by a prefix
+//! Rate limits and byte quotas per client: fixed windows counted by [`Counts`] — on the
+//! embedded store in process, on Redis in process and shared between instances every 50 ms,
+//! so a request is decided without a round trip. A client is its address, IPv6 addresses grouped by a prefix
 //! ([`Rules::ipv6_prefix`]). See `docs/api.md` for the defaults.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
 use store::Store;
+
+use crate::counts::Counts;
 
 /// What a request counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,26 +88,19 @@ impl Rules {
     }
 }
 
-/// Counts requests per client and class, in the store.
+/// Counts requests per client and class ([`Counts`]: in process, shared through Redis).
 #[derive(Clone)]
 pub(crate) struct Limiter {
     rules: Rules,
-    store: Store,
-    /// After a failed count, counts are skipped (limits fail open) until then, so an outage
-    /// costs a request one store timeout, not one per counter.
-    paused_until: std::sync::Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
+    counts: Counts,
 }
-
-/// How long counting pauses after the store failed to count.
-const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
 impl Limiter {
     /// Limits counted where `store` keeps secrets.
     pub(crate) fn new(store: Store, rules: Rules) -> Self {
         Self {
             rules,
-            store,
-            paused_until: std::sync::Arc::default(),
+            counts: Counts::new(store),
         }
     }
 
@@ -173,8 +168,8 @@ impl Limiter {
     }
 
     /// A read (info, reveal, status, destroy): refused while the client is at its failure
-    /// limit, and counted against the read limit. Both at once (one round trip to Redis, as
-    /// the client pipelines them), so a read refused for failures is counted as a read too.
+    /// limit, and counted against the read limit. Both are looked at together, so a read refused
+    /// for failures is counted as a read too.
     pub(crate) async fn read(&self, client: IpAddr) -> Result<(), Duration> {
         let (failures, reads) = tokio::join!(
             self.check(Class::Failed, client),
@@ -202,26 +197,11 @@ impl Limiter {
         by: i64,
         window: Duration,
     ) -> (u64, Duration) {
-        let now = tokio::time::Instant::now();
-        let paused = self
-            .paused_until
-            .lock()
-            .ok()
-            .and_then(|p| *p)
-            .is_some_and(|until| now < until);
-        if paused {
-            return (0, Duration::ZERO);
-        }
         let name = format!("rl:{what}:{}", self.bucket(client));
-        match self.store.count(&name, by, window).await {
+        match self.counts.add(name, by, window).await {
             Ok(counted) => counted,
             Err(e) => {
-                // From the failure, not the start: a timeout took the whole store timeout.
-                if let Ok(mut p) = self.paused_until.lock() {
-                    *p = Some(tokio::time::Instant::now() + PAUSE_AFTER_FAILURE);
-                }
-                // The store's own requests fail with 503 anyway; do not add a second failure
-                // mode here.
+                // The embedded store does not fail; Redis counts go through `Counts`' batches.
                 tracing::warn!(target: "store", error = %e, "rate limit not counted");
                 (0, Duration::ZERO)
             }

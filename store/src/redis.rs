@@ -117,6 +117,9 @@ struct Inner {
     large_reads: std::sync::Arc<tokio::sync::Semaphore>,
     command_timeout: Duration,
     wait_replicas: u32,
+    /// Redis Cluster: a create's id index and its secret live on different nodes, so they are
+    /// written one after the other instead of in one pipeline.
+    clustered: bool,
 }
 
 impl RedisStore {
@@ -133,6 +136,7 @@ impl RedisStore {
                 "waiting for replicas is not supported with Redis Cluster".into(),
             ));
         }
+        let clustered = redis_config.server.is_clustered();
         // Keep retrying the first connection instead of failing start-up.
         redis_config.fail_fast = false;
         let pool = Builder::from_config(redis_config)
@@ -177,6 +181,7 @@ impl RedisStore {
                 )),
                 command_timeout: config.command_timeout,
                 wait_replicas: config.wait_replicas,
+                clustered,
             }),
         })
     }
@@ -265,24 +270,42 @@ impl RedisStore {
     ) -> Result<Created, StoreError> {
         let ttl_ms = i64::try_from(secret.ttl.as_millis()).unwrap_or(i64::MAX);
         let index = self.index_key(&secret.id);
+        let args = create_args(&secret, ttl_ms);
         let mut alias = aliases()?;
-        // Claim the id first: an existing id is never overwritten.
-        let claimed: Option<String> = self
-            .client()
-            .set(
-                &index,
-                alias.as_str(),
-                Some(Expiration::PX(ttl_ms)),
-                Some(SetOptions::NX),
-                false,
-            )
-            .await
-            .map_err(unavailable)?;
-        if claimed.is_none() {
-            return Err(StoreError::Conflict);
-        }
+        let first_attempt = if self.inner.wait_replicas > 0 || self.inner.clustered {
+            // Claim the id first, then write (each acknowledged by the replicas when asked;
+            // on a cluster the two live on different nodes).
+            let claimed: Option<String> = self
+                .client()
+                .set(
+                    &index,
+                    alias.as_str(),
+                    Some(Expiration::PX(ttl_ms)),
+                    Some(SetOptions::NX),
+                    false,
+                )
+                .await
+                .map_err(unavailable)?;
+            if claimed.is_none() {
+                return Err(StoreError::Conflict);
+            }
+            0
+        } else {
+            match self.claim_and_write(&index, &alias, ttl_ms, &args).await? {
+                Written::Done => {
+                    return Ok(Created {
+                        id: secret.id,
+                        alias,
+                    });
+                }
+                // The alias was taken: the next attempt takes another.
+                Written::AliasTaken => 1,
+                // The script was not loaded (a restarted Redis): the same alias, by `EVAL`.
+                Written::NotRun => 0,
+            }
+        };
         let result = self
-            .write_secret(&secret, ttl_ms, &index, &mut alias, aliases)
+            .write_secret(&args, ttl_ms, &index, &mut alias, aliases, first_attempt)
             .await;
         if result.is_err() {
             // Best effort: the claim also expires with the TTL.
@@ -294,15 +317,75 @@ impl RedisStore {
         })
     }
 
+    /// Claims the id and writes the secret under `alias` in one round trip (a pipeline: the
+    /// id's index and the secret live on different cluster slots). An id that was taken undoes
+    /// the write: an existing id is never overwritten.
+    async fn claim_and_write(
+        &self,
+        index: &str,
+        alias: &Alias,
+        ttl_ms: i64,
+        args: &[Value],
+    ) -> Result<Written, StoreError> {
+        let pipeline = self.inner.pool.next().pipeline();
+        let _: () = pipeline
+            .set(
+                index,
+                alias.as_str(),
+                Some(Expiration::PX(ttl_ms)),
+                Some(SetOptions::NX),
+                false,
+            )
+            .await
+            .map_err(unavailable)?;
+        // Lua has no pipeline method in fred: `EVALSHA` by hand, routed by its first key.
+        let mut call: Vec<Value> = vec![self.inner.create.sha1().clone().into(), 2i64.into()];
+        call.extend(self.keys(alias).into_iter().map(Value::from));
+        call.extend_from_slice(args);
+        let evalsha =
+            fred::types::CustomCommand::new("EVALSHA", fred::types::ClusterHash::Offset(2), false);
+        let _: () = pipeline.custom(evalsha, call).await.map_err(unavailable)?;
+        let mut replies = pipeline.try_all::<Value>().await.into_iter();
+        let claimed = replies
+            .next()
+            .unwrap_or_else(|| Err(Error::new(ErrorKind::Unknown, "no reply")));
+        let written = replies
+            .next()
+            .unwrap_or_else(|| Err(Error::new(ErrorKind::Unknown, "no reply")));
+        let wrote = matches!(&written, Ok(v) if v.as_i64() == Some(1));
+        match claimed {
+            Ok(v) if !v.is_null() => {}
+            other => {
+                if wrote {
+                    let _: Result<i64, _> = self.client().unlink(self.keys(alias)).await;
+                }
+                return match other {
+                    Err(e) => Err(unavailable(e)),
+                    Ok(_) => Err(StoreError::Conflict),
+                };
+            }
+        }
+        match written {
+            _ if wrote => Ok(Written::Done),
+            Ok(_) => Ok(Written::AliasTaken),
+            Err(e) if e.details().starts_with("NOSCRIPT") => Ok(Written::NotRun),
+            Err(e) => {
+                let _: Result<i64, _> = self.client().del(index).await;
+                Err(unavailable(e))
+            }
+        }
+    }
+
     async fn write_secret(
         &self,
-        secret: &NewSecret,
+        args: &[Value],
         ttl_ms: i64,
         index: &str,
         alias: &mut Alias,
         aliases: &mut (dyn FnMut() -> Result<Alias, StoreError> + Send),
+        first_attempt: usize,
     ) -> Result<(), StoreError> {
-        for attempt in 0..ALIAS_ATTEMPTS {
+        for attempt in first_attempt..ALIAS_ATTEMPTS {
             if attempt > 0 {
                 *alias = aliases()?;
                 let _: Option<String> = self
@@ -317,27 +400,8 @@ impl RedisStore {
                     .await
                     .map_err(unavailable)?;
             }
-            let access = &secret.access;
-            let mut args = vec![
-                Value::from(secret.id.as_str()),
-                Value::Bytes(secret.payload.clone()),
-                Value::from(ttl_ms),
-                Value::from(i64::from(access.max_views.max(1))),
-                Value::from(i64::from(access.passphrase_tries.max(1))),
-                Value::from(i64::try_from(now_unix() + secret.ttl.as_secs()).unwrap_or(i64::MAX)),
-            ];
-            for (field, verifier) in [
-                ("av", access.access_verifier),
-                ("pv", access.passphrase_verifier),
-                ("mv", access.manage_verifier),
-            ] {
-                if let Some(v) = verifier {
-                    args.push(Value::from(field));
-                    args.push(Value::Bytes(Bytes::copy_from_slice(v.as_bytes())));
-                }
-            }
             let written: i64 = self
-                .run_durable(&self.inner.create, self.keys(alias), args)
+                .run_durable(&self.inner.create, self.keys(alias), args.to_vec())
                 .await?;
             if written == 1 {
                 return Ok(());
@@ -721,6 +785,38 @@ fn unavailable(e: Error) -> StoreError {
         return StoreError::Full;
     }
     StoreError::Unavailable(format!("{:?}: {}", e.kind(), e.details()))
+}
+
+/// How the first, pipelined write of a create went.
+enum Written {
+    Done,
+    AliasTaken,
+    /// The script cache was empty (`NOSCRIPT`): nothing was written.
+    NotRun,
+}
+
+/// The create script's arguments (all but the alias, which is the key).
+fn create_args(secret: &NewSecret, ttl_ms: i64) -> Vec<Value> {
+    let access = &secret.access;
+    let mut args = vec![
+        Value::from(secret.id.as_str()),
+        Value::Bytes(secret.payload.clone()),
+        Value::from(ttl_ms),
+        Value::from(i64::from(access.max_views.max(1))),
+        Value::from(i64::from(access.passphrase_tries.max(1))),
+        Value::from(i64::try_from(now_unix() + secret.ttl.as_secs()).unwrap_or(i64::MAX)),
+    ];
+    for (field, verifier) in [
+        ("av", access.access_verifier),
+        ("pv", access.passphrase_verifier),
+        ("mv", access.manage_verifier),
+    ] {
+        if let Some(v) = verifier {
+            args.push(Value::from(field));
+            args.push(Value::Bytes(Bytes::copy_from_slice(v.as_bytes())));
+        }
+    }
+    args
 }
 
 /// A claim the store makes for a client that made none.

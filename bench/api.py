@@ -99,7 +99,7 @@ with PeakRss(pid, 0.05) as rss:
 results["rss_peak_mib"] = round(rss.peak, 1)
 
 if redis_port:
-    # MEMORY USAGE of the secret's hash and its id index, exactly (SAMPLES 0).
+    # MEMORY USAGE of the secret's record, its payload key and its id index, exactly (SAMPLES 0).
     def usage(key):
         out = subprocess.run(["redis-cli", "-p", redis_port, "memory", "usage", key, "samples", "0"],
                              capture_output=True, text=True).stdout.strip()
@@ -112,7 +112,8 @@ if redis_port:
         req = urllib.request.Request(f"{base}/api/secrets", body, {"content-type": "application/json"})
         with urllib.request.urlopen(req) as r:
             created = json.load(r)
-        total = usage("oncelink:s:{%s}" % created["alias"]) + usage("oncelink:i:%s" % created["id"])
+        total = (usage("oncelink:s:{%s}" % created["alias"]) + usage("oncelink:p:{%s}" % created["alias"])
+                 + usage("oncelink:i:%s" % created["id"]))
         results[f"redis_bytes_per_secret_{name}"] = {"payload": size, "bytes": total, "overhead_pct": round(100 * (total - size) / size, 2)}
 
 print(json.dumps({"bench": "api", **results}))

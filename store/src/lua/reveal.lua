@@ -10,7 +10,8 @@
 -- Needs eq.lua and payload.lua prepended.
 -- KEYS[1]: the record; KEYS[2]: the payload key.
 -- ARGV: expected id or '', access verifier or '', passphrase verifier or '', now (unix ms),
---       claim verifier, window ms, largest inline payload.
+--       claim verifier, window ms, largest inline payload, and a shorter window ms (or '')
+--       for a claim answered inline that only the store itself holds.
 -- Returns {'ok', id, views left, size, 'new'|'again', payload if inline} | {'gone'} | {'key'} |
 --         {'pass', tries} | {'wrongpass', tries} | {'burned'}.
 local f = redis.call('HMGET', KEYS[1], 'id', 'vm', 'vu', 'av', 'pv', 'pt', 'mv', 'st', 'sz')
@@ -55,7 +56,11 @@ if f[5] then
 end
 local used = redis.call('HINCRBY', KEYS[1], 'vu', 1)
 local left = tonumber(f[2]) - used
-redis.call('HSET', KEYS[1], claim, now + tonumber(ARGV[6]))
+-- The store's own claim, answered inline, is held only long enough to be given back if the
+-- reply is lost on the way to the server; then the payload expires with it.
+local window = tonumber(ARGV[6])
+if inline and ARGV[8] ~= '' then window = tonumber(ARGV[8]) end
+redis.call('HSET', KEYS[1], claim, now + window)
 if f[7] then
   local opened = redis.call('HGET', KEYS[1], 'op') or ''
   redis.call('HSET', KEYS[1], 'op', opened .. math.floor(now / 1000) .. ',')

@@ -275,17 +275,8 @@ impl RedisStore {
         let first_attempt = if self.inner.wait_replicas > 0 || self.inner.clustered {
             // Claim the id first, then write (each acknowledged by the replicas when asked;
             // on a cluster the two live on different nodes).
-            let claimed: Option<String> = self
-                .client()
-                .set(
-                    &index,
-                    alias.as_str(),
-                    Some(Expiration::PX(ttl_ms)),
-                    Some(SetOptions::NX),
-                    false,
-                )
-                .await
-                .map_err(unavailable)?;
+            let claimed: Option<String> =
+                set_index(&self.client(), &index, &alias, ttl_ms, SetOptions::NX).await?;
             if claimed.is_none() {
                 return Err(StoreError::Conflict);
             }
@@ -328,16 +319,7 @@ impl RedisStore {
         args: &[Value],
     ) -> Result<Written, StoreError> {
         let pipeline = self.inner.pool.next().pipeline();
-        let _: () = pipeline
-            .set(
-                index,
-                alias.as_str(),
-                Some(Expiration::PX(ttl_ms)),
-                Some(SetOptions::NX),
-                false,
-            )
-            .await
-            .map_err(unavailable)?;
+        let _: () = set_index(&pipeline, index, alias, ttl_ms, SetOptions::NX).await?;
         // Lua has no pipeline method in fred: `EVALSHA` by hand, routed by its first key.
         let mut call: Vec<Value> = vec![self.inner.create.sha1().clone().into(), 2i64.into()];
         call.extend(self.keys(alias).into_iter().map(Value::from));
@@ -388,17 +370,8 @@ impl RedisStore {
         for attempt in first_attempt..ALIAS_ATTEMPTS {
             if attempt > 0 {
                 *alias = aliases()?;
-                let _: Option<String> = self
-                    .client()
-                    .set(
-                        index,
-                        alias.as_str(),
-                        Some(Expiration::PX(ttl_ms)),
-                        Some(SetOptions::XX),
-                        false,
-                    )
-                    .await
-                    .map_err(unavailable)?;
+                let _: Option<String> =
+                    set_index(&self.client(), index, alias, ttl_ms, SetOptions::XX).await?;
             }
             let written: i64 = self
                 .run_durable(&self.inner.create, self.keys(alias), args.to_vec())
@@ -798,6 +771,26 @@ fn unavailable(e: Error) -> StoreError {
         return StoreError::Full;
     }
     StoreError::Unavailable(format!("{:?}: {}", e.kind(), e.details()))
+}
+
+/// Points the id's index at `alias` (`SET … PX ttl NX|XX`), on a connection or in a pipeline.
+async fn set_index<C: KeysInterface + Sync, R: FromValue>(
+    client: &C,
+    index: &str,
+    alias: &Alias,
+    ttl_ms: i64,
+    only: SetOptions,
+) -> Result<R, StoreError> {
+    client
+        .set(
+            index,
+            alias.as_str(),
+            Some(Expiration::PX(ttl_ms)),
+            Some(only),
+            false,
+        )
+        .await
+        .map_err(unavailable)
 }
 
 /// How the first, pipelined write of a create went.

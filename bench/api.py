@@ -77,6 +77,20 @@ def reveal_all(aliases_file, count):
             "non_2xx": int(non2xx.group(1)) if non2xx else 0}
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of `pid` so far, in seconds (from /proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def per_request_cpu(result, seconds):
+    """Adds the server's CPU time per request, in microseconds, to a wrk result."""
+    if result.get("requests"):
+        result["server_cpu_us_per_request"] = round(seconds * 1e6 / result["requests"])
+    return result
+
+
 def redis_used():
     out = subprocess.run(["redis-cli", "-p", redis_port, "info", "memory"], capture_output=True, text=True).stdout
     return int(re.search(r"used_memory:(\d+)", out).group(1))
@@ -85,7 +99,11 @@ def redis_used():
 results = {"store": "redis" if redis_port else "embedded", "rss_idle_mib": round(rss_mib(pid), 1)}
 with PeakRss(pid, 0.05) as rss:
     for name, size, seconds in [("1 KiB", 1024, 10), ("1 MiB", 1 << 20, 3), ("10 MiB", 10 << 20, 3)]:
+        # Server CPU per request (user + system from /proc), comparable across machines. The
+        # reveal figure includes the bench's own /metrics polling (every 10 ms).
+        cpu = cpu_seconds(pid)
         created = wrk(os.path.join(here, "create.lua"), seconds, {"ONCELINK_BENCH_SIZE": str(size)})
+        per_request_cpu(created, cpu_seconds(pid) - cpu)
         # Reveals: fresh secrets made beforehand, each read once (reveal_all). Counts keep the
         # stored total near 2 GB.
         count = 40000 if size <= 1024 else (2000 if size <= 1 << 20 else 200)
@@ -93,7 +111,8 @@ with PeakRss(pid, 0.05) as rss:
             aliases = list(pool.map(lambda _: create(size), range(count)))
         with tempfile.NamedTemporaryFile("w", delete=False) as f:
             f.write("\n".join(aliases))
-        revealed = reveal_all(f.name, len(aliases))
+        cpu = cpu_seconds(pid)
+        revealed = per_request_cpu(reveal_all(f.name, len(aliases)), cpu_seconds(pid) - cpu)
         os.unlink(f.name)
         results[name] = {"create": created, "reveal": revealed}
 results["rss_peak_mib"] = round(rss.peak, 1)

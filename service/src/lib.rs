@@ -128,20 +128,11 @@ impl Service {
         client: IpAddr,
         declared_payload: Option<u64>,
     ) -> Result<Admission, ServiceError> {
-        let bytes = declared_payload.unwrap_or(0);
-        // The counts go out together (one round trip's wait on Redis); the rate limit decides
-        // first, as it would alone.
-        let (rate, quota) = tokio::join!(
-            self.limit(Class::Create, client),
-            self.inner.limiter.quota_fits(client, bytes)
-        );
-        rate?;
-        if declared_payload.is_some() {
+        self.limit(Class::Create, client).await?;
+        if let Some(bytes) = declared_payload {
             self.room(bytes).await?;
-            if let Err(wait) = quota {
-                self.inner.metrics.reject(Rejected::OverQuota);
-                return Err(ServiceError::QuotaExceeded(wait));
-            }
+            let fits = self.inner.limiter.quota_fits(client, bytes).await;
+            fits.map_err(|wait| self.over_quota(wait))?;
         }
         Ok(Admission { client })
     }
@@ -159,10 +150,8 @@ impl Service {
         let max_views = secret.access.max_views;
         let bytes = secret.payload.len() as u64;
         self.room(bytes).await?;
-        if let Err(wait) = self.inner.limiter.charge(client, bytes).await {
-            self.inner.metrics.reject(Rejected::OverQuota);
-            return Err(ServiceError::QuotaExceeded(wait));
-        }
+        let charged = self.inner.limiter.charge(client, bytes).await;
+        charged.map_err(|wait| self.over_quota(wait))?;
         let created = self.inner.store.create(secret).await;
         if created.is_err() {
             self.inner.limiter.refund(client, bytes).await;
@@ -221,10 +210,8 @@ impl Service {
         key: &str,
         claim: Result<Option<Loose<String>>, BodyError>,
     ) -> Result<(), ServiceError> {
-        if let Err(wait) = self.inner.limiter.check(Class::Failed, client).await {
-            self.inner.metrics.reject(Rejected::RateLimited);
-            return Err(ServiceError::RateLimited(wait));
-        }
+        let failures = self.inner.limiter.check(Class::Failed, client).await;
+        failures.map_err(|wait| self.rate_limited(wait))?;
         let key = self.reference(client, key).await?;
         let claim = self.body(claim)?;
         let claim = self.counted(
@@ -463,18 +450,26 @@ impl Service {
 
     /// Counts a request of `class`.
     async fn limit(&self, class: Class, client: IpAddr) -> Result<(), ServiceError> {
-        self.inner.limiter.hit(class, client).await.map_err(|wait| {
-            self.inner.metrics.reject(Rejected::RateLimited);
-            ServiceError::RateLimited(wait)
-        })
+        let counted = self.inner.limiter.hit(class, client).await;
+        counted.map_err(|wait| self.rate_limited(wait))
     }
 
     /// A read: refused while the client is over its failures, then counted as a read.
     async fn read(&self, client: IpAddr) -> Result<(), ServiceError> {
-        self.inner.limiter.read(client).await.map_err(|wait| {
-            self.inner.metrics.reject(Rejected::RateLimited);
-            ServiceError::RateLimited(wait)
-        })
+        let counted = self.inner.limiter.read(client).await;
+        counted.map_err(|wait| self.rate_limited(wait))
+    }
+
+    /// A rate-limit refusal, counted.
+    fn rate_limited(&self, wait: Duration) -> ServiceError {
+        self.inner.metrics.reject(Rejected::RateLimited);
+        ServiceError::RateLimited(wait)
+    }
+
+    /// A quota refusal, counted.
+    fn over_quota(&self, wait: Duration) -> ServiceError {
+        self.inner.metrics.reject(Rejected::OverQuota);
+        ServiceError::QuotaExceeded(wait)
     }
 
     /// Counts a failure (wrong proof or token, unknown or invalid reference) for `client`

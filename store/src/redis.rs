@@ -230,7 +230,7 @@ impl RedisStore {
         let result = self.run_on(&client, script, keys, args).await?;
         let wanted = self.inner.wait_replicas;
         if wanted > 0 {
-            let timeout = i64::try_from(self.inner.command_timeout.as_millis()).unwrap_or(i64::MAX);
+            let timeout = millis(self.inner.command_timeout);
             let acked: i64 = client
                 .wait(i64::from(wanted), timeout)
                 .await
@@ -268,7 +268,7 @@ impl RedisStore {
         secret: NewSecret,
         aliases: &mut (dyn FnMut() -> Result<Alias, StoreError> + Send),
     ) -> Result<Created, StoreError> {
-        let ttl_ms = i64::try_from(secret.ttl.as_millis()).unwrap_or(i64::MAX);
+        let ttl_ms = millis(secret.ttl);
         let index = self.index_key(&secret.id);
         let args = create_args(&secret, ttl_ms);
         let mut alias = aliases()?;
@@ -418,12 +418,8 @@ impl RedisStore {
             Some(claim) => (claim, false),
             None => (server_claim()?, true),
         };
-        let verifier = |v: Option<Verifier>| {
-            v.map_or(Value::from(""), |v| {
-                Value::Bytes(Bytes::copy_from_slice(v.as_bytes()))
-            })
-        };
-        let window_ms = i64::try_from(claim.window.as_millis()).unwrap_or(i64::MAX);
+        let verifier = |v: Option<Verifier>| v.as_ref().map_or(Value::from(""), raw);
+        let window_ms = millis(claim.window);
         let args = vec![
             Value::from(expected_id.map(SecretId::as_str).unwrap_or_default()),
             verifier(presented.access),
@@ -435,9 +431,7 @@ impl RedisStore {
             // The store's own claim answered inline needs no window to fetch again: only long
             // enough for a failed reply to give the view back.
             if ours {
-                Value::from(
-                    i64::try_from(self.inner.command_timeout.as_millis() * 2).unwrap_or(i64::MAX),
-                )
+                Value::from(millis(self.inner.command_timeout * 2))
             } else {
                 Value::from("")
             },
@@ -574,12 +568,8 @@ impl RedisStore {
     /// Gives back a view the store claimed itself (best effort: if Redis is gone too, the
     /// payload expires with the claim's window).
     async fn release(&self, alias: &Alias, claim: &Verifier) {
-        let args = vec![
-            Value::Bytes(Bytes::copy_from_slice(claim.as_bytes())),
-            Value::from(now_ms()),
-        ];
         if let Err(e) = self
-            .run::<i64>(&self.inner.release, self.keys(alias), args)
+            .run::<i64>(&self.inner.release, self.keys(alias), claim_args(claim))
             .await
         {
             tracing::warn!(target: "store", error = %e, "a view could not be given back");
@@ -598,12 +588,8 @@ impl RedisStore {
     }
 
     async fn confirm_alias(&self, alias: &Alias, claim: &Verifier) -> Result<bool, StoreError> {
-        let args = vec![
-            Value::Bytes(Bytes::copy_from_slice(claim.as_bytes())),
-            Value::from(now_ms()),
-        ];
         let live: i64 = self
-            .run(&self.inner.confirm, self.keys(alias), args)
+            .run(&self.inner.confirm, self.keys(alias), claim_args(claim))
             .await?;
         Ok(live == 1)
     }
@@ -719,7 +705,7 @@ impl RedisStore {
         alias: &Alias,
         token: &Verifier,
     ) -> Result<Managed<Destroyed>, StoreError> {
-        let args = vec![Value::Bytes(Bytes::copy_from_slice(token.as_bytes()))];
+        let args = vec![raw(token)];
         let outcome: String = self
             .run_durable(&self.inner.destroy, self.keys(alias), args)
             .await?;
@@ -739,12 +725,11 @@ impl RedisStore {
         window: Duration,
     ) -> Result<(u64, Duration), StoreError> {
         let key = format!("{}{name}", self.inner.prefix);
-        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
         let reply: Vec<i64> = self
             .run(
                 &self.inner.count,
                 vec![key],
-                vec![Value::from(by), Value::from(window_ms as i64)],
+                vec![Value::from(by), Value::from(millis(window))],
             )
             .await?;
         let count = reply.first().copied().unwrap_or(0).max(0);
@@ -793,6 +778,21 @@ async fn set_index<C: KeysInterface + Sync, R: FromValue>(
         .map_err(unavailable)
 }
 
+/// A verifier as a script argument: its raw bytes.
+fn raw(verifier: &Verifier) -> Value {
+    Value::Bytes(Bytes::copy_from_slice(verifier.as_bytes()))
+}
+
+/// A duration in whole milliseconds, as Redis takes them.
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The arguments of the scripts that act on one claim (confirm, release): its verifier, now.
+fn claim_args(claim: &Verifier) -> Vec<Value> {
+    vec![raw(claim), Value::from(now_ms())]
+}
+
 /// How the first, pipelined write of a create went.
 enum Written {
     Done,
@@ -819,7 +819,7 @@ fn create_args(secret: &NewSecret, ttl_ms: i64) -> Vec<Value> {
     ] {
         if let Some(v) = verifier {
             args.push(Value::from(field));
-            args.push(Value::Bytes(Bytes::copy_from_slice(v.as_bytes())));
+            args.push(raw(&v));
         }
     }
     args
@@ -838,5 +838,5 @@ fn server_claim() -> Result<Claim, StoreError> {
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .map_or(0, millis)
 }

@@ -171,10 +171,8 @@ impl Limiter {
     /// limit, and counted against the read limit. Both are looked at together, so a read refused
     /// for failures is counted as a read too.
     pub(crate) async fn read(&self, client: IpAddr) -> Result<(), Duration> {
-        let (failures, reads) = tokio::join!(
-            self.check(Class::Failed, client),
-            self.hit(Class::Reveal, client)
-        );
+        let failures = self.check(Class::Failed, client).await;
+        let reads = self.hit(Class::Reveal, client).await;
         failures.and(reads)
     }
 

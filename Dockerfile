@@ -10,19 +10,19 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown
-# Tool versions as in scripts/setup.sh (see ../shared/TOOLCHAIN.md for why these).
-RUN cargo install cargo-leptos --version 0.3.10 --locked
+# Tool versions as in scripts/setup.sh (see ../shared/TOOLCHAIN.md for why these). The
+# bundle is made by the workspace's own `bundle` crate (scripts/lib.sh), not cargo-leptos.
 RUN CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback \
     cargo install wasm-bindgen-cli --version 0.2.130
 
 WORKDIR /src
-# npm packages first (binaryen's wasm-opt), for layer caching.
+# npm packages first (binaryen's wasm-opt, esbuild), for layer caching.
 COPY end2end/package.json end2end/package-lock.json end2end/
 RUN cd end2end && npm ci --no-audit --no-fund --loglevel=error
 ENV PATH=/src/end2end/node_modules/.bin:$PATH
 COPY . .
-RUN cargo leptos build --release \
- && node scripts/precompress.mjs target/site/pkg \
+# build_release: the server, the WASM, then the split, hashed, precompressed bundle.
+RUN bash -c 'ROOT=/src; source scripts/lib.sh; build_release' \
  && mkdir /out && cp target/release/server target/release/hash.txt /out/ \
  && cp -r target/site /site
 

@@ -27,8 +27,9 @@ function delay()
   return 3600000
 end
 function request()
-  -- A connection's first request comes without a delay() call.
-  if #claimed == 0 and not claim() then
+  -- delay() runs before every real request; wrk also calls request() once per thread before
+  -- any connection starts, to check the script. That call must not use up an alias.
+  if #claimed == 0 then
     return wrk.format("GET", "/api/health")
   end
   return wrk.format("GET", "/api/secrets/" .. table.remove(claimed, 1))

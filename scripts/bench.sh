@@ -4,13 +4,16 @@
 #
 #   scripts/bench.sh            # everything, and BENCHMARKS.md is rewritten
 #   scripts/bench.sh image api  # only some stages (printed, BENCHMARKS.md left alone):
-#                               # crypto image passphrase flow first-load api uploads
+#                               # crypto image passphrase flow first-load api pool uploads
+#   scripts/bench.sh profile    # perf profile of server and redis-server under the 1 KiB API
+#                               # load (not part of "everything": needs perf, and perf slows
+#                               # what it watches)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/setup.sh --test
 source scripts/lib.sh
-all_stages="crypto image passphrase flow first-load api uploads"
+all_stages="crypto image passphrase flow first-load api pool uploads"
 stages="${*:-$all_stages}"
 want() { [[ " $stages " == *" $1 "* ]]; }
 pids=()
@@ -98,7 +101,8 @@ start_backend() {
   if [ "$backend" = redis ]; then
     redis_port="$(free_port)"
     redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning >/dev/null &
-    pids+=($!)
+    redis_pid=$!
+    pids+=($redis_pid)
     sleep 0.5
     redis_env=("REDIS_URL=redis://127.0.0.1:$redis_port")
   fi
@@ -115,18 +119,56 @@ start_backend() {
   wait_for_url "$base/api/health" 30
 }
 
+# stop_backend: the server start_backend started, and its redis-server, gone before the next
+# one (nothing left running on the two cores or holding memory).
+stop_backend() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  if [ -n "$redis_port" ]; then
+    kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+  fi
+}
+
+# The API throughput runs: every per-client limit lifted, 64 large bodies in flight at once.
+api_limits=(ONCELINK_RATE_CREATE=1000000000 ONCELINK_RATE_REVEAL=1000000000
+  ONCELINK_FAILED_ATTEMPTS=1000000000 ONCELINK_MAX_CONCURRENT_UPLOADS=64
+  ONCELINK_EMBEDDED_MAX_BYTES=12000000000)
+
 if want api; then
   command -v wrk >/dev/null || apt_install wrk
   build_release
   server_env
   for backend in embedded redis; do
-    step "API on the $backend store (wrk, 64 connections)"
-    start_backend "$backend" ONCELINK_RATE_CREATE=1000000000 ONCELINK_RATE_REVEAL=1000000000 \
-      ONCELINK_FAILED_ATTEMPTS=1000000000 ONCELINK_MAX_CONCURRENT_UPLOADS=64 \
-      ONCELINK_EMBEDDED_MAX_BYTES=12000000000
+    step "API on the $backend store (wrk, 64 connections; 10 MiB on Redis also 8)"
+    start_backend "$backend" "${api_limits[@]}"
     python3 bench/api.py "$base" "$server_pid" $redis_port | record
-    kill "$server_pid"
+    stop_backend
   done
+fi
+
+if want pool; then
+  command -v wrk >/dev/null || apt_install wrk
+  build_release
+  server_env
+  for size in 1 2 4 8 16; do
+    step "Redis connection pool of $size: 1 KiB create (5 s) and reveal (15,000 secrets)"
+    start_backend redis "${api_limits[@]}" ONCELINK_REDIS_POOL_SIZE="$size"
+    python3 bench/api.py "$base" "$server_pid" "$redis_port" --only-1kib --pool-size "$size" | record
+    stop_backend
+  done
+fi
+
+if want profile; then
+  command -v wrk >/dev/null || apt_install wrk
+  command -v perf >/dev/null || apt_install linux-perf
+  build_release
+  server_env
+  step "perf profile of the server and redis-server, 1 KiB create and reveal on Redis"
+  start_backend redis "${api_limits[@]}"
+  bench/profile.sh "$base" "$server_pid" "$redis_port" "$TARGET_DIR/bench" | record
+  stop_backend
+  ls "$TARGET_DIR"/bench/profile-*.txt >&2
 fi
 
 if want uploads; then
@@ -135,7 +177,7 @@ if want uploads; then
   step "50 concurrent 10 MiB uploads, default settings, Redis"
   start_backend redis ONCELINK_RATE_CREATE=1000000000
   python3 bench/uploads.py "$base" "$server_pid" 400 | record
-  kill "$server_pid"
+  stop_backend
 fi
 
 step "report"

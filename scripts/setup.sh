@@ -5,12 +5,12 @@
 #   scripts/setup.sh            # build tools only (serve)
 #   scripts/setup.sh --test     # also Chromium, redis-server, exiftool (tests)
 #
-# Nothing is downloaded from outside the package registries: cargo-leptos and the
-# wasm-bindgen CLI come from crates.io, wasm-opt (binaryen) from npm, the rest from Debian.
+# Nothing is downloaded from outside the package registries: the wasm-bindgen CLI comes
+# from crates.io, wasm-opt (binaryen) and esbuild from npm, the rest from Debian. The bundle
+# itself is made by the workspace's own `bundle` crate (scripts/lib.sh), not cargo-leptos.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CARGO_LEPTOS_VERSION=0.3.10
 # Must equal the `wasm-bindgen` crate version pinned in Cargo.toml.
 WASM_BINDGEN_VERSION=0.2.130
 
@@ -44,11 +44,6 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown
 fi
 
-if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
-  log "installing cargo-leptos $CARGO_LEPTOS_VERSION from crates.io (about 20 minutes, once)"
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
-fi
-
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION from crates.io"
   # No --locked: one locked dependency of this release is missing from the registry index.
@@ -56,7 +51,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-# npm packages: Playwright and binaryen's wasm-opt (Debian's binaryen breaks the WASM).
+# npm packages: Playwright, esbuild and binaryen's wasm-opt (Debian's binaryen breaks the WASM).
 lock="$ROOT/end2end/package-lock.json"
 stamp="$ROOT/end2end/node_modules/.installed-lock"
 if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then

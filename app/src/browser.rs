@@ -30,6 +30,21 @@ pub async fn next_frame() {
     sleep_ms(0).await;
 }
 
+/// Keeps the chosen language for later visits, in the cookie the server reads
+/// (`server::language`): a year, the whole site.
+pub fn remember_language(code: &str) {
+    let Some(document) = window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Ok(document) = document.dyn_into::<web_sys::HtmlDocument>() {
+        let cookie = format!(
+            "{}={code}; path=/; max-age=31536000; samesite=lax",
+            crate::LANGUAGE_COOKIE
+        );
+        let _ = document.set_cookie(&cookie);
+    }
+}
+
 /// Reads a file chosen, dropped or pasted by the user.
 pub async fn read_file(file: &web_sys::File) -> Option<Vec<u8>> {
     let buffer = JsFuture::from(file.array_buffer()).await.ok()?;

@@ -2,10 +2,12 @@
 //! a reveal needs, and opening a secret.
 
 use crypto_core::{
-    Alias, Envelope, Image, ManageToken, MasterKey, Protection, SealedSecret, SecretId, SenderKeys,
-    StretchedPassphrase,
+    Alias, Envelope, Image, ManageToken, MasterKey, PassphraseSalt, SealedSecret, SecretId,
+    SenderKeys, StretchedPassphrase,
 };
 use image_privacy::{ImageError, ImageType};
+use leptos::prelude::{lazy, lazy_preload};
+use zeroize::Zeroizing;
 
 /// A secret encrypted in the browser, ready to upload. The key and manage token leave this
 /// struct only inside the links.
@@ -56,10 +58,16 @@ pub async fn seal_new(
         Some((kind, bytes)) => Envelope::with_image(text, Image::new(kind.mime(), bytes.to_vec())?),
         None => Envelope::text_only(text),
     };
-    let SealedSecret { upload, keys } =
-        crypto_core::prepare_secret(envelope, Protection::Guarded { passphrase })?
-            .seal_bulk()
-            .await?;
+    let mut prepared = crypto_core::prepare_guarded(envelope)?;
+    if let Some(passphrase) = passphrase {
+        let stretched = stretch(
+            prepared.passphrase_salt(),
+            Zeroizing::new(passphrase.to_owned()),
+        )
+        .await?;
+        prepared = prepared.with_passphrase(stretched);
+    }
+    let SealedSecret { upload, keys } = prepared.seal_bulk().await?;
     let guard = upload
         .guard
         .expect("Protection::Guarded always yields a guard (crypto-core invariant)");
@@ -97,17 +105,36 @@ pub struct RevealProofs {
 }
 
 /// Derives the proofs for a reveal. With a passphrase this runs Argon2id (slow on purpose).
-pub fn reveal_proofs(
+pub async fn reveal_proofs(
     key: &MasterKey,
     passphrase: Option<&str>,
 ) -> Result<RevealProofs, crypto_core::Error> {
-    let stretched = passphrase.map(|p| key.stretch_passphrase(p)).transpose()?;
+    let stretched = match passphrase {
+        Some(passphrase) => {
+            Some(stretch(key.passphrase_salt(), Zeroizing::new(passphrase.to_owned())).await?)
+        }
+        None => None,
+    };
     Ok(RevealProofs {
         access: key.access_proof().to_base64url(),
         passphrase: stretched.as_ref().map(|s| s.proof().to_base64url()),
         stretched,
         claim: crypto_core::Proof::generate()?.to_base64url(),
     })
+}
+
+/// Argon2id, in a WASM chunk of its own: only pages that use a passphrase download it.
+#[lazy]
+fn stretch(
+    salt: PassphraseSalt,
+    passphrase: Zeroizing<String>,
+) -> Result<StretchedPassphrase, crypto_core::Error> {
+    salt.stretch(&passphrase)
+}
+
+/// Fetches the passphrase code (call when the browser is idle on a page that may need it).
+pub fn prefetch_passphrase() {
+    let _loaded = lazy_preload!(stretch);
 }
 
 /// What a recipient sees.
@@ -194,7 +221,7 @@ mod tests {
                 .starts_with("https://example.com/m/Kx7mP2nQ?lng=ar#")
         );
         let key = parse_key(links.share.split('#').nth(1).unwrap()).unwrap();
-        let proofs = reveal_proofs(&key, None).unwrap();
+        let proofs = now(reveal_proofs(&key, None)).unwrap();
         let presented = crypto_core::Proof::from_base64url(&proofs.access).unwrap();
         assert_eq!(presented.verifier().to_base64url(), access_verifier);
         let opened = now(open(&key, None, id.as_str(), &payload)).unwrap();
@@ -218,13 +245,13 @@ mod tests {
             now(open(&key, None, id.as_str(), &payload)),
             Err(crypto_core::Error::PassphraseRequired)
         ));
-        let wrong = reveal_proofs(&key, Some("tell by fax")).unwrap();
+        let wrong = now(reveal_proofs(&key, Some("tell by fax"))).unwrap();
         let wrong_verifier =
             crypto_core::Proof::from_base64url(wrong.passphrase.as_deref().unwrap())
                 .unwrap()
                 .verifier();
         assert_ne!(wrong_verifier.to_base64url(), verifier);
-        let right = reveal_proofs(&key, Some("tell by phone")).unwrap();
+        let right = now(reveal_proofs(&key, Some("tell by phone"))).unwrap();
         let right_verifier =
             crypto_core::Proof::from_base64url(right.passphrase.as_deref().unwrap())
                 .unwrap()

@@ -19,11 +19,15 @@ pub use locales::i18n;
 /// The language codes the app is translated into (the server honours `?lng=` for these).
 pub const LANGUAGES: [&str; 6] = ["en", "zh", "es", "hi", "ar", "pt"];
 
+/// The cookie that keeps a visitor's language: leptos_i18n's name, which the i18n provider
+/// reads on the server; the page writes it (`browser::remember_language`).
+pub const LANGUAGE_COOKIE: &str = "i18n_pref_locale";
+
 use i18n::*;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 /// The HTML document around the app, rendered on the server only. `lang` and `dir` on
 /// `<html>` are set by the i18n provider.
@@ -51,28 +55,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, after hydration: mark the page as interactive so
-    // tests can tell a hydrated page from a server-rendered one.
-    let hydrated = Hydrated(RwSignal::new(false));
-    provide_context(hydrated);
-    Effect::new(move |_| {
-        hydrated.0.set(true);
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    // Set once the page is hydrated (see `page_hydrated`).
+    provide_context(Hydrated(RwSignal::new(false)));
     view! {
         <I18nContextProvider>
             <Head/>
             <Router>
                 <Layout>
+                    // Each page's code is its own WASM chunk (`pages::routes`): a recipient
+                    // downloads the reveal page, not the create page's image cleaner.
                     <Routes fallback=pages::NotFound>
-                        <Route path=path!("") view=pages::CreatePage/>
+                        <Route path=path!("") view={Lazy::<pages::routes::Create>::new()}/>
                         // Rendered whole before sending (no streamed fragments), so that the page says
                         // everything even without JavaScript, and bots see a finished page.
-                        <Route path=path!("/s/:alias") view=pages::RevealPage ssr=SsrMode::Async/>
-                        <Route path=path!("/m/:alias") view=pages::ManagePage/>
-                        <Route path=path!("/security") view=pages::SecurityPage/>
+                        <Route
+                            path=path!("/s/:alias")
+                            view={Lazy::<pages::routes::Reveal>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=path!("/m/:alias") view={Lazy::<pages::routes::Manage>::new()}/>
+                        <Route path=path!("/security") view={Lazy::<pages::routes::Security>::new()}/>
                     </Routes>
                 </Layout>
             </Router>
@@ -83,6 +85,23 @@ pub fn App() -> impl IntoView {
 /// Whether the WASM has taken over the page (false on the server and without JavaScript).
 #[derive(Clone, Copy)]
 pub(crate) struct Hydrated(pub RwSignal<bool>);
+
+/// Called in each page's view: once that page is hydrated, marks it so (the [`Hydrated`]
+/// signal, and `data-hydrated` on `<body>` so tests can tell a working page from a
+/// server-rendered one). Pages hydrate after their lazily loaded code arrives, so an effect
+/// of the shell would run too early; an effect created here runs only after the page's own
+/// hydration.
+pub(crate) fn page_hydrated() {
+    let hydrated = use_context::<Hydrated>();
+    Effect::new(move |_| {
+        if let Some(hydrated) = hydrated {
+            hydrated.0.set(true);
+        }
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}
 
 #[component]
 fn Head() -> impl IntoView {

@@ -139,6 +139,13 @@ impl MasterKey {
     /// Stretches a passphrase with Argon2id, salted by this key (so a stolen database alone
     /// cannot be used to guess passphrases). Slow on purpose.
     pub fn stretch_passphrase(&self, passphrase: &str) -> Result<StretchedPassphrase, Error> {
+        self.passphrase_salt().stretch(passphrase)
+    }
+
+    /// The salt this key gives a passphrase: all [`PassphraseSalt::stretch`] needs besides
+    /// the passphrase, so the stretch can run apart from the key (the web app loads Argon2
+    /// only when a passphrase is used).
+    pub fn passphrase_salt(&self) -> PassphraseSalt {
         let mut salt = Zeroizing::new([0u8; 16]);
         hkdf_sha256(
             self.expose_secret(),
@@ -146,13 +153,30 @@ impl MasterKey {
             PASSPHRASE_SALT.1,
             salt.as_mut(),
         );
+        PassphraseSalt(salt)
+    }
+}
+
+/// The Argon2id salt of one key's passphrase ([`MasterKey::passphrase_salt`]). Derived from
+/// the key, so it is kept as secret as the key: no `Clone`, a redacted `Debug`.
+pub struct PassphraseSalt(Zeroizing<[u8; 16]>);
+
+impl PassphraseSalt {
+    /// Stretches a passphrase with Argon2id under this salt. Slow on purpose.
+    pub fn stretch(&self, passphrase: &str) -> Result<StretchedPassphrase, Error> {
         let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, Some(32))
             .map_err(|_| Error::Key)?;
         let mut out = Zeroizing::new([0u8; 32]);
         Argon2::new(Algorithm::Argon2id, ArgonVersion::V0x13, params)
-            .hash_password_into(passphrase.as_bytes(), salt.as_ref(), out.as_mut())
+            .hash_password_into(passphrase.as_bytes(), self.0.as_ref(), out.as_mut())
             .map_err(|_| Error::Key)?;
         Ok(StretchedPassphrase(out))
+    }
+}
+
+impl std::fmt::Debug for PassphraseSalt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PassphraseSalt(***)")
     }
 }
 

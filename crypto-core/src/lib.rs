@@ -50,8 +50,8 @@ mod payload;
 mod rng;
 
 pub use access::{
-    ARGON2_ITERATIONS, ARGON2_LANES, ARGON2_MEMORY_KIB, ManageToken, Proof, StretchedPassphrase,
-    Verifier,
+    ARGON2_ITERATIONS, ARGON2_LANES, ARGON2_MEMORY_KIB, ManageToken, PassphraseSalt, Proof,
+    StretchedPassphrase, Verifier,
 };
 pub use envelope::{Envelope, Image, padded_len};
 pub use error::{Error, ErrorKind};
@@ -60,7 +60,8 @@ pub use key::{MasterKey, PayloadKey};
 pub use link::Link;
 pub use manage_link::ManageLink;
 pub use new_secret::{
-    Guard, Links, PreparedSecret, Protection, SealedSecret, SenderKeys, Upload, prepare_secret,
+    Guard, Links, PreparedSecret, Protection, SealedSecret, SenderKeys, Upload, prepare_guarded,
+    prepare_secret,
 };
 pub use payload::{
     IV_LEN, MIN_PAYLOAD_LEN, TAG_LEN, Version, check_payload, open, open_with, seal, seal_with,

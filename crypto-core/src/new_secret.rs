@@ -3,15 +3,15 @@
 //!
 //! Two steps, so that the browser can hand the AES-GCM step to WebCrypto while the CLI
 //! stays synchronous: [`prepare_secret`] draws the key, id and manage token, stretches the
-//! passphrase and packs the envelope; [`PreparedSecret::seal`] (pure Rust) or
+//! passphrase and packs the envelope ([`prepare_guarded`] leaves the stretch to the caller); [`PreparedSecret::seal`] (pure Rust) or
 //! [`PreparedSecret::seal_bulk`] (`bulk`, WebCrypto where the page has it) encrypts. Both
 //! produce the same format, so the server cannot tell who made a secret.
 
 use zeroize::Zeroizing;
 
 use crate::{
-    Alias, Envelope, Error, Link, ManageLink, ManageToken, MasterKey, SecretId, SecretRef,
-    StretchedPassphrase, Verifier,
+    Alias, Envelope, Error, Link, ManageLink, ManageToken, MasterKey, PassphraseSalt, SecretId,
+    SecretRef, StretchedPassphrase, Verifier,
 };
 
 /// How a new secret is protected; it depends on the server that will store it. Its `Debug`
@@ -57,27 +57,57 @@ pub fn prepare_secret(
     envelope: Envelope,
     protection: Protection<'_>,
 ) -> Result<PreparedSecret, Error> {
-    let key = MasterKey::generate()?;
-    let id = SecretId::generate()?;
-    let (plaintext, stretched, manage) = match protection {
-        Protection::Guarded { passphrase } => (
-            envelope.pack_padded()?,
-            passphrase.map(|p| key.stretch_passphrase(p)).transpose()?,
-            Some(ManageToken::generate()?),
-        ),
-        Protection::Reference => (envelope.pack()?, None, None),
-    };
+    match protection {
+        Protection::Guarded { passphrase: None } => prepare_guarded(envelope),
+        Protection::Guarded {
+            passphrase: Some(passphrase),
+        } => {
+            let prepared = prepare_guarded(envelope)?;
+            let stretched = prepared.passphrase_salt().stretch(passphrase)?;
+            Ok(prepared.with_passphrase(stretched))
+        }
+        Protection::Reference => {
+            let plaintext = envelope.pack()?;
+            drop(envelope);
+            Ok(PreparedSecret {
+                key: MasterKey::generate()?,
+                id: SecretId::generate()?,
+                stretched: None,
+                manage: None,
+                plaintext,
+            })
+        }
+    }
+}
+
+/// [`prepare_secret`] for an oncelink server, with the passphrase left to the caller: stretch
+/// it under [`PreparedSecret::passphrase_salt`] (wherever that runs) and add it with
+/// [`PreparedSecret::with_passphrase`].
+pub fn prepare_guarded(envelope: Envelope) -> Result<PreparedSecret, Error> {
+    let plaintext = envelope.pack_padded()?;
     drop(envelope);
     Ok(PreparedSecret {
-        key,
-        id,
-        stretched,
-        manage,
+        key: MasterKey::generate()?,
+        id: SecretId::generate()?,
+        stretched: None,
+        manage: Some(ManageToken::generate()?),
         plaintext,
     })
 }
 
 impl PreparedSecret {
+    /// The salt a passphrase for this secret is stretched under.
+    pub fn passphrase_salt(&self) -> PassphraseSalt {
+        self.key.passphrase_salt()
+    }
+
+    /// Protects the secret with a passphrase stretched under [`PreparedSecret::passphrase_salt`]
+    /// (one stretched under another salt would make the secret unopenable).
+    pub fn with_passphrase(mut self, stretched: StretchedPassphrase) -> Self {
+        self.stretched = Some(stretched);
+        self
+    }
+
     /// The bytes that will be encrypted (the packed, possibly padded envelope).
     pub fn plaintext(&self) -> &[u8] {
         &self.plaintext

@@ -9,8 +9,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// The cookie the i18n provider reads and writes.
-const COOKIE: &str = "i18n_pref_locale";
+use app::LANGUAGE_COOKIE as COOKIE;
 
 /// Applies a supported `lng` query parameter to the request's locale cookie.
 pub async fn from_query(mut request: Request, next: Next) -> Response {

@@ -15,7 +15,9 @@ const LANGUAGES: [(Locale, &str); 6] = [
     (Locale::pt, "Português"),
 ];
 
-/// A `<select>` of the six languages; the choice is kept in a cookie by the i18n provider.
+/// A `<select>` of the six languages; the choice is kept in a cookie. The page writes it
+/// itself: leptos_i18n's cookie support would bring `leptos-use`'s cookie code, `time` and
+/// `cookie` into the WASM (about 70 KB).
 #[component]
 pub fn LanguageSelect() -> impl IntoView {
     let i18n = use_i18n();
@@ -23,6 +25,7 @@ pub fn LanguageSelect() -> impl IntoView {
         let value = event_target_value(&ev);
         if let Some((locale, _)) = LANGUAGES.iter().find(|(l, _)| l.as_str() == value) {
             i18n.set_locale(*locale);
+            crate::browser::remember_language(locale.as_str());
         }
     };
     view! {

@@ -8,4 +8,4 @@ mod qr;
 pub use copy_button::CopyButton;
 pub use language::LanguageSelect;
 pub use needs_js::NeedsJavaScript;
-pub use qr::QrCode;
+pub use qr::{QrCode, prefetch_qr};

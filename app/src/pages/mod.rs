@@ -4,13 +4,10 @@ mod create;
 mod manage;
 mod not_found;
 mod reveal;
+pub mod routes;
 mod security;
 
-pub use create::CreatePage;
-pub use manage::ManagePage;
 pub use not_found::NotFound;
-pub use reveal::RevealPage;
-pub use security::SecurityPage;
 
 use crate::api::UiError;
 

@@ -10,6 +10,7 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    crate::page_hydrated();
     let i18n = use_i18n();
     view! {
         <section class="card">

@@ -70,6 +70,16 @@ pub fn RevealPage() -> impl IntoView {
             KeyState::Invalid
         });
     });
+    // A passphrase secret needs Argon2id: fetch its chunk while the recipient types.
+    Effect::new(move |_| {
+        if let Some(Ok(Availability::Waiting {
+            needs_passphrase: true,
+            ..
+        })) = info.get()
+        {
+            request_idle_callback(client::prefetch_passphrase);
+        }
+    });
     on_cleanup(move || {
         if let Phase::Shown(Shown {
             image: Some((url, _)),
@@ -99,7 +109,7 @@ pub fn RevealPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             browser::next_frame().await;
             let pass = needs_passphrase.then_some(secret_passphrase.as_str());
-            let Ok(proofs) = client::reveal_proofs(&master_key, pass) else {
+            let Ok(proofs) = client::reveal_proofs(&master_key, pass).await else {
                 refusal.set(Some(Refusal::Other(Problem::Generic)));
                 phase.set(Phase::Waiting);
                 return;

@@ -48,14 +48,16 @@ pub(super) fn accept_file(form: FormState, file: web_sys::File) {
             form.problem.set(Some(Problem::ReadFile));
             return;
         };
-        // Checks the structure and strips identifying metadata, here in the browser.
-        match image_privacy::clean(&bytes) {
+        // Checks the structure and strips identifying metadata, here in the browser (the
+        // cleaner's code arrives with the first image, or earlier when the page was idle).
+        let bytes = Arc::new(bytes);
+        match clean_image(bytes.clone()).await {
             Ok(cleaned) => match browser::object_url(&cleaned.bytes, cleaned.kind.mime()) {
                 Some(preview_url) => {
                     form.clear_image();
                     form.keep_original.set(false);
                     form.image.set(Some(Chosen {
-                        original: Arc::new(bytes),
+                        original: bytes,
                         cleaned: Arc::new(cleaned.bytes),
                         kind: cleaned.kind,
                         findings: cleaned.findings,
@@ -67,6 +69,19 @@ pub(super) fn accept_file(form: FormState, file: web_sys::File) {
             Err(e) => form.problem.set(Some(e.into())),
         }
     });
+}
+
+/// `image_privacy::clean`, in a WASM chunk of its own: a page that never gets an image
+/// never downloads the cleaner.
+#[lazy]
+fn clean_image(bytes: Arc<Vec<u8>>) -> Result<image_privacy::Cleaned, image_privacy::ImageError> {
+    image_privacy::clean(&bytes)
+}
+
+/// Fetches the image cleaner's chunk when the browser is idle, so that choosing an image
+/// does not wait for it.
+pub(super) fn prefetch_cleaner() {
+    let _loaded = lazy_preload!(clean_image);
 }
 
 /// The image fieldset: a drop zone with a file picker, or the chosen image's preview.

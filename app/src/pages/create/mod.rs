@@ -22,6 +22,15 @@ use result::ResultView;
 pub fn CreatePage() -> impl IntoView {
     let form = FormState::new();
     on_cleanup(move || form.clear_image());
+    // Effects run once the page is hydrated: then, while the browser is idle, fetch the
+    // chunks the next steps may need (image cleaner, Argon2id, QR code), so nobody waits.
+    Effect::new(move |_| {
+        request_idle_callback(|| {
+            image::prefetch_cleaner();
+            crate::client::prefetch_passphrase();
+            crate::components::prefetch_qr();
+        })
+    });
 
     view! {
         {move || match form.phase.get() {

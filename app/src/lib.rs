@@ -62,15 +62,15 @@ pub fn App() -> impl IntoView {
             <Head/>
             <Router>
                 <Layout>
-                    // Each page's code is its own WASM chunk (`pages::routes`): a recipient
-                    // downloads the reveal page, not the create page's image cleaner.
+                    // The sender's pages are WASM chunks of their own (`pages::routes`): a
+                    // recipient downloads the reveal page, not the create page's image cleaner.
                     <Routes fallback=pages::NotFound>
                         <Route path=path!("") view={Lazy::<pages::routes::Create>::new()}/>
                         // Rendered whole before sending (no streamed fragments), so that the page says
                         // everything even without JavaScript, and bots see a finished page.
                         <Route
                             path=path!("/s/:alias")
-                            view={Lazy::<pages::routes::Reveal>::new()}
+                            view=pages::routes::reveal
                             ssr=SsrMode::Async
                         />
                         <Route path=path!("/m/:alias") view={Lazy::<pages::routes::Manage>::new()}/>

@@ -1,7 +1,8 @@
-//! The pages as lazily loaded routes. `#[lazy_route]` puts each page's view, and whatever
-//! only it uses, into a WASM chunk of its own; the server lists the current page's chunks
-//! in `<link rel="preload">`, and hydration waits for them, so a page becomes interactive
-//! with its own code and the shared runtime only.
+//! The pages as routes. The sender's pages are lazily loaded: `#[lazy_route]` puts each
+//! one's view, and whatever only it uses, into a WASM chunk of its own; the server lists
+//! the current page's chunks in `<link rel="preload">`, and hydration waits for them. The
+//! recipient's page is in the main module ([`reveal`]), so a recipient downloads neither
+//! the create page nor its image cleaner and QR encoder.
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -18,21 +19,6 @@ impl LazyRoute for Create {
     fn view(_this: Self) -> AnyView {
         crate::page_hydrated();
         view! { <super::create::CreatePage/> }.into_any()
-    }
-}
-
-/// `/s/{alias}`: the reveal page.
-pub struct Reveal;
-
-#[lazy_route]
-impl LazyRoute for Reveal {
-    fn data() -> Self {
-        Reveal
-    }
-
-    fn view(_this: Self) -> AnyView {
-        crate::page_hydrated();
-        view! { <super::reveal::RevealPage/> }.into_any()
     }
 }
 
@@ -64,4 +50,14 @@ impl LazyRoute for Security {
         crate::page_hydrated();
         view! { <super::security::SecurityPage/> }.into_any()
     }
+}
+
+/// `/s/{alias}`: the reveal page, in the main module, not a chunk. Measured both ways
+/// (BENCHMARKS.md): as a chunk of its own a recipient's first load was 343 KB and 745 ms to
+/// a working Reveal button on a 4×-slowed CPU; in the main module 272 KB and 620 ms — the
+/// code it shares with the create page then sits in the main module instead of in shared
+/// chunks that each compress and instantiate apart.
+pub fn reveal() -> impl IntoView {
+    crate::page_hydrated();
+    view! { <super::reveal::RevealPage/> }
 }

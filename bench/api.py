@@ -95,7 +95,9 @@ def metrics():
     return {"created": get("oncelink_secrets_created_total"),
             "revealed": get("oncelink_secrets_revealed_total"),
             "store_errors": get("oncelink_store_errors_total"),
-            "rejected": sum(int(float(v)) for v in re.findall(r"^oncelink_rejected_total\{[^}]*\} (\S+)", text, re.M))}
+            # By reason: a create whose body wrk cut off when it stopped counts as bad_input.
+            "rejected": {reason: int(float(v)) for reason, v in
+                         re.findall(r'^oncelink_rejected_total\{reason="([^"]+)"\} (\S+)', text, re.M)}}
 
 
 def revealed_total():
@@ -208,7 +210,11 @@ class Measured:
         self.result["cores"] = cores
         # Kept under its old name (earlier runs' JSON): the server alone.
         self.result["server_cpu_us_per_request"] = round(split["server"])
-        self.result["server_counters"] = {k: counters[k] - self.counters[k] for k in counters}
+        before = self.counters
+        delta = {k: counters[k] - before[k] for k in counters if k != "rejected"}
+        delta["rejected"] = {r: n - before["rejected"].get(r, 0) for r, n in counters["rejected"].items()
+                             if n - before["rejected"].get(r, 0)}
+        self.result["server_counters"] = delta
 
 
 # name, body size, create seconds, secrets made for the reveal, connections. Reveal counts

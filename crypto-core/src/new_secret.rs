@@ -298,6 +298,39 @@ mod tests {
         assert_eq!(Envelope::unpack(&opened).unwrap().text(), "secret");
     }
 
+    /// The two-step path (the web app stretches in a chunk of its own) makes the same kind of
+    /// secret as `prepare_secret`: the recipient's key stretches the passphrase to the same
+    /// verifier and opens it, and the salt is the key's.
+    #[test]
+    fn a_passphrase_stretched_apart_protects_the_same_way() {
+        let prepared = prepare_guarded(Envelope::text_only("apart")).unwrap();
+        let stretched = prepared.passphrase_salt().stretch("tell by phone").unwrap();
+        let SealedSecret { upload, keys } = prepared.with_passphrase(stretched).seal().unwrap();
+        assert_eq!(upload.payload[0], 0x10);
+        let links = keys.into_links("https://e.com", alias(), None);
+        let key = links.share.key();
+        let by_recipient = key.stretch_passphrase("tell by phone").unwrap();
+        let guard = upload.guard.as_ref().unwrap();
+        assert_eq!(
+            guard.passphrase_verifier,
+            Some(by_recipient.proof().verifier())
+        );
+        assert!(crate::open_with(key, None, &upload.id, &upload.payload).is_err());
+        let opened = crate::open_with(key, Some(&by_recipient), &upload.id, &upload.payload);
+        assert_eq!(Envelope::unpack(&opened.unwrap()).unwrap().text(), "apart");
+        // Without a passphrase it is an ordinary guarded secret.
+        let plain = prepare_guarded(Envelope::text_only("x"))
+            .unwrap()
+            .seal()
+            .unwrap();
+        assert_eq!(plain.upload.payload[0], 0x01);
+        assert!(plain.upload.guard.unwrap().passphrase_verifier.is_none());
+        assert_eq!(
+            format!("{:?}", key.passphrase_salt()),
+            "PassphraseSalt(***)"
+        );
+    }
+
     #[test]
     fn reference_secrets_are_the_reference_format() {
         let prepared = prepare_secret(Envelope::text_only("plain"), Protection::Reference).unwrap();

@@ -23,8 +23,11 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_REDIS_PREFIX", default_value = "oncelink:")]
     pub redis_prefix: String,
 
-    /// Number of Redis connections.
-    #[arg(long, env = "ONCELINK_REDIS_POOL_SIZE", default_value_t = 4)]
+    /// Number of Redis connections. Measured (`scripts/bench.sh pool`, BENCHMARKS.md): fewer
+    /// connections pipeline more commands per write, so 1 was fastest for small requests and
+    /// 2 within 4–10 % of it; 2 keeps a second connection so that one large payload in
+    /// transit does not hold up every small request behind it.
+    #[arg(long, env = "ONCELINK_REDIS_POOL_SIZE", default_value_t = 2)]
     pub redis_pool_size: usize,
 
     /// Redis replicas that must acknowledge each create, reveal and destroy (`WAIT`) before

@@ -88,7 +88,7 @@ impl RedisConfig {
         Self {
             url: url.into(),
             prefix: "oncelink:".into(),
-            pool_size: 4,
+            pool_size: 2,
             command_timeout: Duration::from_secs(2),
             wait_replicas: 0,
         }

@@ -9,8 +9,7 @@ WASM_RUSTFLAGS="--cfg erase_components -C link-args=--emit-relocs"
 # (`--cfg erase_components`; server and WASM must agree or hydration fails); the WASM keeps
 # its relocations so that `bundle` can split it at every `#[lazy]` function.
 build_release() {
-  export LEPTOS_OUTPUT_NAME=oncelink LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
-    LEPTOS_HASH_FILES=true
+  server_env
   RUSTFLAGS="--cfg erase_components" cargo build -p server --release
   RUSTFLAGS="$WASM_RUSTFLAGS" cargo build -p frontend --lib --target wasm32-unknown-unknown \
     --profile wasm-release

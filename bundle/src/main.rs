@@ -82,16 +82,19 @@ fn run(args: &Args) -> Result<()> {
     .map_err(|e| format!("splitting the WASM: {e:#}"))?;
     drop(input);
 
-    tool(Command::new("wasm-bindgen").args([
-        "--target=web".as_ref(),
-        "--no-typescript".as_ref(),
-        // The chunks call the main module's functions by their linker names.
-        "--keep-lld-exports".as_ref(),
-        "--no-demangle".as_ref(),
-        format!("--out-name={}", args.name).as_ref(),
-        format!("--out-dir={}", pkg.display()).as_ref(),
-        split_main.as_os_str(),
-    ]))?;
+    tool(
+        Command::new("wasm-bindgen").args([
+            "--target=web".as_ref(),
+            "--no-typescript".as_ref(),
+            // The chunks call the main module's functions by their linker names.
+            "--keep-lld-exports".as_ref(),
+            "--no-demangle".as_ref(),
+            format!("--out-name={}", args.name).as_ref(),
+            format!("--out-dir={}", pkg.display()).as_ref(),
+            split_main.as_os_str(),
+        ]),
+        false,
+    )?;
     let main_wasm = pkg.join(format!("{}.wasm", args.name));
     fs::rename(pkg.join(format!("{}_bg.wasm", args.name)), &main_wasm)?;
 
@@ -185,14 +188,17 @@ fn optimise(files: &[PathBuf]) -> Result<()> {
     let (first, second) = files.split_at(files.len().div_ceil(2));
     let each = |files: &[PathBuf]| -> std::result::Result<(), String> {
         for file in files {
-            quiet_tool(Command::new("wasm-opt").args([
-                "-Oz".as_ref(),
-                "--enable-bulk-memory".as_ref(),
-                "--enable-nontrapping-float-to-int".as_ref(),
-                file.as_os_str(),
-                "-o".as_ref(),
-                file.as_os_str(),
-            ]))
+            tool(
+                Command::new("wasm-opt").args([
+                    "-Oz".as_ref(),
+                    "--enable-bulk-memory".as_ref(),
+                    "--enable-nontrapping-float-to-int".as_ref(),
+                    file.as_os_str(),
+                    "-o".as_ref(),
+                    file.as_os_str(),
+                ]),
+                true,
+            )
             .map_err(|e| e.to_string())?;
         }
         Ok(())
@@ -210,37 +216,34 @@ fn optimise(files: &[PathBuf]) -> Result<()> {
 
 /// Minifies JS or CSS with esbuild (from npm), keeping ES module syntax and imports.
 fn minify(from: &Path, to: &Path) -> Result<()> {
-    tool(Command::new("esbuild").args([
-        from.as_os_str(),
-        format!("--outfile={}", to.display()).as_ref(),
-        "--minify".as_ref(),
-        "--allow-overwrite".as_ref(),
-        "--log-level=warning".as_ref(),
-        // wasm-bindgen imports the split loader once per import group, under the same key.
-        "--log-override:duplicate-object-key=silent".as_ref(),
-    ]))
+    tool(
+        Command::new("esbuild").args([
+            from.as_os_str(),
+            format!("--outfile={}", to.display()).as_ref(),
+            "--minify".as_ref(),
+            "--allow-overwrite".as_ref(),
+            "--log-level=warning".as_ref(),
+            // wasm-bindgen imports the split loader once per import group, under the same key.
+            "--log-override:duplicate-object-key=silent".as_ref(),
+        ]),
+        false,
+    )
 }
 
-/// Like [`tool`], but its output is shown only when it fails (wasm-opt warns about the
-/// splitter's name subsections on every run).
-fn quiet_tool(command: &mut Command) -> Result<()> {
+/// Runs a tool to completion. `quiet` keeps its output unless it fails (wasm-opt warns
+/// about the splitter's name subsections on every run).
+fn tool(command: &mut Command, quiet: bool) -> Result<()> {
     let program = command.get_program().to_string_lossy().into_owned();
-    let output = command.output().map_err(|e| {
-        format!("cannot run {program} (is it on PATH? scripts/setup.sh installs it): {e}")
-    })?;
-    if !output.status.success() {
-        eprint!("{}", String::from_utf8_lossy(&output.stderr));
-        return Err(format!("{program} failed ({})", output.status).into());
-    }
-    Ok(())
-}
-
-fn tool(command: &mut Command) -> Result<()> {
-    let program = command.get_program().to_string_lossy().into_owned();
-    let status = command.status().map_err(|e| {
-        format!("cannot run {program} (is it on PATH? scripts/setup.sh installs it): {e}")
-    })?;
+    let cannot_run =
+        |e| format!("cannot run {program} (is it on PATH? scripts/setup.sh installs it): {e}");
+    let (status, stderr) = if quiet {
+        let output = command.output().map_err(cannot_run)?;
+        (output.status, output.stderr)
+    } else {
+        (command.status().map_err(cannot_run)?, Vec::new())
+    };
     if !status.success() {
+        eprint!("{}", String::from_utf8_lossy(&stderr));
         return Err(format!("{program} failed ({status})").into());
     }
     Ok(())

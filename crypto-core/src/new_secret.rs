@@ -66,17 +66,7 @@ pub fn prepare_secret(
             let stretched = prepared.passphrase_salt().stretch(passphrase)?;
             Ok(prepared.with_passphrase(stretched))
         }
-        Protection::Reference => {
-            let plaintext = envelope.pack()?;
-            drop(envelope);
-            Ok(PreparedSecret {
-                key: MasterKey::generate()?,
-                id: SecretId::generate()?,
-                stretched: None,
-                manage: None,
-                plaintext,
-            })
-        }
+        Protection::Reference => PreparedSecret::fresh(envelope.pack()?, None),
     }
 }
 
@@ -84,18 +74,21 @@ pub fn prepare_secret(
 /// it under [`PreparedSecret::passphrase_salt`] (wherever that runs) and add it with
 /// [`PreparedSecret::with_passphrase`].
 pub fn prepare_guarded(envelope: Envelope) -> Result<PreparedSecret, Error> {
-    let plaintext = envelope.pack_padded()?;
-    drop(envelope);
-    Ok(PreparedSecret {
-        key: MasterKey::generate()?,
-        id: SecretId::generate()?,
-        stretched: None,
-        manage: Some(ManageToken::generate()?),
-        plaintext,
-    })
+    PreparedSecret::fresh(envelope.pack_padded()?, Some(ManageToken::generate()?))
 }
 
 impl PreparedSecret {
+    /// A fresh master key and id around a packed plaintext (both `prepare_*` make them here).
+    fn fresh(plaintext: Zeroizing<Vec<u8>>, manage: Option<ManageToken>) -> Result<Self, Error> {
+        Ok(PreparedSecret {
+            key: MasterKey::generate()?,
+            id: SecretId::generate()?,
+            stretched: None,
+            manage,
+            plaintext,
+        })
+    }
+
     /// The salt a passphrase for this secret is stretched under.
     pub fn passphrase_salt(&self) -> PassphraseSalt {
         self.key.passphrase_salt()

@@ -1,22 +1,6 @@
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import * as zlib from 'node:zlib';
-
-// When the WASM has hydrated the page (the app sets data-hydrated on <body> in its first
-// effect), in ms since navigation start: recorded in the page by a MutationObserver, which
-// runs before any idle callback can start a prefetch.
-const HYDRATION_CLOCK = `
-  new MutationObserver((_, observer) => {
-    if (document.body && document.body.getAttribute('data-hydrated') === 'true') {
-      window.__hydratedAt = performance.now();
-      observer.disconnect();
-    }
-  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
-`;
-
-async function hydratedAt(page: Page): Promise<number> {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-  return page.evaluate(() => (window as unknown as { __hydratedAt: number }).__hydratedAt);
-}
+import { HYDRATION_CLOCK, hydratedAt } from '../hydration';
 
 async function makeLinks(page: Page): Promise<{ link: string; manage: string }> {
   await page.goto('/');

@@ -1,21 +1,12 @@
 import { test, expect, hydrated, createSecret, fixture } from './support';
+import { HYDRATION_CLOCK, hydratedAt } from '../hydration';
 
-// Code splitting: each page is a lazy route, and the image cleaner, Argon2id and the QR
+// Code splitting: the sender's pages are lazy routes, and the image cleaner, Argon2id and the QR
 // encoder are chunks of their own (app/src/pages/routes.rs, bundle/).
 
 /** The lazily loaded part a `/pkg/` URL is, if it is one. */
 const part = (url: string) =>
   /\/pkg\/split_(?:__)?(clean_image|qr_path|stretch|create_view|manage_view|security_view)_\d+\./.exec(url)?.[1];
-
-// When the page was hydrated, in ms since navigation start, recorded in the page.
-const HYDRATION_CLOCK = `
-  new MutationObserver((_, observer) => {
-    if (document.body && document.body.getAttribute('data-hydrated') === 'true') {
-      window.__hydratedAt = performance.now();
-      observer.disconnect();
-    }
-  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
-`;
 
 test('a recipient downloads the reveal page only: no create page, image cleaner, QR encoder or Argon2', async ({ session }) => {
   const link = await createSecret(await session.page(), { text: 'only what is needed' });
@@ -58,12 +49,11 @@ test('the image cleaner is fetched once the page works, and cleans the image cho
   await expect(page.getByTestId('removed')).toHaveCount(0);
   release();
   await expect(page.getByTestId('removed')).toContainText('location (40.13° N, 73.85° W)');
-  const timing = await page.evaluate(() => ({
-    hydrated: (window as unknown as { __hydratedAt: number }).__hydratedAt,
-    cleaner: performance.getEntriesByType('resource').filter((e) => e.name.includes('/split_clean_image_')).map((e) => e.startTime),
-  }));
-  expect(timing.cleaner).toHaveLength(1);
-  expect(timing.cleaner[0]).toBeGreaterThan(timing.hydrated);
+  const hydratedMs = await hydratedAt(page);
+  const cleaner = await page.evaluate(() =>
+    performance.getEntriesByType('resource').filter((e) => e.name.includes('/split_clean_image_')).map((e) => e.startTime));
+  expect(cleaner).toHaveLength(1);
+  expect(cleaner[0]).toBeGreaterThan(hydratedMs);
   expect(requests).toBe(1);
   // And the cleaned image goes into a working secret.
   await page.getByTestId('create').click();

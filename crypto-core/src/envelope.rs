@@ -3,17 +3,20 @@
 //! ```text
 //! text only:     0x00 | text (UTF-8)
 //! text + image:  0x01 | text length (u32 BE) | text | MIME length (u8) | MIME (ASCII) | image
-//! padded:        0x02 | inner length (u32 BE) | inner envelope (type 0x00 or 0x01) | zeros
+//! padded:        0x02 | inner length (u32 BE) | inner envelope (type 0x00, 0x01 or 0x03) | zeros
+//! text + files:  0x03 | text length (u32 BE) | text | file list (see `manifest`)
 //! legacy:        text (UTF-8), no type byte (first byte neither 0x00, 0x01 nor 0x02)
 //! ```
 
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::Error;
+use crate::manifest::{self, FileEntry};
 
 const TYPE_TEXT: u8 = 0x00;
 const TYPE_TEXT_IMAGE: u8 = 0x01;
 const TYPE_PADDED: u8 = 0x02;
+const TYPE_TEXT_FILES: u8 = 0x03;
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;
@@ -83,13 +86,15 @@ impl std::fmt::Debug for Image {
     }
 }
 
-/// A secret's plaintext: text, and optionally one image.
+/// A secret's plaintext: text, and optionally one image or a list of files (whose data
+/// travels apart, see [`crate::stream`]).
 ///
 /// Like [`Image`]: not `Clone`, wiped when dropped, `Debug` prints `Envelope(***)`.
 #[derive(ZeroizeOnDrop)]
 pub struct Envelope {
     text: String,
     image: Option<Image>,
+    files: Vec<FileEntry>,
 }
 
 impl Envelope {
@@ -98,6 +103,7 @@ impl Envelope {
         Self {
             text: text.into(),
             image: None,
+            files: Vec::new(),
         }
     }
 
@@ -106,7 +112,22 @@ impl Envelope {
         Self {
             text: text.into(),
             image: Some(image),
+            files: Vec::new(),
         }
+    }
+
+    /// An envelope with text (possibly empty) and the manifest of one or more files.
+    pub fn with_files(text: impl Into<String>, files: Vec<FileEntry>) -> Self {
+        Self {
+            text: text.into(),
+            image: None,
+            files,
+        }
+    }
+
+    /// The files whose data travels apart, in the order their streams are laid out.
+    pub fn files(&self) -> &[FileEntry] {
+        &self.files
     }
 
     /// The text (empty when the secret is only an image).
@@ -131,6 +152,18 @@ impl Envelope {
     /// The bytes are plaintext, so they are wiped when dropped; each buffer is allocated
     /// at its final size, so no reallocation leaves a stray copy behind.
     pub fn pack(&self) -> Result<Zeroizing<Vec<u8>>, Error> {
+        if !self.files.is_empty() {
+            let text_len = u32::try_from(self.text.len())
+                .map_err(|_| Error::Envelope("the text is too long"))?;
+            let mut out = Zeroizing::new(Vec::with_capacity(
+                1 + 4 + self.text.len() + manifest::packed_len(&self.files),
+            ));
+            out.push(TYPE_TEXT_FILES);
+            out.extend_from_slice(&text_len.to_be_bytes());
+            out.extend_from_slice(self.text.as_bytes());
+            manifest::pack(&self.files, &mut out)?;
+            return Ok(out);
+        }
         match &self.image {
             None => {
                 let mut out = Zeroizing::new(Vec::with_capacity(1 + self.text.len()));
@@ -177,6 +210,11 @@ impl Envelope {
             None => Ok(Self::text_only(String::new())),
             Some((&TYPE_TEXT, text)) => Ok(Self::text_only(utf8(text)?)),
             Some((&TYPE_TEXT_IMAGE, rest)) => unpack_text_image(rest),
+            Some((&TYPE_TEXT_FILES, rest)) => {
+                let (text, rest) = split_text(rest)?;
+                let files = manifest::unpack(rest)?;
+                Ok(Self::with_files(utf8(text)?, files))
+            }
             Some((&TYPE_PADDED, rest)) => {
                 let (len, rest) = rest
                     .split_first_chunk::<4>()
@@ -188,12 +226,16 @@ impl Envelope {
                     .ok_or(Error::Envelope("the padded content is cut off"))?;
                 // Padding is zeros and holds one envelope, never another padded one.
                 if rest[len..].iter().any(|&b| b != 0)
-                    || inner.first().is_some_and(|&t| t > TYPE_TEXT_IMAGE)
+                    || inner
+                        .first()
+                        .is_some_and(|&t| t == TYPE_PADDED || t > TYPE_TEXT_FILES)
                 {
                     return Err(Error::Envelope("the padding is malformed"));
                 }
                 match inner.first() {
-                    Some(&TYPE_TEXT) | Some(&TYPE_TEXT_IMAGE) => Self::unpack(inner),
+                    Some(&TYPE_TEXT) | Some(&TYPE_TEXT_IMAGE) | Some(&TYPE_TEXT_FILES) => {
+                        Self::unpack(inner)
+                    }
                     _ => Err(Error::Envelope("the padded content has no type")),
                 }
             }
@@ -209,7 +251,8 @@ impl std::fmt::Debug for Envelope {
     }
 }
 
-fn unpack_text_image(rest: &[u8]) -> Result<Envelope, Error> {
+/// Splits `text length (u32 BE) | text | rest`.
+fn split_text(rest: &[u8]) -> Result<(&[u8], &[u8]), Error> {
     let (len_bytes, rest) = rest
         .split_first_chunk::<4>()
         .ok_or(Error::Envelope("the text length is cut off"))?;
@@ -218,7 +261,11 @@ fn unpack_text_image(rest: &[u8]) -> Result<Envelope, Error> {
     if rest.len() < text_len {
         return Err(Error::Envelope("the text is cut off"));
     }
-    let (text, rest) = rest.split_at(text_len);
+    Ok(rest.split_at(text_len))
+}
+
+fn unpack_text_image(rest: &[u8]) -> Result<Envelope, Error> {
+    let (text, rest) = split_text(rest)?;
     let (&mime_len, rest) = rest
         .split_first()
         .ok_or(Error::Envelope("the image type is cut off"))?;
@@ -247,9 +294,9 @@ fn utf8(bytes: &[u8]) -> Result<String, Error> {
         .map_err(|_| Error::Envelope("the text is not UTF-8"))
 }
 
-fn check_mime(mime: &[u8]) -> Result<(), Error> {
+pub(crate) fn check_mime(mime: &[u8]) -> Result<(), Error> {
     if mime.is_empty() || mime.len() > 255 || !mime.iter().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::Envelope("the image type is not a MIME type"));
+        return Err(Error::Envelope("the type is not a MIME type"));
     }
     Ok(())
 }
@@ -272,6 +319,30 @@ mod tests {
             *Envelope::with_image("hi", image).pack().unwrap(),
             b"\x01\x00\x00\x00\x02hi\x09image/png\xAA\xBB"
         );
+    }
+
+    #[test]
+    fn files_envelopes_are_pinned_and_padded() {
+        use crate::stream::FileKey;
+        let file = FileEntry::new("a.pdf", "application/pdf", 5, FileKey::from_bytes([9; 32]));
+        let envelope = Envelope::with_files("hi", vec![file.unwrap()]);
+        let mut expected =
+            b"\x03\x00\x00\x00\x02hi\x00\x01\x00\x05a.pdf\x0fapplication/pdf".to_vec();
+        expected.extend_from_slice(&5u64.to_be_bytes());
+        expected.extend_from_slice(&[9; 32]);
+        assert_eq!(*envelope.pack().unwrap(), expected);
+        let back = Envelope::unpack(&envelope.pack_padded().unwrap()).unwrap();
+        assert_eq!(back.text(), "hi");
+        assert!(back.image().is_none());
+        let names: Vec<_> = back.files().iter().map(|f| (f.name(), f.size())).collect();
+        assert_eq!(names, [("a.pdf", 5)]);
+        // A padded envelope never holds another padded one.
+        let mut nested = Envelope::text_only("x").pack_padded().unwrap().to_vec();
+        let mut outer = vec![TYPE_PADDED];
+        outer.extend_from_slice(&u32::try_from(nested.len()).unwrap().to_be_bytes());
+        outer.append(&mut nested);
+        assert!(Envelope::unpack(&outer).is_err());
+        assert!(Envelope::unpack(b"\x03\x00\x00\x00\x00\x00\x00").is_err());
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub enum Error {
     /// The payload is protected by a passphrase and none was given.
     #[error("this secret needs a passphrase")]
     PassphraseRequired,
+    /// A file's data stream is cut short, too long, or not laid out as its size says.
+    #[error("the file data is malformed: {0}")]
+    FileData(&'static str),
 }
 
 /// The kind of an [`Error`], without details; useful for mapping to messages and exit codes.
@@ -58,6 +61,8 @@ pub enum ErrorKind {
     Randomness,
     /// See [`Error::PassphraseRequired`].
     PassphraseRequired,
+    /// See [`Error::FileData`].
+    FileData,
 }
 
 impl Error {
@@ -73,6 +78,7 @@ impl Error {
             Error::Link(_) => ErrorKind::Link,
             Error::Randomness => ErrorKind::Randomness,
             Error::PassphraseRequired => ErrorKind::PassphraseRequired,
+            Error::FileData(_) => ErrorKind::FileData,
         }
     }
 }

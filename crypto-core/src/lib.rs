@@ -45,9 +45,11 @@ mod kdf;
 mod key;
 mod link;
 mod manage_link;
+mod manifest;
 mod new_secret;
 mod payload;
 mod rng;
+pub mod stream;
 
 pub use access::{
     ARGON2_ITERATIONS, ARGON2_LANES, ARGON2_MEMORY_KIB, ManageToken, PassphraseSalt, Proof,
@@ -59,6 +61,7 @@ pub use id::{Alias, SecretId, SecretRef};
 pub use key::{MasterKey, PayloadKey};
 pub use link::Link;
 pub use manage_link::ManageLink;
+pub use manifest::{FileEntry, MAX_NAME_LEN, stream_offsets};
 pub use new_secret::{
     Guard, Links, PreparedSecret, Protection, SealedSecret, SenderKeys, Upload, prepare_guarded,
     prepare_secret,

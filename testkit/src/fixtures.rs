@@ -101,6 +101,13 @@ pub fn repository_fixtures() -> FixtureRoot {
     )
 }
 
+/// The text of the repository's file-data vectors (`fixtures/vectors/file-streams.json`,
+/// made by `fixtures/streams.py`; the shared set has none).
+pub fn file_stream_vectors_json() -> String {
+    let path = workspace().join("fixtures/vectors/file-streams.json");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// The shared vectors and images, when they are there.
 pub fn shared_fixtures() -> Option<FixtureRoot> {
     let setting = std::env::var("ONCELINK_SHARED_DIR").ok();

@@ -1,11 +1,12 @@
-//! The directory backend: uploads write their parts in place into one sparse file, which
-//! becomes the blob by a rename once every part is there.
+//! The directory backend: each part is a file, written under a temporary name and renamed
+//! into place only once whole (so a part sent again and cut off never spoils the one already
+//! there); the upload's directory becomes the blob by one rename when every part is in.
 //!
 //! ```text
-//! {root}/uploads/{id}/upload.json   what the upload is (length, part size, token verifier)
-//! {root}/uploads/{id}/data          the blob being written, at its final length from the start
-//! {root}/uploads/{id}/parts/{n}     an empty marker per part written whole
-//! {root}/blobs/{id}                 finished blobs
+//! {root}/uploads/{id}/upload.json     what the upload is (length, part size, token verifier)
+//! {root}/uploads/{id}/parts/{n}       part n, whole
+//! {root}/uploads/{id}/parts/{n}.{r}   part n being written (r: random)
+//! {root}/blobs/{id}/…                 a finished blob: the same directory, renamed
 //! ```
 
 use std::ops::Range;
@@ -26,10 +27,10 @@ pub struct DirBlobs {
 
 impl DirBlobs {
     /// Opens (and creates) the directory.
-    pub async fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
         let root = root.into();
-        tokio::fs::create_dir_all(root.join("uploads")).await?;
-        tokio::fs::create_dir_all(root.join("blobs")).await?;
+        std::fs::create_dir_all(root.join("uploads"))?;
+        std::fs::create_dir_all(root.join("blobs"))?;
         Ok(Self {
             root: Arc::new(root),
         })
@@ -57,8 +58,6 @@ impl DirBlobs {
             Err(e) => return Err(e.into()),
         }
         tokio::fs::create_dir(dir.join("parts")).await?;
-        let data = tokio::fs::File::create(dir.join("data")).await?;
-        data.set_len(upload.length).await?;
         let meta = serde_json::to_vec(upload).map_err(|e| BlobError::Unavailable(e.to_string()))?;
         // Written last: an upload without it is unfinished business for the sweep only.
         tokio::fs::write(dir.join("upload.json"), meta).await?;
@@ -66,13 +65,7 @@ impl DirBlobs {
     }
 
     pub(crate) async fn upload(&self, id: &SecretId) -> Result<Option<Upload>, BlobError> {
-        match tokio::fs::read(self.upload_dir(id).join("upload.json")).await {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| BlobError::Unavailable(e.to_string())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        read_upload(&self.upload_dir(id)).await
     }
 
     async fn existing_upload(&self, id: &SecretId) -> Result<Upload, BlobError> {
@@ -83,6 +76,7 @@ impl DirBlobs {
         let mut parts = Vec::new();
         let mut dir = tokio::fs::read_dir(self.upload_dir(id).join("parts")).await?;
         while let Some(entry) = dir.next_entry().await? {
+            // Whole parts only: `{n}`, not `{n}.{r}`.
             if let Some(n) = entry.file_name().to_str().and_then(|s| s.parse().ok()) {
                 parts.push(n);
             }
@@ -95,34 +89,25 @@ impl DirBlobs {
         &self,
         id: &SecretId,
         n: u64,
-        mut body: PartBody,
+        body: &mut PartBody,
     ) -> Result<(), BlobError> {
         let upload = self.existing_upload(id).await?;
         let range = upload
             .part_range(n)
             .ok_or(BlobError::BadPart("there is no such part"))?;
-        let dir = self.upload_dir(id);
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(dir.join("data"))
-            .await?;
-        file.seek(std::io::SeekFrom::Start(range.start)).await?;
-        let expected = range.end - range.start;
-        let mut written = 0u64;
-        while let Some(chunk) = next(&mut body).await {
-            let chunk = chunk.map_err(|e| BlobError::Unavailable(e.to_string()))?;
-            written += chunk.len() as u64;
-            if written > expected {
-                return Err(BlobError::BadPart("the body is longer than the part"));
+        let parts = self.upload_dir(id).join("parts");
+        let partial = parts.join(format!("{n}.{}", random_suffix()?));
+        let written = write_part(&partial, body, range.end - range.start).await;
+        match written {
+            Ok(()) => {
+                tokio::fs::rename(&partial, parts.join(n.to_string())).await?;
+                Ok(())
             }
-            file.write_all(&chunk).await?;
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&partial).await;
+                Err(e)
+            }
         }
-        if written != expected {
-            return Err(BlobError::BadPart("the body is shorter than the part"));
-        }
-        file.flush().await?;
-        tokio::fs::write(dir.join("parts").join(n.to_string()), b"").await?;
-        Ok(())
     }
 
     pub(crate) async fn finish(&self, id: &SecretId) -> Result<u64, BlobError> {
@@ -132,9 +117,7 @@ impl DirBlobs {
         if received < expected {
             return Err(BlobError::Incomplete { received, expected });
         }
-        let dir = self.upload_dir(id);
-        tokio::fs::rename(dir.join("data"), self.blob_path(id)).await?;
-        tokio::fs::remove_dir_all(&dir).await?;
+        tokio::fs::rename(self.upload_dir(id), self.blob_path(id)).await?;
         Ok(upload.length)
     }
 
@@ -143,11 +126,7 @@ impl DirBlobs {
     }
 
     pub(crate) async fn len(&self, id: &SecretId) -> Result<Option<u64>, BlobError> {
-        match tokio::fs::metadata(self.blob_path(id)).await {
-            Ok(meta) => Ok(Some(meta.len())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        Ok(read_upload(&self.blob_path(id)).await?.map(|u| u.length))
     }
 
     pub(crate) async fn read(
@@ -155,17 +134,31 @@ impl DirBlobs {
         id: &SecretId,
         range: Range<u64>,
     ) -> Result<BlobReader, BlobError> {
-        let mut file = tokio::fs::File::open(self.blob_path(id)).await?;
-        let len = file.metadata().await?.len();
-        if range.start > range.end || range.end > len {
+        let dir = self.blob_path(id);
+        let upload = read_upload(&dir).await?.ok_or(BlobError::NotFound)?;
+        if range.start > range.end || range.end > upload.length {
             return Err(BlobError::BadRange);
         }
-        file.seek(std::io::SeekFrom::Start(range.start)).await?;
-        Ok(Box::pin(file.take(range.end - range.start)))
+        // The parts the range touches, each with its share, opened one at a time as reached.
+        let first = range.start / upload.part_size.max(1);
+        let shares: Vec<(PathBuf, u64, u64)> = (first..upload.part_count())
+            .filter_map(|n| Some((n, upload.part_range(n)?)))
+            .take_while(|(n, part)| part.start < range.end || *n == first)
+            .map(|(n, part)| {
+                let start = range.start.max(part.start) - part.start;
+                let end = range.end.min(part.end) - part.start;
+                (
+                    dir.join("parts").join(n.to_string()),
+                    start,
+                    end.saturating_sub(start),
+                )
+            })
+            .collect();
+        Ok(Box::pin(read_shares(shares)))
     }
 
     pub(crate) async fn delete(&self, id: &SecretId) -> Result<(), BlobError> {
-        ignore_missing(tokio::fs::remove_file(self.blob_path(id)).await)
+        ignore_missing(tokio::fs::remove_dir_all(self.blob_path(id)).await)
     }
 
     pub(crate) async fn list_blobs(&self) -> Result<Vec<Listed>, BlobError> {
@@ -175,6 +168,76 @@ impl DirBlobs {
     pub(crate) async fn list_uploads(&self) -> Result<Vec<Listed>, BlobError> {
         list(&self.root.join("uploads")).await
     }
+}
+
+/// Writes a part's body to `path`, which must come to exactly `expected` bytes.
+async fn write_part(path: &Path, body: &mut PartBody, expected: u64) -> Result<(), BlobError> {
+    let mut file = tokio::fs::File::create(path).await?;
+    let mut written = 0u64;
+    while let Some(chunk) = next(body).await {
+        let chunk = chunk.map_err(|e| BlobError::Unavailable(e.to_string()))?;
+        written += chunk.len() as u64;
+        if written > expected {
+            return Err(BlobError::BadPart("the body is longer than the part"));
+        }
+        file.write_all(&chunk).await?;
+    }
+    if written != expected {
+        return Err(BlobError::BadPart("the body is shorter than the part"));
+    }
+    file.flush().await?;
+    Ok(())
+}
+
+/// The upload description in `dir` (an upload's or a finished blob's), if there is one.
+async fn read_upload(dir: &Path) -> Result<Option<Upload>, BlobError> {
+    match tokio::fs::read(dir.join("upload.json")).await {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| BlobError::Unavailable(e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A name for a part being written that no other writer of the same part uses.
+fn random_suffix() -> Result<String, BlobError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| BlobError::Unavailable(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Reads `len` bytes from `offset` of each file in turn, 64 KiB at a time.
+fn read_shares(
+    shares: Vec<(PathBuf, u64, u64)>,
+) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    struct State {
+        shares: std::vec::IntoIter<(PathBuf, u64, u64)>,
+        current: Option<tokio::io::Take<tokio::fs::File>>,
+    }
+    let state = State {
+        shares: shares.into_iter(),
+        current: None,
+    };
+    futures_util::stream::try_unfold(state, |mut state| async move {
+        loop {
+            if let Some(file) = state.current.as_mut() {
+                let mut buf = vec![0u8; 64 * 1024];
+                let n = file.read(&mut buf).await?;
+                if n > 0 {
+                    buf.truncate(n);
+                    return Ok(Some((Bytes::from(buf), state)));
+                }
+                state.current = None;
+            }
+            let Some((path, offset, len)) = state.shares.next() else {
+                return Ok(None);
+            };
+            let mut file = tokio::fs::File::open(path).await?;
+            file.seek(std::io::SeekFrom::Start(offset)).await?;
+            state.current = Some(file.take(len));
+        }
+    })
 }
 
 async fn next(body: &mut PartBody) -> Option<Result<Bytes, std::io::Error>> {

@@ -94,8 +94,9 @@ impl From<std::io::Error> for BlobError {
 pub type PartBody =
     std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
-/// A blob's bytes as they are read, a chunk at a time.
-pub type BlobReader = std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send>>;
+/// A blob's bytes as they are read, a chunk at a time (parts are opened as they are reached).
+pub type BlobReader =
+    std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
 /// Something stored, as a sweep sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,7 +138,12 @@ impl Blobs {
 
     /// Writes part `n` of `id`'s upload as its body arrives. The body must be exactly the
     /// part's length; a part written again replaces itself (a retry after a lost reply).
-    pub async fn put_part(&self, id: &SecretId, n: u64, body: PartBody) -> Result<(), BlobError> {
+    pub async fn put_part(
+        &self,
+        id: &SecretId,
+        n: u64,
+        body: &mut PartBody,
+    ) -> Result<(), BlobError> {
         match self {
             Blobs::Dir(d) => d.put_part(id, n, body).await,
         }

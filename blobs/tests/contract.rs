@@ -5,11 +5,10 @@
 
 use blobs::{BlobError, Blobs, DirBlobs, PartBody, SecretId, Upload};
 use bytes::Bytes;
-use tokio::io::AsyncReadExt as _;
 
 async fn dir_backend() -> (Blobs, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    (Blobs::Dir(DirBlobs::open(dir.path()).await.unwrap()), dir)
+    (Blobs::Dir(DirBlobs::open(dir.path()).unwrap()), dir)
 }
 
 fn upload(length: u64, part_size: u64) -> Upload {
@@ -47,14 +46,11 @@ fn data(len: usize) -> Vec<u8> {
 }
 
 async fn read_all(blobs: &Blobs, id: &SecretId, range: std::ops::Range<u64>) -> Vec<u8> {
+    let mut reader = blobs.read(id, range).await.unwrap();
     let mut out = Vec::new();
-    blobs
-        .read(id, range)
-        .await
-        .unwrap()
-        .read_to_end(&mut out)
-        .await
-        .unwrap();
+    while let Some(chunk) = std::future::poll_fn(|cx| reader.as_mut().poll_next(cx)).await {
+        out.extend_from_slice(&chunk.unwrap());
+    }
     out
 }
 
@@ -68,8 +64,14 @@ async fn contract(blobs: Blobs) {
         Err(BlobError::Exists)
     ));
     assert_eq!(blobs.upload(&id).await.unwrap().unwrap().part_count(), 3);
-    blobs.put_part(&id, 2, body(&bytes[200..])).await.unwrap();
-    blobs.put_part(&id, 0, body(&bytes[..100])).await.unwrap();
+    blobs
+        .put_part(&id, 2, &mut body(&bytes[200..]))
+        .await
+        .unwrap();
+    blobs
+        .put_part(&id, 0, &mut body(&bytes[..100]))
+        .await
+        .unwrap();
     assert!(matches!(
         blobs.finish(&id).await,
         Err(BlobError::Incomplete {
@@ -77,10 +79,16 @@ async fn contract(blobs: Blobs) {
             expected: 3
         })
     ));
-    blobs.put_part(&id, 0, body(&bytes[..100])).await.unwrap();
-    assert_eq!(blobs.received(&id).await.unwrap(), vec![0, 2]);
     blobs
-        .put_part(&id, 1, body(&bytes[100..200]))
+        .put_part(&id, 0, &mut body(&bytes[..100]))
+        .await
+        .unwrap();
+    assert_eq!(blobs.received(&id).await.unwrap(), vec![0, 2]);
+    // A part sent again and cut short is refused and leaves the one already there intact.
+    let refused = blobs.put_part(&id, 0, &mut body(&data(99))).await;
+    assert!(matches!(refused, Err(BlobError::BadPart(_))));
+    blobs
+        .put_part(&id, 1, &mut body(&bytes[100..200]))
         .await
         .unwrap();
     assert_eq!(blobs.finish(&id).await.unwrap(), 250);
@@ -88,6 +96,8 @@ async fn contract(blobs: Blobs) {
     assert_eq!(blobs.len(&id).await.unwrap(), Some(250));
     assert_eq!(read_all(&blobs, &id, 0..250).await, bytes);
     assert_eq!(read_all(&blobs, &id, 99..201).await, &bytes[99..201]);
+    assert_eq!(read_all(&blobs, &id, 200..250).await, &bytes[200..]);
+    assert_eq!(read_all(&blobs, &id, 250..250).await, Vec::<u8>::new());
     assert!(matches!(
         blobs.read(&id, 0..251).await,
         Err(BlobError::BadRange)
@@ -110,20 +120,20 @@ async fn contract(blobs: Blobs) {
     let id = SecretId::generate().unwrap();
     blobs.begin(&id, &upload(10, 4)).await.unwrap();
     for (n, len) in [(0, 3), (0, 5), (2, 3), (3, 1)] {
-        let refused = blobs.put_part(&id, n, body(&data(len))).await;
+        let refused = blobs.put_part(&id, n, &mut body(&data(len))).await;
         assert!(
             matches!(refused, Err(BlobError::BadPart(_))),
             "part {n}, {len} bytes"
         );
     }
-    blobs.put_part(&id, 2, body(&data(2))).await.unwrap();
+    blobs.put_part(&id, 2, &mut body(&data(2))).await.unwrap();
     assert_eq!(blobs.received(&id).await.unwrap(), vec![2]);
     // Aborting leaves nothing.
     blobs.abort(&id).await.unwrap();
     assert_eq!(blobs.upload(&id).await.unwrap(), None);
     assert!(blobs.list_uploads().await.unwrap().is_empty());
     assert!(matches!(
-        blobs.put_part(&id, 0, body(&data(4))).await,
+        blobs.put_part(&id, 0, &mut body(&data(4))).await,
         Err(BlobError::NotFound)
     ));
     assert!(matches!(blobs.finish(&id).await, Err(BlobError::NotFound)));
@@ -132,7 +142,7 @@ async fn contract(blobs: Blobs) {
     let id = SecretId::generate().unwrap();
     blobs.begin(&id, &upload(0, 4)).await.unwrap();
     assert_eq!(blobs.list_uploads().await.unwrap()[0].id, id);
-    blobs.put_part(&id, 0, body(&[])).await.unwrap();
+    blobs.put_part(&id, 0, &mut body(&[])).await.unwrap();
     assert_eq!(blobs.finish(&id).await.unwrap(), 0);
     assert_eq!(read_all(&blobs, &id, 0..0).await, Vec::<u8>::new());
     blobs.delete(&id).await.unwrap();
@@ -147,7 +157,7 @@ async fn contract(blobs: Blobs) {
     let writes = (0..8u64).map(|n| {
         let (blobs, id) = (blobs.clone(), id.clone());
         let part = bytes[n as usize * 65_536..(n as usize + 1) * 65_536].to_vec();
-        tokio::spawn(async move { blobs.put_part(&id, n, body(&part)).await })
+        tokio::spawn(async move { blobs.put_part(&id, n, &mut body(&part)).await })
     });
     for write in writes.collect::<Vec<_>>() {
         write.await.unwrap().unwrap();

@@ -86,6 +86,7 @@ pub fn run(mut args: SendArgs) -> Result<(), CliError> {
             .and_then(|g| g.passphrase_verifier)
             .map(|v| v.to_base64url().into()),
         manage_verifier: guard.map(|g| g.manage_verifier.to_base64url().into()),
+        upload_token: None,
     };
     drop(upload.payload);
 

@@ -29,6 +29,14 @@ pub enum ErrorCode {
     InvalidReference,
     /// The body or payload is over the size limit.
     TooLarge,
+    /// An upload's length, a part's number or a part's body does not fit the upload.
+    InvalidPart,
+    /// A download's `Range` is outside the data.
+    InvalidRange,
+    /// The upload token is missing or wrong.
+    WrongUploadToken,
+    /// The secret was created before every part of its upload arrived.
+    UploadIncomplete,
     /// A secret with this id exists.
     IdExists,
     /// Unknown, used up, destroyed or expired: deliberately one answer.
@@ -72,7 +80,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server sends, for documentation and fixture tests.
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::InvalidBody,
         ErrorCode::InvalidCiphertext,
         ErrorCode::UnsupportedVersion,
@@ -82,6 +90,10 @@ impl ErrorCode {
         ErrorCode::InvalidId,
         ErrorCode::InvalidReference,
         ErrorCode::TooLarge,
+        ErrorCode::InvalidPart,
+        ErrorCode::InvalidRange,
+        ErrorCode::WrongUploadToken,
+        ErrorCode::UploadIncomplete,
         ErrorCode::IdExists,
         ErrorCode::NotFound,
         ErrorCode::ProofRequired,
@@ -113,6 +125,7 @@ impl ErrorCode {
                 | ErrorCode::InvalidProof
                 | ErrorCode::InvalidId
                 | ErrorCode::InvalidReference
+                | ErrorCode::InvalidPart
         )
     }
 }

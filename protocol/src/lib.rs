@@ -20,7 +20,7 @@ pub use error::{ErrorBody, ErrorCode};
 pub use loose::Loose;
 
 /// What this server adds to the reference API, advertised by `GET /api/health`.
-pub const FEATURES: [&str; 7] = [
+pub const FEATURES: [&str; 8] = [
     "access_proof",
     "max_views",
     "passphrase",
@@ -28,6 +28,7 @@ pub const FEATURES: [&str; 7] = [
     "ttl_seconds",
     "padding",
     "claim",
+    "files",
 ];
 
 /// The `service` value of `GET /api/health` by which clients tell oncelink from a reference

@@ -36,6 +36,48 @@ pub struct CreateRequest {
     /// SHA-256 of the manage proof, base64url.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manage_verifier: Option<Loose<String>>,
+    /// The token of a finished upload of this secret's file data (oncelink, with `id`): the
+    /// data becomes the secret's, downloadable with a claim after a reveal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_token: Option<Loose<String>>,
+}
+
+/// `POST /api/uploads`: begin uploading a secret's file data (the files' sealed streams end
+/// to end), before the secret itself is created.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadRequest {
+    /// The id the secret will have (a UUID the client chose: it is the payload's associated
+    /// data, so the client knows it before anything is sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_id: Option<Loose<String>>,
+    /// The data's total length in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<Loose<u64>>,
+}
+
+/// `201` answer to [`UploadRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadResponse {
+    /// 32 random bytes, base64url: sent as `Authorization: Bearer …` with every part, with
+    /// the upload's status and abort, and once in the create request. Only the client has it.
+    pub upload_token: String,
+    /// Bytes in every part but the last.
+    pub part_size: u64,
+    /// How many parts the data has (`PUT /api/uploads/{id}/parts/{0…parts-1}`).
+    pub parts: u64,
+    /// When an unfinished upload is thrown away (Unix seconds).
+    pub expires_at: u64,
+}
+
+/// `GET /api/uploads/{id}`: where an upload stands, to resume it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadStatusResponse {
+    /// The data's total length.
+    pub length: u64,
+    /// Bytes in every part but the last.
+    pub part_size: u64,
+    /// The parts received whole, in order.
+    pub received: Vec<u64>,
 }
 
 /// `201` answer to [`CreateRequest`]. A reference server sends only `id` and `alias`.
@@ -230,6 +272,18 @@ pub struct HealthResponse {
     /// The store backend: `embedded` or `redis`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<String>,
+    /// What a secret's file data may be, when the server takes files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<FilesInfo>,
+}
+
+/// The file-data limits a server advertises in its health answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilesInfo {
+    /// The largest file data (sealed streams end to end) one secret may have, in bytes.
+    pub max_bytes: u64,
+    /// The size of every upload part but the last.
+    pub part_size: u64,
 }
 
 impl HealthResponse {

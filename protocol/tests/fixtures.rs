@@ -125,6 +125,18 @@ fn rest_requests() {
                     ..CreateRequest::default()
                 },
             ),
+            (
+                "with_files",
+                CreateRequest {
+                    ciphertext: Some(PAYLOAD.to_owned().into()),
+                    id: Some(ID.to_owned().into()),
+                    ttl_seconds: Some(900.into()),
+                    access_verifier: Some(VERIFIER.to_owned().into()),
+                    manage_verifier: Some(VERIFIER.to_owned().into()),
+                    upload_token: Some(VERIFIER.to_owned().into()),
+                    ..CreateRequest::default()
+                },
+            ),
         ],
     );
     json_cases(
@@ -261,6 +273,10 @@ fn rest_responses() {
                     min_ttl_seconds: Some(300),
                     error: None,
                     code: None,
+                    files: Some(FilesInfo {
+                        max_bytes: 2_148_008_256,
+                        part_size: 8_388_608,
+                    }),
                 },
             ),
             (
@@ -276,9 +292,47 @@ fn rest_responses() {
                     min_ttl_seconds: None,
                     error: Some("the secret store is unreachable".into()),
                     code: Some(ErrorCode::Unavailable),
+                    files: None,
                 },
             ),
         ],
+    );
+}
+
+#[test]
+fn upload_shapes() {
+    json_cases(
+        "rest-upload-request.json",
+        &[(
+            "begin",
+            UploadRequest {
+                secret_id: Some(ID.to_owned().into()),
+                length: Some(1_048_832.into()),
+            },
+        )],
+    );
+    json_cases(
+        "rest-upload-response.json",
+        &[(
+            "begun",
+            UploadResponse {
+                upload_token: VERIFIER.to_owned(),
+                part_size: 8_388_608,
+                parts: 1,
+                expires_at: 1_767_225_600,
+            },
+        )],
+    );
+    json_cases(
+        "rest-upload-status-response.json",
+        &[(
+            "two_of_three",
+            UploadStatusResponse {
+                length: 20_000_000,
+                part_size: 8_388_608,
+                received: vec![0, 2],
+            },
+        )],
     );
 }
 

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use protocol::rest::{
-    ConfirmRequest, ConfirmResponse, CreateRequest, CreateResponse, DestroyResponse,
+    ConfirmRequest, ConfirmResponse, CreateRequest, CreateResponse, DestroyResponse, FilesInfo,
     HealthResponse, HealthStatus, InfoResponse, ManageRequest, RevealRequest, SecretResponse,
     SecretState, StatusResponse,
 };
@@ -55,6 +55,7 @@ pub fn router(body_limit: usize) -> Router<AppState> {
             post(destroy).layer(DefaultBodyLimit::max(SMALL_BODY)),
         )
         .route("/health", get(health))
+        .merge(crate::files::router())
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
@@ -81,7 +82,7 @@ const SMALL_BODY: usize = 64 * 1024;
 
 /// Decodes a JSON object body into `T`, or says why it cannot be; the service decides when
 /// that matters (after the rate limit and the reference, like any other input).
-fn json<T: DeserializeOwned>(
+pub(crate) fn json<T: DeserializeOwned>(
     body: Result<Bytes, BytesRejection>,
     limit: usize,
 ) -> Result<T, BodyError> {
@@ -260,6 +261,10 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthRespon
                     min_ttl_seconds: Some(limits.min_ttl.as_secs()),
                     error: None,
                     code: None,
+                    files: service.file_limits().map(|f| FilesInfo {
+                        max_bytes: f.max_bytes,
+                        part_size: f.part_size,
+                    }),
                 }),
             )
         }
@@ -278,6 +283,7 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthRespon
                     min_ttl_seconds: None,
                     error: Some("the secret store is unreachable".to_owned()),
                     code: Some(ErrorCode::Unavailable),
+                    files: None,
                 }),
             )
         }

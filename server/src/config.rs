@@ -150,6 +150,25 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_BODY_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub body_timeout_seconds: u64,
 
+    /// Where secrets' file data is kept (a directory; created if missing). Default:
+    /// `oncelink-files/<port>` in the system's temporary directory. Set it when the store is
+    /// Redis: data whose secret this server's store does not know is swept.
+    #[arg(long, env = "ONCELINK_FILES_DIR")]
+    pub files_dir: Option<std::path::PathBuf>,
+
+    /// The largest file data one secret may have, in bytes (sealed: 16 bytes per 64 KiB more
+    /// than the files). Default: 2 GiB of files.
+    #[arg(long, env = "ONCELINK_MAX_FILE_BYTES", default_value_t = service::FileLimits::DEFAULT_MAX_BYTES)]
+    pub max_file_bytes: u64,
+
+    /// Bytes in every upload part but the last (object storage needs at least 5 MiB).
+    #[arg(long, env = "ONCELINK_UPLOAD_PART_BYTES", default_value_t = service::FileLimits::default().part_size, value_parser = clap::value_parser!(u64).range(65_536..=256 * 1024 * 1024))]
+    pub upload_part_bytes: u64,
+
+    /// File data bytes one client (address or IPv6 prefix) may upload per quota window.
+    #[arg(long, env = "ONCELINK_FILE_QUOTA_BYTES", default_value_t = service::FileLimits::default().quota_bytes)]
+    pub file_quota_bytes: u64,
+
     /// Instead of serving, ask the server at --addr for its health and exit 0 if healthy.
     #[arg(long)]
     pub healthcheck: bool,
@@ -189,6 +208,27 @@ impl Config {
             claim_window: Duration::from_secs(self.claim_window_seconds),
             ..Limits::default()
         }
+    }
+
+    /// Where file data goes and its limits.
+    pub fn files(&self) -> Result<service::Files, String> {
+        let dir = self.files_dir.clone().unwrap_or_else(|| {
+            std::env::temp_dir()
+                .join("oncelink-files")
+                .join(self.addr.port().to_string())
+        });
+        let blobs = blobs::DirBlobs::open(&dir)
+            .map_err(|e| format!("cannot open the files directory {}: {e}", dir.display()))?;
+        Ok(service::Files {
+            blobs: blobs::Blobs::Dir(blobs),
+            limits: service::FileLimits {
+                max_bytes: self.max_file_bytes,
+                part_size: self.upload_part_bytes,
+                quota_bytes: self.file_quota_bytes,
+                quota_window: Duration::from_secs(self.quota_window_seconds),
+                ..service::FileLimits::default()
+            },
+        })
     }
 
     /// The gate every request body passes.

@@ -45,12 +45,16 @@ pub fn status(code: ErrorCode) -> StatusCode {
     match code {
         c if c.is_bad_input() => StatusCode::BAD_REQUEST,
         ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorCode::IdExists | ErrorCode::AlreadyGone => StatusCode::CONFLICT,
+        ErrorCode::IdExists | ErrorCode::AlreadyGone | ErrorCode::UploadIncomplete => {
+            StatusCode::CONFLICT
+        }
+        ErrorCode::InvalidRange => StatusCode::RANGE_NOT_SATISFIABLE,
         ErrorCode::ProofRequired
         | ErrorCode::WrongAccessProof
         | ErrorCode::PassphraseRequired
         | ErrorCode::WrongPassphrase
-        | ErrorCode::WrongManageToken => StatusCode::FORBIDDEN,
+        | ErrorCode::WrongManageToken
+        | ErrorCode::WrongUploadToken => StatusCode::FORBIDDEN,
         ErrorCode::Burned => StatusCode::GONE,
         ErrorCode::RateLimited | ErrorCode::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::NotFound | ErrorCode::NoRoute => StatusCode::NOT_FOUND,

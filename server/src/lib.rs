@@ -9,6 +9,7 @@ pub mod api;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod files;
 pub mod language;
 pub mod metrics;
 pub mod middleware;

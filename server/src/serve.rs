@@ -119,6 +119,9 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// How often file data is swept.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
 /// The binary's entry point: configuration, store, router, listener.
 pub async fn run() -> ExitCode {
     let config = Config::parse_from_env_and_args();
@@ -187,6 +190,28 @@ pub async fn run() -> ExitCode {
             .await;
         });
     }
+    // File data whose secret is gone, and uploads never finished, are deleted here; ended with
+    // the process (a sweep holds nothing that a restart's sweep would not redo).
+    let sweeper = state.service().clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            every.tick().await;
+            match sweeper.sweep_files().await {
+                Ok(swept) if swept != service::Swept::default() => {
+                    tracing::info!(
+                        blobs = swept.blobs,
+                        uploads = swept.uploads,
+                        "swept file data"
+                    );
+                }
+                Ok(_) | Err(service::ServiceError::NoFiles) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, detail = ?e.internal_detail(), "file sweep failed")
+                }
+            }
+        }
+    });
     let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         shutdown_signal().await;

@@ -66,7 +66,12 @@ impl AppState {
         leptos_options: LeptosOptions,
     ) -> Result<Self, StartError> {
         Ok(Self(std::sync::Arc::new(Parts {
-            service: Service::new(store, config.limits(), config.rules()),
+            service: Service::with_files(
+                store,
+                config.limits(),
+                config.rules(),
+                Some(config.files().map_err(StartError::Config)?),
+            ),
             body_limit: config.body_limit(),
             client_ip_header: config.client_ip_header().map_err(StartError::Config)?,
             body_timeout: config.body_timeout(),

@@ -71,6 +71,26 @@ pub enum ServiceError {
     /// The store is at its capacity.
     #[error("the server is full right now; try again later")]
     StoreFull,
+    /// This server keeps no file data.
+    #[error("this server does not take files")]
+    NoFiles,
+    /// The upload token is missing or wrong.
+    #[error("the upload token is missing or wrong")]
+    WrongUploadToken,
+    /// A secret was created before every part of its upload arrived.
+    #[error("the upload is not complete: {received} of {expected} parts arrived")]
+    UploadIncomplete {
+        /// Parts received.
+        received: u64,
+        /// Parts expected.
+        expected: u64,
+    },
+    /// A download's range is outside the data.
+    #[error("the range is outside the data")]
+    BadRange {
+        /// The data's length.
+        total: u64,
+    },
     /// The store failed; the detail is for the log, never for the client.
     #[error("the secret store is unavailable; try again later")]
     Unavailable(String),
@@ -96,6 +116,10 @@ impl ServiceError {
             ServiceError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
             ServiceError::StoreFull => ErrorCode::StoreFull,
             ServiceError::Unavailable(_) => ErrorCode::Unavailable,
+            ServiceError::NoFiles => ErrorCode::NoRoute,
+            ServiceError::WrongUploadToken => ErrorCode::WrongUploadToken,
+            ServiceError::UploadIncomplete { .. } => ErrorCode::UploadIncomplete,
+            ServiceError::BadRange { .. } => ErrorCode::InvalidRange,
         }
     }
 

@@ -30,6 +30,7 @@
 
 mod counts;
 mod error;
+pub mod files;
 pub mod limits;
 pub mod metrics;
 mod types;
@@ -44,6 +45,7 @@ use protocol::rest::{SecretState, StatusResponse};
 use store::{Access, Alias, Claim, Managed, Presented, Reveal, SecretRef, Store, Usage};
 
 pub use error::{BodyError, ServiceError};
+pub use files::{Download, DownloadProofs, FileLimits, Files, Swept, Wanted};
 pub use limits::{Class, Quota, Rule, Rules};
 pub use metrics::{Metrics, Rejected, Snapshot};
 pub use store::{Info, State, Status};
@@ -65,6 +67,8 @@ struct Inner {
     metrics: Metrics,
     /// The store's usage as last read, and when (read at most once a second).
     usage: Mutex<Option<(Instant, Option<Usage>)>>,
+    /// Where file data goes, when this server takes files.
+    files: Option<Files>,
 }
 
 /// How long a reading of the store's usage is reused.
@@ -74,6 +78,11 @@ impl Service {
     /// The service over `store`, with its input `limits` and rate-limit `rules` (counted in
     /// the same store). Every part is required.
     pub fn new(store: Store, limits: Limits, rules: Rules) -> Self {
+        Self::with_files(store, limits, rules, None)
+    }
+
+    /// Like [`Service::new`], with a place for secrets' file data (`None`: no files).
+    pub fn with_files(store: Store, limits: Limits, rules: Rules, files: Option<Files>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 limiter: Limiter::new(store.clone(), rules),
@@ -81,6 +90,7 @@ impl Service {
                 limits,
                 metrics: Metrics::default(),
                 usage: Mutex::new(None),
+                files,
             }),
         }
     }
@@ -144,8 +154,14 @@ impl Service {
         input: Result<CreateInput, BodyError>,
     ) -> Result<Created, ServiceError> {
         let client = admission.client;
-        let input = self.body(input)?;
-        let secret = self.counted(self.new_secret(input))?;
+        let mut input = self.body(input)?;
+        let upload_token = input.upload_token.take();
+        let mut secret = self.counted(self.new_secret(input))?;
+        let with_data = upload_token.is_some().then(|| secret.id.clone());
+        if let Some(token) = upload_token {
+            let window = self.ready_upload(client, &secret.id, token).await?;
+            secret.access.claim_window = Some(window);
+        }
         let ttl = secret.ttl;
         let max_views = secret.access.max_views;
         let bytes = secret.payload.len() as u64;
@@ -157,6 +173,9 @@ impl Service {
             self.inner.limiter.refund(client, bytes).await;
         }
         let created = self.stored(created)?;
+        if let Some(id) = &with_data {
+            self.attach_upload(id).await?;
+        }
         self.inner.metrics.created();
         Ok(Created {
             id: created.id,
@@ -217,11 +236,14 @@ impl Service {
         let claim = self.counted(
             presented(claim, "claim").and_then(|c| c.ok_or(InputError::BadProof("claim"))),
         )?;
-        if self.stored(self.inner.store.confirm(&key, &claim).await)? {
-            Ok(())
-        } else {
-            Err(ServiceError::NotFound)
+        let id = self.id_for_data(&key).await;
+        if !self.stored(self.inner.store.confirm(&key, &claim).await)? {
+            return Err(ServiceError::NotFound);
         }
+        if let Some(id) = id {
+            self.forget_data(&id).await;
+        }
+        Ok(())
     }
 
     /// The reference API's read (no proofs): a secret made with proofs refuses it and waits.
@@ -269,9 +291,15 @@ impl Service {
         token: Result<Option<Loose<String>>, BodyError>,
     ) -> Result<(), ServiceError> {
         let (alias, token) = self.manage_request(client, alias, token).await?;
+        let id = self.id_for_data(&SecretRef::Alias(alias.clone())).await;
         let managed = self.stored(self.inner.store.destroy(&alias, &token).await)?;
         match self.managed(client, managed).await? {
-            store::Destroyed::Now => Ok(()),
+            store::Destroyed::Now => {
+                if let Some(id) = id {
+                    self.forget_data(&id).await;
+                }
+                Ok(())
+            }
             store::Destroyed::Already => {
                 self.inner.metrics.reject(Rejected::Conflict);
                 Err(ServiceError::AlreadyGone)
@@ -302,6 +330,7 @@ impl Service {
             passphrase_verifier: verifier(input.passphrase_verifier, "passphrase_verifier")?,
             passphrase_tries: limits.passphrase_tries,
             manage_verifier: verifier(input.manage_verifier, "manage_verifier")?,
+            claim_window: None,
         };
         if access.passphrase_verifier.is_some() && access.access_verifier.is_none() {
             return Err(InputError::PassphraseWithoutAccess);
@@ -383,20 +412,35 @@ impl Service {
         token: Result<Option<Loose<String>>, BodyError>,
     ) -> Result<(Alias, store::Verifier), ServiceError> {
         self.read(client).await?;
-        let alias = match self.reference(client, alias).await? {
-            SecretRef::Alias(alias) => alias,
-            // Manage links carry the alias; an id here is as invalid as a malformed alias.
-            SecretRef::Id(_) => {
-                self.inner.metrics.reject(Rejected::BadInput);
-                return Err(self.failed(client, InputError::BadRef.into()).await);
-            }
-        };
+        let alias = self.alias(client, alias).await?;
         let token = self.body(token)?;
         let token = self.counted(
             presented(token, "manage_token")
                 .and_then(|t| t.ok_or(InputError::BadProof("manage_token"))),
         )?;
         Ok((alias, token))
+    }
+
+    /// An alias from a URL where only aliases are taken (manage links, downloads); an id
+    /// there is as invalid as a malformed alias.
+    async fn alias(&self, client: IpAddr, text: &str) -> Result<Alias, ServiceError> {
+        match self.reference(client, text).await? {
+            SecretRef::Alias(alias) => Ok(alias),
+            SecretRef::Id(_) => {
+                self.inner.metrics.reject(Rejected::BadInput);
+                Err(self.failed(client, InputError::BadRef.into()).await)
+            }
+        }
+    }
+
+    /// The id of a secret whose file data may need deleting after this request (only
+    /// looked up when this server keeps file data).
+    async fn id_for_data(&self, key: &SecretRef) -> Option<store::SecretId> {
+        self.inner.files.as_ref()?;
+        match key {
+            SecretRef::Id(id) => Some(id.clone()),
+            SecretRef::Alias(alias) => self.inner.store.id_of(alias).await.ok().flatten(),
+        }
     }
 
     /// A manage outcome: not found and a wrong token count as failures.
@@ -554,7 +598,7 @@ fn presented(
         .transpose()
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

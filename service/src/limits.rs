@@ -128,21 +128,46 @@ impl Limiter {
     /// Charges `bytes` to `client`'s quota; over it, the charge is taken back and `Err(wait)`.
     pub(crate) async fn charge(&self, client: IpAddr, bytes: u64) -> Result<(), Duration> {
         let quota = self.rules.quota;
+        self.charge_named("quota", client, bytes, quota.bytes, quota.window)
+            .await
+    }
+
+    /// Gives back a charge whose secret was not stored.
+    pub(crate) async fn refund(&self, client: IpAddr, bytes: u64) {
+        self.refund_named("quota", client, bytes, self.rules.quota.window)
+            .await;
+    }
+
+    /// Charges `bytes` to `client`'s counter `what`, at most `max` per `window`; over it, the
+    /// charge is taken back and `Err(wait)`.
+    pub(crate) async fn charge_named(
+        &self,
+        what: &str,
+        client: IpAddr,
+        bytes: u64,
+        max: u64,
+        window: Duration,
+    ) -> Result<(), Duration> {
         let by = i64::try_from(bytes).unwrap_or(i64::MAX);
-        let (used, wait) = self.add_named("quota", client, by, quota.window).await;
-        if used > quota.bytes {
-            self.refund(client, bytes).await;
+        let (used, wait) = self.add_named(what, client, by, window).await;
+        if used > max {
+            self.refund_named(what, client, bytes, window).await;
             Err(wait)
         } else {
             Ok(())
         }
     }
 
-    /// Gives back a charge whose secret was not stored.
-    pub(crate) async fn refund(&self, client: IpAddr, bytes: u64) {
+    /// Takes back a charge of `bytes` to `client`'s counter `what`.
+    pub(crate) async fn refund_named(
+        &self,
+        what: &str,
+        client: IpAddr,
+        bytes: u64,
+        window: Duration,
+    ) {
         let by = i64::try_from(bytes).unwrap_or(i64::MAX);
-        self.add_named("quota", client, -by, self.rules.quota.window)
-            .await;
+        self.add_named(what, client, -by, window).await;
     }
 
     /// Counts one request of `class`; `Err(wait)` when this one is over the limit.

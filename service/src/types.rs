@@ -39,6 +39,8 @@ pub struct CreateInput {
     pub passphrase_verifier: Option<Loose<String>>,
     /// SHA-256 of the manage proof.
     pub manage_verifier: Option<Loose<String>>,
+    /// The token of the finished upload of this secret's file data.
+    pub upload_token: Option<Loose<String>>,
 }
 
 impl From<protocol::rest::CreateRequest> for CreateInput {
@@ -55,6 +57,7 @@ impl From<protocol::rest::CreateRequest> for CreateInput {
             access_verifier: r.access_verifier,
             passphrase_verifier: r.passphrase_verifier,
             manage_verifier: r.manage_verifier,
+            upload_token: r.upload_token,
         }
     }
 }
@@ -70,6 +73,7 @@ impl From<protocol::web::CreateSecretRequest> for CreateInput {
             access_verifier: Some(Loose::Valid(r.access_verifier)),
             passphrase_verifier: r.passphrase_verifier.map(Loose::Valid),
             manage_verifier: Some(Loose::Valid(r.manage_verifier)),
+            upload_token: None,
         }
     }
 }

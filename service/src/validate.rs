@@ -89,6 +89,18 @@ pub enum InputError {
     /// A secret reference is neither a UUID nor an 8-character alias.
     #[error("not a valid secret id or alias")]
     BadRef,
+    /// An upload's `length` is missing or not a whole number.
+    #[error("length must be a whole number of bytes")]
+    BadLength,
+    /// An upload's data is over the limit.
+    #[error("the file data is larger than the limit of {0} bytes")]
+    DataTooLarge(u64),
+    /// A part number is not a whole number.
+    #[error("the part number must be a whole number")]
+    BadPart,
+    /// A part does not fit its upload (the text says how).
+    #[error("the part does not fit the upload: {0}")]
+    PartMismatch(&'static str),
     /// `ttl_seconds` is outside the allowed range.
     #[error("ttl_seconds must be an integer from {min} to {max}")]
     TtlSeconds {
@@ -128,6 +140,10 @@ impl InputError {
             }
             InputError::BadId => ErrorCode::InvalidId,
             InputError::BadRef => ErrorCode::InvalidReference,
+            InputError::BadLength | InputError::BadPart | InputError::PartMismatch(_) => {
+                ErrorCode::InvalidPart
+            }
+            InputError::DataTooLarge(_) => ErrorCode::TooLarge,
             InputError::MaxViews(_) => ErrorCode::InvalidMaxViews,
             InputError::BadProof(_) | InputError::PassphraseWithoutAccess => {
                 ErrorCode::InvalidProof

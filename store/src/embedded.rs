@@ -355,7 +355,11 @@ impl EmbeddedStore {
             e.opened_at.push(now_unix());
             // Without a claim the payload is handed over here, in-process: nothing to hold.
             if let Some(claim) = claim {
-                e.claims.push((claim.verifier, now + claim.window));
+                let window = e
+                    .access
+                    .claim_window
+                    .map_or(claim.window, |own| own.max(claim.window));
+                e.claims.push((claim.verifier, now + window));
             }
             if e.views_left() == 0 {
                 // Held until the latest live claim's window ends (earlier claims may still
@@ -412,6 +416,45 @@ impl EmbeddedStore {
             inner.retire(&alias, State::Opened);
         }
         true
+    }
+
+    pub(crate) fn held(
+        &self,
+        alias: &Alias,
+        access: Option<Verifier>,
+        claim: &Verifier,
+    ) -> Option<SecretId> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let alias = inner.resolve(&SecretRef::Alias(alias.clone()), now)?;
+        inner.expire_held(&alias, now);
+        let entry = inner.by_alias.get(&alias)?;
+        entry.payload.as_ref()?;
+        if !matches(entry.access.access_verifier.as_ref(), access.as_ref()) {
+            return None;
+        }
+        let until = entry.claim(claim)?;
+        (until > now).then(|| entry.id.clone())
+    }
+
+    pub(crate) fn id_of(&self, alias: &Alias) -> Option<SecretId> {
+        let now = Instant::now();
+        let inner = self.lock();
+        let alias = inner.resolve(&SecretRef::Alias(alias.clone()), now)?;
+        inner.by_alias.get(&alias).map(|e| e.id.clone())
+    }
+
+    pub(crate) fn has_payload(&self, id: &SecretId) -> bool {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let Some(alias) = inner.resolve(&SecretRef::Id(id.clone()), now) else {
+            return false;
+        };
+        inner.expire_held(&alias, now);
+        inner
+            .by_alias
+            .get(&alias)
+            .is_some_and(|e| e.payload.is_some())
     }
 
     pub(crate) fn info(&self, key: &SecretRef) -> Option<Info> {

@@ -60,6 +60,9 @@ pub struct Access {
     /// SHA-256 of the sender's manage token; when set, the sender can see the status and
     /// destroy the secret, and a record without the ciphertext stays until expiry.
     pub manage_verifier: Option<Verifier>,
+    /// A longer claim window for this secret's views than the one a reveal asks for: set when
+    /// the secret has file data, so a claim lasts as long as its download may take.
+    pub claim_window: Option<Duration>,
 }
 
 impl Default for Access {
@@ -70,6 +73,7 @@ impl Default for Access {
             passphrase_verifier: None,
             passphrase_tries: 5,
             manage_verifier: None,
+            claim_window: None,
         }
     }
 }
@@ -328,6 +332,38 @@ impl Store {
         match self {
             Store::Embedded(s) => Ok(s.confirm(key, claim)),
             Store::Redis(s) => s.confirm(key, claim).await,
+        }
+    }
+
+    /// The id of the secret behind `alias` if `claim` is live on it and `access` is its
+    /// access proof's verifier (when it has one): what a download of its file data must show.
+    /// Counts and changes nothing.
+    pub async fn held(
+        &self,
+        alias: &Alias,
+        access: Option<Verifier>,
+        claim: &Verifier,
+    ) -> Result<Option<SecretId>, StoreError> {
+        match self {
+            Store::Embedded(s) => Ok(s.held(alias, access, claim)),
+            Store::Redis(s) => s.held(alias, access, claim).await,
+        }
+    }
+
+    /// The id of the secret behind `alias`, while its record exists (to find its file data).
+    pub async fn id_of(&self, alias: &Alias) -> Result<Option<SecretId>, StoreError> {
+        match self {
+            Store::Embedded(s) => Ok(s.id_of(alias)),
+            Store::Redis(s) => s.id_of(alias).await,
+        }
+    }
+
+    /// Whether secret `id` still has its payload (so its file data may still be fetched): no
+    /// once it is viewed and its claims are over, destroyed, burned or expired.
+    pub async fn has_payload(&self, id: &SecretId) -> Result<bool, StoreError> {
+        match self {
+            Store::Embedded(s) => Ok(s.has_payload(id)),
+            Store::Redis(s) => s.has_payload(id).await,
         }
     }
 

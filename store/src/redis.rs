@@ -3,8 +3,9 @@
 //! Key layout (every atomic operation touches one key, so it holds on a cluster too):
 //! * `{prefix}s:{<alias>}` — the record, a hash with the TTL: `id`, payload size `sz`, views
 //!   allowed `vm` and used `vu`, verifiers `av` (access), `pv` (passphrase), `mv` (manage),
-//!   passphrase tries left `pt`, state `st`, expiry `ex`, view times `op`, and one field
-//!   `c:<claim verifier>` per claimed view (its window's end, unix ms; 0 once confirmed).
+//!   passphrase tries left `pt`, state `st`, expiry `ex`, view times `op`, its own claim
+//!   window `cw` (ms, when it has file data), and one field `c:<claim verifier>` per
+//!   claimed view (its window's end, unix ms; 0 once confirmed).
 //!   Without a manage verifier the record goes with the last view's window.
 //! * `{prefix}p:{<alias>}` — the payload, with the same TTL until the last view shortens it to
 //!   the claim's window. The same hash tag as the record, so scripts that touch both hold on
@@ -51,6 +52,11 @@ const DESTROY_LUA: &str = concat!(
     include_str!("lua/eq.lua"),
     include_str!("lua/payload.lua"),
     include_str!("lua/destroy.lua")
+);
+const HELD_LUA: &str = concat!(
+    "#!lua flags=no-writes\n",
+    include_str!("lua/eq.lua"),
+    include_str!("lua/held.lua")
 );
 const INFO_LUA: &str = concat!("#!lua flags=no-writes\n", include_str!("lua/info.lua"));
 const COUNT_LUA: &str = concat!("#!lua flags=allow-oom\n", include_str!("lua/count.lua"));
@@ -111,6 +117,7 @@ struct Inner {
     release: Script,
     destroy: Script,
     info: Script,
+    held: Script,
     count: Script,
     /// Turns for reading large payloads, so many 10 MiB replies at once queue here instead of
     /// timing out behind each other on the pool's connections.
@@ -175,6 +182,7 @@ impl RedisStore {
                 release: Script::from_lua(RELEASE_LUA),
                 destroy: Script::from_lua(DESTROY_LUA),
                 info: Script::from_lua(INFO_LUA),
+                held: Script::from_lua(HELD_LUA),
                 count: Script::from_lua(COUNT_LUA),
                 large_reads: std::sync::Arc::new(tokio::sync::Semaphore::new(
                     config.pool_size.max(1),
@@ -473,6 +481,11 @@ impl RedisStore {
                 let size = parts.next().and_then(|v| v.as_u64()).unwrap_or(0);
                 let redelivered =
                     parts.next().and_then(Value::into_string).as_deref() == Some("again");
+                let window_ms = parts
+                    .next()
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or(window_ms)
+                    .max(1);
                 let inline = parts.next().and_then(Value::into_bytes);
                 let answered_inline = inline.is_some();
                 let read = match inline {
@@ -619,6 +632,42 @@ impl RedisStore {
             .await
             .map_err(unavailable)?;
         Ok(values)
+    }
+
+    pub(crate) async fn held(
+        &self,
+        alias: &Alias,
+        access: Option<Verifier>,
+        claim: &Verifier,
+    ) -> Result<Option<SecretId>, StoreError> {
+        let args = vec![
+            access.as_ref().map_or(Value::from(""), raw),
+            raw(claim),
+            Value::from(now_ms()),
+        ];
+        let id: Option<String> = self.run(&self.inner.held, self.keys(alias), args).await?;
+        Ok(id.and_then(|s| SecretId::parse(&s).ok()))
+    }
+
+    pub(crate) async fn id_of(&self, alias: &Alias) -> Result<Option<SecretId>, StoreError> {
+        let id: Option<String> = self
+            .client()
+            .hget(self.secret_key(alias), "id")
+            .await
+            .map_err(unavailable)?;
+        Ok(id.and_then(|s| SecretId::parse(&s).ok()))
+    }
+
+    pub(crate) async fn has_payload(&self, id: &SecretId) -> Result<bool, StoreError> {
+        let Some((alias, _)) = self.resolve(&SecretRef::Id(id.clone())).await? else {
+            return Ok(false);
+        };
+        let found: i64 = self
+            .client()
+            .exists(self.payload_key(&alias))
+            .await
+            .map_err(unavailable)?;
+        Ok(found == 1)
     }
 
     pub(crate) async fn info(&self, key: &SecretRef) -> Result<Option<Info>, StoreError> {
@@ -821,6 +870,10 @@ fn create_args(secret: &NewSecret, ttl_ms: i64) -> Vec<Value> {
             args.push(Value::from(field));
             args.push(raw(&v));
         }
+    }
+    if let Some(window) = access.claim_window {
+        args.push(Value::from("cw"));
+        args.push(Value::from(millis(window)));
     }
     args
 }

@@ -181,6 +181,7 @@ contract!(
     each_claim_counts_one_view,
     concurrent_claims_count_each_view_once,
     a_claimless_last_view_keeps_the_copy_for_live_claims,
+    a_secrets_own_window_holds_its_claims_for_the_download,
 );
 
 async fn consume_returns_exact_bytes_once(store: Store) {

@@ -9,6 +9,7 @@ mod addresses;
 mod create;
 mod delivery;
 mod doors;
+mod files;
 mod limits;
 mod manage;
 mod operations;

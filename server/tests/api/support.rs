@@ -20,6 +20,9 @@ pub struct TestServer {
     pub service: service::Service,
     pub _redis: Option<TestRedis>,
     pub _shutdown: tokio::sync::oneshot::Sender<()>,
+    /// This server's own files directory (sweeps must not see another test's data).
+    pub files: std::path::PathBuf,
+    pub _files: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
@@ -185,6 +188,16 @@ pub fn leptos_options() -> leptos::config::LeptosOptions {
 }
 
 pub async fn start_with(store: Store, config: &Config, redis: Option<TestRedis>) -> TestServer {
+    let mut config = config.clone();
+    let dir = match &config.files_dir {
+        Some(_) => None,
+        None => Some(tempfile::tempdir().unwrap()),
+    };
+    if let Some(dir) = &dir {
+        config.files_dir = Some(dir.path().to_owned());
+    }
+    let files = config.files_dir.clone().unwrap();
+    let config = &config;
     let state = AppState::new(store.clone(), config, leptos_options()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -207,6 +220,8 @@ pub async fn start_with(store: Store, config: &Config, redis: Option<TestRedis>)
         service: state.service().clone(),
         _redis: redis,
         _shutdown: tx,
+        files,
+        _files: dir,
     }
 }
 
@@ -217,6 +232,7 @@ pub fn default_config() -> Config {
         "--rate-create=100000",
         "--rate-reveal=100000",
         "--failed-attempts=100000",
+        "--upload-part-bytes=65536",
     ])
 }
 

@@ -11,10 +11,11 @@
 -- KEYS[1]: the record; KEYS[2]: the payload key.
 -- ARGV: expected id or '', access verifier or '', passphrase verifier or '', now (unix ms),
 --       claim verifier, window ms, largest inline payload, and a shorter window ms (or '')
---       for a claim answered inline that only the store itself holds.
--- Returns {'ok', id, views left, size, 'new'|'again', payload if inline} | {'gone'} | {'key'} |
---         {'pass', tries} | {'wrongpass', tries} | {'burned'}.
-local f = redis.call('HMGET', KEYS[1], 'id', 'vm', 'vu', 'av', 'pv', 'pt', 'mv', 'st', 'sz')
+--       for a claim answered inline that only the store itself holds. A secret's own window
+--       (field `cw`, set when it has file data to download) lengthens a client's claims.
+-- Returns {'ok', id, views left, size, 'new'|'again', window ms, payload if inline} |
+--         {'gone'} | {'key'} | {'pass', tries} | {'wrongpass', tries} | {'burned'}.
+local f = redis.call('HMGET', KEYS[1], 'id', 'vm', 'vu', 'av', 'pv', 'pt', 'mv', 'st', 'sz', 'cw')
 if not f[1] then return {'gone'} end
 if ARGV[1] ~= '' and f[1] ~= ARGV[1] then return {'gone'} end
 if not payload() then return {'gone'} end
@@ -32,7 +33,7 @@ if held then
   -- This claim was made before: its view is delivered again while its window lasts.
   if tonumber(held) <= now then return {'gone'} end
   local left = tonumber(f[2]) - tonumber(f[3])
-  return {'ok', f[1], tostring(math.max(left, 0)), f[9], 'again', body()}
+  return {'ok', f[1], tostring(math.max(left, 0)), f[9], 'again', tostring(tonumber(held) - now), body()}
 end
 if f[8] ~= 'w' or tonumber(f[3]) >= tonumber(f[2]) then return {'gone'} end
 local function retire(state)
@@ -59,13 +60,14 @@ local left = tonumber(f[2]) - used
 -- The store's own claim, answered inline, is held only long enough to be given back if the
 -- reply is lost on the way to the server; then the payload expires with it.
 local window = tonumber(ARGV[6])
+if f[10] then window = math.max(window, tonumber(f[10])) end
 if inline and ARGV[8] ~= '' then window = tonumber(ARGV[8]) end
 redis.call('HSET', KEYS[1], claim, now + window)
 if f[7] then
   local opened = redis.call('HGET', KEYS[1], 'op') or ''
   redis.call('HSET', KEYS[1], 'op', opened .. math.floor(now / 1000) .. ',')
 end
-local reply = {'ok', f[1], tostring(math.max(left, 0)), f[9], 'new', body()}
+local reply = {'ok', f[1], tostring(math.max(left, 0)), f[9], 'new', tostring(window), body()}
 if left <= 0 then
   -- Held until the latest claim's window ends (an earlier claim may have a longer one); the
   -- record too when the sender cannot ask about it.

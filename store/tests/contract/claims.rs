@@ -152,3 +152,60 @@ pub async fn a_claimless_last_view_keeps_the_copy_for_live_claims(store: Store) 
     // The first client's answer was lost: its claim still gets its view.
     assert_eq!(revealed(&store, &key, &mine).await, (0, true));
 }
+
+/// A secret with file data carries its own, longer claim window; a live claim with the access
+/// proof is what lets its data be downloaded (`held`), and it counts nothing.
+pub async fn a_secrets_own_window_holds_its_claims_for_the_download(store: Store) {
+    let short = Duration::from_millis(300);
+    let with_data = Access {
+        claim_window: Some(Duration::from_secs(60)),
+        ..guarded(1)
+    };
+    let created = store.create(with(b"claimed", with_data)).await.unwrap();
+    let plain = store.create(with(b"claimed", guarded(1))).await.unwrap();
+    for created in [&created, &plain] {
+        assert!(store.has_payload(&created.id).await.unwrap());
+        assert_eq!(
+            store.id_of(&created.alias).await.unwrap(),
+            Some(created.id.clone())
+        );
+        let key = by_alias(&created.alias);
+        assert_eq!(
+            revealed(&store, &key, &presenting(claim(10, short))).await,
+            (0, false)
+        );
+    }
+    let held = |alias, access, byte| {
+        let store = store.clone();
+        async move { store.held(alias, access, &verifier(byte)).await.unwrap() }
+    };
+    assert_eq!(
+        held(&created.alias, Some(verifier(1)), 10).await,
+        Some(created.id.clone())
+    );
+    assert_eq!(held(&created.alias, Some(verifier(2)), 10).await, None);
+    assert_eq!(held(&created.alias, None, 10).await, None);
+    assert_eq!(held(&created.alias, Some(verifier(1)), 11).await, None);
+    // The plain secret's claim ends with the short window the reveal asked for...
+    eventually("the plain claim's window to end", async || {
+        held(&plain.alias, Some(verifier(1)), 10).await.is_none()
+    })
+    .await;
+    assert!(!store.has_payload(&plain.id).await.unwrap());
+    // ... while the secret with data still holds it (its own window is a minute), and
+    // holding it counted nothing.
+    assert_eq!(
+        held(&created.alias, Some(verifier(1)), 10).await,
+        Some(created.id.clone())
+    );
+    assert!(store.has_payload(&created.id).await.unwrap());
+    let key = by_alias(&created.alias);
+    assert_eq!(
+        revealed(&store, &key, &presenting(claim(10, short))).await,
+        (0, true)
+    );
+    // Confirmed: no more downloads, and the payload is gone.
+    assert!(store.confirm(&key, &verifier(10)).await.unwrap());
+    assert_eq!(held(&created.alias, Some(verifier(1)), 10).await, None);
+    assert!(!store.has_payload(&created.id).await.unwrap());
+}

@@ -6,8 +6,8 @@ use std::io::Read;
 use std::time::Duration;
 
 use protocol::rest::{
-    ConfirmRequest, CreateRequest, CreateResponse, DestroyResponse, HealthResponse, HealthStatus,
-    InfoResponse, ManageRequest, RevealRequest, SecretResponse, StatusResponse,
+    CreateRequest, CreateResponse, DestroyResponse, HealthResponse, HealthStatus, InfoResponse,
+    ManageRequest, RevealRequest, SecretResponse, StatusResponse,
 };
 use protocol::{ErrorBody, ErrorCode};
 use serde::de::DeserializeOwned;
@@ -16,6 +16,7 @@ use crate::error::CliError;
 use crate::output::escape_controls;
 use crate::progress::Progress;
 
+mod files;
 mod refusal;
 
 use refusal::{Refusal, lookup_error, refused_manage, refused_reveal};
@@ -33,6 +34,15 @@ pub struct Capabilities {
     pub max_ttl: Duration,
     /// How long a claimed view can be fetched again, when the server takes claims.
     pub claim_window: Option<Duration>,
+    /// What file data the server takes, when it takes files.
+    pub files: Option<FileLimits>,
+}
+
+/// The file-data limits a server advertises.
+#[derive(Debug, Clone, Copy)]
+pub struct FileLimits {
+    /// The largest sealed data of one secret.
+    pub max_bytes: u64,
 }
 
 /// A created secret, as the server reports it.
@@ -173,6 +183,9 @@ impl Api {
                 .iter()
                 .any(|f| f == "claim")
                 .then(|| seconds(health.claim_window_seconds, Duration::from_secs(60))),
+            files: health.files.as_ref().map(|f| FileLimits {
+                max_bytes: f.max_bytes,
+            }),
         })
     }
 
@@ -229,7 +242,8 @@ impl Api {
     /// With a claim in the request and the server's claim window, an answer that does not
     /// arrive (a cut connection, a 5xx) is asked for again with the same claim, backing off, for
     /// up to two thirds of the window: the view the server may already have counted is
-    /// delivered, not lost. Once delivered, the claim is confirmed so the held copy goes now.
+    /// delivered, not lost. The caller confirms the claim once it has everything (the files
+    /// too, when there are any).
     pub fn reveal(
         &self,
         key: &str,
@@ -264,17 +278,6 @@ impl Api {
         };
         if answer.status == 200 {
             let secret: SecretResponse = answer.parse()?;
-            if let Some(claim) = &request.claim {
-                // Best effort: unconfirmed, the held copy goes at the window's end anyway.
-                let confirm = ConfirmRequest {
-                    claim: Some(claim.clone()),
-                };
-                let _ = self
-                    .http
-                    .post(self.url(&format!("/secrets/{key}/confirm")))
-                    .json(&confirm)
-                    .send();
-            }
             return revealed(&secret.ciphertext, secret.id, secret.views_left);
         }
         Err(refused_reveal(

@@ -27,6 +27,7 @@ pub enum Command {
   oncelink send --server https://share.example.org < api-key.txt
   oncelink send --server https://share.example.org 'db password: hunter2'
   oncelink send --image scan.jpg --views 2 --ttl 30m --passphrase 'passport scan'
+  oncelink send 'the signed contract' --file contract.pdf annex-1.pdf annex-2.pdf
 
 The link goes to stdout and nothing else does; messages go to stderr.")]
     Send(SendArgs),
@@ -34,6 +35,7 @@ The link goes to stdout and nothing else does; messages go to stderr.")]
     #[command(after_help = "Examples:
   oncelink open < link.txt
   oncelink open -o photo.jpg - < link.txt
+  oncelink open -o ~/Downloads < link.txt      (files go into an existing directory)
   oncelink open 'https://share.example.org/s/Ab3dEf9h#…'
 
 The link carries its server, so --server is not needed. Give it on stdin to keep it out of
@@ -57,8 +59,14 @@ pub struct SendArgs {
     #[arg(long, short = 'i', value_name = "FILE")]
     pub image: Option<PathBuf>,
 
-    /// Send the image as it is, metadata included.
-    #[arg(long, requires = "image")]
+    /// Add files of any type (repeat the flag or list several after it). Images among them
+    /// are cleaned of their metadata like --image; other files are sent as they are.
+    /// Directories are refused: give their files.
+    #[arg(long = "file", short = 'f', value_name = "FILE", num_args = 1..)]
+    pub files: Vec<PathBuf>,
+
+    /// Send images as they are, metadata included.
+    #[arg(long)]
     pub keep_metadata: bool,
 
     /// How long the secret waits before it is deleted unread: 5m up to the server's maximum
@@ -105,8 +113,10 @@ pub struct OpenArgs {
     pub link: Option<String>,
 
     /// Write the image to FILE ("-" for stdout, refused when stdout is a terminal). Without
-    /// it, an image is saved as oncelink-{alias}.{ext} in the current directory. Checked
-    /// before the secret is opened: if it cannot be written, nothing is consumed.
+    /// it, an image is saved as oncelink-{alias}.{ext} in the current directory. When FILE is
+    /// an existing directory, the secret's files are saved in it (else in the current
+    /// directory), each under its own name, never replacing a file. Checked before the
+    /// secret is opened: if it cannot be written, nothing is consumed.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 

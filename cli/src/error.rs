@@ -31,6 +31,11 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// Whether trying again may help: the server was unreachable or failed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, CliError::Unreachable(_) | CliError::Server(_))
+    }
+
     /// The process exit code (documented in `oncelink --help`).
     pub fn exit_code(&self) -> u8 {
         match self {

@@ -13,6 +13,7 @@ mod open;
 mod output;
 mod progress;
 mod send;
+mod transfer;
 mod ttl;
 
 use std::process::ExitCode;

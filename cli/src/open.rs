@@ -12,12 +12,15 @@ use crate::files::{ImageTarget, Saved};
 use crate::input;
 use crate::output::{self, Stream, note};
 use crate::progress::Progress;
+use crate::transfer;
 
 /// What `open --json` prints.
 #[derive(Serialize)]
 struct OpenedJson<'a> {
     text: &'a str,
     image: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    files: Vec<String>,
     views_left: Option<u32>,
 }
 
@@ -37,9 +40,18 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
             "--json and -o - would both write to stdout: give -o a file".into(),
         ));
     }
-    let target = ImageTarget::prepare(args.output.as_deref(), args.force, &name)?;
+    // An existing directory takes the secret's files; otherwise they go where we are.
+    let files_dir = match args.output.as_deref() {
+        Some(dir) if dir.is_dir() => {
+            check_writable(dir)?;
+            dir.to_owned()
+        }
+        _ => std::path::PathBuf::from("."),
+    };
+    let image_output = args.output.as_deref().filter(|p| !p.is_dir());
+    let target = ImageTarget::prepare(image_output, args.force, &name)?;
 
-    let (revealed, stretched) = match reveal(&link, &name) {
+    let (revealed, stretched, held) = match reveal(&link, &name) {
         Ok(answer) => answer,
         Err(e) => {
             target.discard();
@@ -72,6 +84,27 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
             return Err(e);
         }
     };
+    let api = Api::new(link.base())?;
+    let files = match (&held, envelope.files()) {
+        (_, []) => Ok(Vec::new()),
+        (Some(held), files) => {
+            let access = link.key().access_proof().to_base64url();
+            let proofs = transfer::Held {
+                access: &access,
+                claim: held,
+            };
+            transfer::download(&api, &name, &proofs, files, &files_dir)
+        }
+        (None, _) => Err(CliError::Server(
+            "this server took no claim for the view, so the files cannot be fetched".into(),
+        )),
+    };
+    // Everything is here (or failed for good): the server may delete its copy now.
+    if let Some(claim) = &held
+        && files.is_ok()
+    {
+        api.confirm(&name, claim);
+    }
     let (text, image) = envelope.into_parts();
     let text = zeroize::Zeroizing::new(text);
 
@@ -91,6 +124,10 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
     };
     let shown = saved.as_ref().and_then(|s| s.as_ref().ok());
 
+    let saved_files = match &files {
+        Ok(paths) => paths.iter().map(|p| p.display().to_string()).collect(),
+        Err(_) => Vec::new(),
+    };
     if args.json {
         let json = OpenedJson {
             text: &text,
@@ -98,6 +135,7 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
                 Saved::Stdout => "-".to_owned(),
                 Saved::File(path) | Saved::Fallback { path, .. } => path.display().to_string(),
             }),
+            files: saved_files.clone(),
             views_left,
         };
         output::json_line(&json)?;
@@ -111,6 +149,12 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
     if let Some(left) = views_left.filter(|&l| l > 0) {
         note(&format!("views left after this one: {left}"));
     }
+    if !args.json {
+        for path in &saved_files {
+            note(&format!("file saved to {path}"));
+        }
+    }
+    files?;
     match saved {
         None | Some(Ok(Saved::Stdout)) => Ok(()),
         Some(Ok(Saved::File(path))) => {
@@ -132,13 +176,20 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
 fn reveal(
     link: &Link,
     name: &str,
-) -> Result<(Revealed, Option<crypto_core::StretchedPassphrase>), CliError> {
+) -> Result<
+    (
+        Revealed,
+        Option<crypto_core::StretchedPassphrase>,
+        Option<String>,
+    ),
+    CliError,
+> {
     let api = Api::new(link.base())?;
     let key = link.key();
     let caps = api.capabilities()?;
     let progress = Progress::for_stderr();
     if !caps.oncelink {
-        return Ok((api.get(name, &progress)?, None));
+        return Ok((api.get(name, &progress)?, None, None));
     }
     let info = api.info(name)?;
     let stretched = if info.passphrase_required {
@@ -153,13 +204,27 @@ fn reveal(
     // A fresh claim for this view: asked for again after a lost answer, it gets the same view.
     let claim = crypto_core::Proof::generate()
         .map_err(|_| CliError::Io("no randomness for the reveal's claim".into()))?;
+    let claim = caps.claim_window.map(|_| claim.to_base64url());
     let request = RevealRequest {
         access_proof: Some(key.access_proof().to_base64url().into()),
         passphrase_proof: stretched.as_ref().map(|s| s.proof().to_base64url().into()),
-        claim: caps.claim_window.map(|_| claim.to_base64url().into()),
+        claim: claim.clone().map(Into::into),
     };
     let revealed = api.reveal(name, &request, caps.claim_window, &progress)?;
-    Ok((revealed, stretched))
+    Ok((revealed, stretched, claim))
+}
+
+/// Fails unless a new file can be made in `dir` (checked before anything is revealed).
+fn check_writable(dir: &std::path::Path) -> Result<(), CliError> {
+    let probe = dir.join(format!(".oncelink-{}.probe", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| {
+        CliError::Io(format!(
+            "cannot write in {}: {e}; nothing was opened",
+            dir.display()
+        ))
+    })?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
 }
 
 /// The image's file extension: from its content, else its declared type, else `bin`.

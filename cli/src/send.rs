@@ -13,6 +13,7 @@ use crate::error::CliError;
 use crate::input;
 use crate::output::{self, format_time, note};
 use crate::progress::Progress;
+use crate::transfer;
 use crate::ttl::{self, TtlField};
 use protocol::rest::CreateRequest;
 
@@ -35,24 +36,43 @@ pub fn run(mut args: SendArgs) -> Result<(), CliError> {
     })?;
     let api = Api::new(server)?;
     let text = input::secret_text(args.text.take())?;
-    if text.is_empty() && args.image.is_none() {
+    if text.is_empty() && args.image.is_none() && args.files.is_empty() {
         return Err(CliError::Input(
-            "nothing to send: give TEXT, pipe it on stdin, or add --image FILE".into(),
+            "nothing to send: give TEXT, pipe it on stdin, or add --image FILE or --file FILE"
+                .into(),
         ));
+    }
+    // With files, an image is one more file (cleaned the same way).
+    let mut file_paths = std::mem::take(&mut args.files);
+    if !file_paths.is_empty()
+        && let Some(image) = args.image.take()
+    {
+        file_paths.insert(0, image);
     }
     let image = args
         .image
         .as_deref()
         .map(|path| read_image(path, args.keep_metadata))
         .transpose()?;
+    let files = transfer::prepare(&file_paths, args.keep_metadata)?;
     let caps = api.capabilities()?;
     let ttl = check_server(&args, &caps, api.base())?;
+    let file_limits = match (files.is_empty(), caps.files) {
+        (true, _) => None,
+        (false, Some(limits)) if caps.oncelink => Some(limits),
+        (false, _) => {
+            return Err(CliError::Input(
+                "this server does not take files: send text and an image only".into(),
+            ));
+        }
+    };
     let secret_passphrase = args
         .passphrase
         .then(|| input::passphrase(true))
         .transpose()?;
 
     let envelope = match image {
+        _ if !files.is_empty() => Envelope::with_files(text.as_str(), manifest(&files)?),
         Some(image) => Envelope::with_image(text.as_str(), image),
         None => Envelope::text_only(text.as_str()),
     };
@@ -74,6 +94,10 @@ pub fn run(mut args: SendArgs) -> Result<(), CliError> {
         TtlField::Hours(h) => (Some(h), None),
         TtlField::Seconds(s) => (None, Some(s)),
     };
+    let upload_token = match file_limits {
+        Some(limits) => Some(transfer::upload(&api, &limits, &upload.id, &files)?),
+        None => None,
+    };
     let guard = upload.guard.as_ref();
     let request = CreateRequest {
         ciphertext: Some(crypto_core::base64::encode(&upload.payload).into()),
@@ -86,7 +110,7 @@ pub fn run(mut args: SendArgs) -> Result<(), CliError> {
             .and_then(|g| g.passphrase_verifier)
             .map(|v| v.to_base64url().into()),
         manage_verifier: guard.map(|g| g.manage_verifier.to_base64url().into()),
-        upload_token: None,
+        upload_token: upload_token.map(Into::into),
     };
     drop(upload.payload);
 
@@ -190,6 +214,19 @@ fn read_image(path: &Path, keep_metadata: bool) -> Result<Image, CliError> {
         cleaned.bytes
     };
     Image::new(kind.mime(), bytes).map_err(|e| CliError::Input(e.to_string()))
+}
+
+/// The manifest entries of the files to send (each with its file's key).
+fn manifest(files: &[transfer::Outgoing]) -> Result<Vec<crypto_core::FileEntry>, CliError> {
+    files
+        .iter()
+        .map(|f| {
+            let e = f.entry();
+            let key = crypto_core::stream::FileKey::from_bytes(*e.key().expose_secret());
+            crypto_core::FileEntry::new(e.name(), e.mime(), e.size(), key)
+                .map_err(|e| CliError::Input(e.to_string()))
+        })
+        .collect()
 }
 
 /// A short English list of what cleaning removed.

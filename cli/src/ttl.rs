@@ -81,6 +81,7 @@ mod tests {
             min_ttl: MIN_TTL,
             max_ttl: Duration::from_secs(max),
             claim_window: Some(Duration::from_secs(60)),
+            files: None,
         }
     }
 
@@ -91,6 +92,7 @@ mod tests {
             min_ttl: MIN_TTL,
             max_ttl: DEFAULT_MAX_TTL,
             claim_window: None,
+            files: None,
         }
     }
 

@@ -17,6 +17,7 @@ struct TestServer {
     base: String,
     _runtime: tokio::runtime::Runtime,
     _redis: Option<TestRedis>,
+    _files: testkit::TempDir,
 }
 
 impl TestServer {
@@ -32,6 +33,11 @@ impl TestServer {
             "--rate-reveal=100000",
             "--failed-attempts=100000",
         ]);
+        let files = testkit::TempDir::new(
+            "oncelink-cli-files",
+            &format!("{redis}-{:?}", std::thread::current().id()),
+        );
+        config.files_dir = Some(files.to_path_buf());
         let redis = redis.then(|| TestRedis::new("cli"));
         if let Some(r) = &redis {
             config.redis_url = Some(r.url.clone());
@@ -56,6 +62,7 @@ impl TestServer {
             base,
             _runtime: runtime,
             _redis: redis,
+            _files: files,
         }
     }
 }
@@ -129,7 +136,61 @@ both_backends!(
     image_round_trip_is_the_cleaned_image,
     views_passphrase_status_destroy,
     bad_input_has_clear_messages_and_exit_codes,
+    files_round_trip_into_a_directory,
 );
+
+/// Several files with text: a document as it is, an image cleaned, an empty file; opened into
+/// a directory, once.
+fn files_round_trip_into_a_directory(server: TestServer, name: &str) {
+    let dir = tempdir(name);
+    let root = testkit::fixtures::repository_fixtures();
+    let document: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(dir.join("contract.pdf"), &document).unwrap();
+    std::fs::write(dir.join("empty.txt"), b"").unwrap();
+    std::fs::copy(root.image("gps-camera.jpg"), dir.join("photo.jpg")).unwrap();
+    let cleaned = image_privacy::clean(&root.image_bytes("gps-camera.jpg"))
+        .unwrap()
+        .bytes;
+    let link = send(
+        &server,
+        &dir,
+        &[
+            "the signed papers",
+            "--file",
+            "contract.pdf",
+            "photo.jpg",
+            "empty.txt",
+        ],
+        None,
+    );
+    std::fs::create_dir(dir.join("out")).unwrap();
+    let opened = run(&dir, &["open", "-o", "out", &link], None, &[]);
+    assert_eq!(code(&opened), 0, "{}", stderr(&opened));
+    assert_eq!(stdout(&opened), "the signed papers");
+    assert_eq!(
+        std::fs::read(dir.join("out/contract.pdf")).unwrap(),
+        document
+    );
+    assert_eq!(std::fs::read(dir.join("out/photo.jpg")).unwrap(), cleaned);
+    assert_eq!(std::fs::read(dir.join("out/empty.txt")).unwrap(), b"");
+    assert!(
+        stderr(&opened).contains("file saved to"),
+        "{}",
+        stderr(&opened)
+    );
+    let again = run(&dir, &["open", "-o", "out", &link], None, &[]);
+    assert_eq!(code(&again), 3, "{}", stderr(&again));
+
+    // A directory is refused before anything is sent.
+    let out = run(
+        &dir,
+        &["send", "--server", &server.base, "--file", "out"],
+        None,
+        &[],
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+}
 
 fn text_from_argument_and_stdin(server: TestServer, name: &str) {
     let dir = tempdir(name);

@@ -1,0 +1,392 @@
+//! Files in a secret, from the command line: read, cleaned when they are images, sealed as
+//! STREAMs chunk by chunk and uploaded part by part (a part is sent again after a dropped
+//! connection); on the other side downloaded and decrypted file by file into a directory.
+//! Never a whole file in memory (an image being cleaned is read whole, up to 10 MB).
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crypto_core::stream::{CHUNK_LEN, FileKey, StreamOpener, StreamSealer, sealed_len};
+use crypto_core::{FileEntry, SecretId, stream_offsets};
+
+use crate::api::{Api, FileLimits};
+use crate::error::CliError;
+use crate::output::{escape_controls, note};
+use crate::progress::Progress;
+
+/// How often a part or a download is tried before giving up.
+const TRIES: u32 = 4;
+
+/// A file to send: where its bytes come from, and its manifest entry.
+pub struct Outgoing {
+    source: Source,
+    entry: FileEntry,
+}
+
+enum Source {
+    Path(PathBuf),
+    /// An image, cleaned in memory.
+    Bytes(zeroize::Zeroizing<Vec<u8>>),
+}
+
+impl Outgoing {
+    /// The manifest entry (name, type, size, key).
+    pub fn entry(&self) -> &FileEntry {
+        &self.entry
+    }
+}
+
+/// Reads and checks the files to send: directories are refused, images are cleaned of their
+/// metadata unless `keep_metadata`, everything else goes as it is.
+pub fn prepare(paths: &[PathBuf], keep_metadata: bool) -> Result<Vec<Outgoing>, CliError> {
+    let mut files = Vec::with_capacity(paths.len());
+    let mut unclean = 0;
+    for path in paths {
+        let shown = || escape_controls(&path.display().to_string()).into_owned();
+        let meta = std::fs::metadata(path)
+            .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
+        if meta.is_dir() {
+            return Err(CliError::Input(format!(
+                "{} is a directory: give its files (for example {}/*), or pack it first",
+                shown(),
+                shown()
+            )));
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".to_owned());
+        let mut head = [0u8; 16];
+        let read = File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
+        let image = image_privacy::sniff(&head[..read]).ok();
+        let (source, size, mime) = match image {
+            Some(kind) if !keep_metadata => {
+                if meta.len() > image_privacy::MAX_IMAGE_BYTES as u64 {
+                    return Err(CliError::Input(format!(
+                        "{}: images over 10 MB cannot be cleaned of their metadata; add \
+                         --keep-metadata to send it as it is",
+                        shown()
+                    )));
+                }
+                let bytes = std::fs::read(path)
+                    .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
+                let cleaned = image_privacy::clean(&bytes)
+                    .map_err(|e| CliError::Input(format!("{}: {e}", shown())))?;
+                let size = cleaned.bytes.len() as u64;
+                (Source::Bytes(cleaned.bytes.into()), size, kind.mime())
+            }
+            Some(kind) => (Source::Path(path.clone()), meta.len(), kind.mime()),
+            None => {
+                unclean += 1;
+                (Source::Path(path.clone()), meta.len(), mime_of(&name))
+            }
+        };
+        let key = FileKey::generate().map_err(|e| CliError::Io(e.to_string()))?;
+        let entry = FileEntry::new(name, mime, size, key)
+            .map_err(|e| CliError::Input(format!("{}: {e}", shown())))?;
+        files.push(Outgoing { source, entry });
+    }
+    if unclean > 0 {
+        note("files other than images are sent as they are: their own metadata is not removed");
+    }
+    Ok(files)
+}
+
+/// The type of a file by its name's extension (only what a browser previews or names).
+fn mime_of(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("pdf") => "application/pdf",
+        Some("txt") => "text/plain",
+        Some("heic") => "image/heic",
+        Some("zip") => "application/zip",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("pptx") => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The sealed length of the files' data, end to end.
+pub fn data_len(files: &[Outgoing]) -> u64 {
+    files.iter().map(|f| sealed_len(f.entry.size())).sum()
+}
+
+/// The files' sealed streams end to end, produced as they are read.
+struct Sealed<'a> {
+    files: std::slice::Iter<'a, Outgoing>,
+    current: Option<(Box<dyn Read + 'a>, StreamSealer)>,
+    buffer: Vec<u8>,
+    at: usize,
+}
+
+impl<'a> Sealed<'a> {
+    fn new(files: &'a [Outgoing]) -> Self {
+        Self {
+            files: files.iter(),
+            current: None,
+            buffer: Vec::new(),
+            at: 0,
+        }
+    }
+
+    /// Seals the next chunk into the buffer; false at the end of the last file.
+    fn refill(&mut self) -> std::io::Result<bool> {
+        loop {
+            if let Some((input, sealer)) = &mut self.current {
+                if let Some(place) = sealer.next_place() {
+                    let mut chunk = zeroize::Zeroizing::new(vec![0u8; place.plain_len]);
+                    input.read_exact(&mut chunk)?;
+                    self.buffer = sealer.seal_chunk(&chunk).map_err(std::io::Error::other)?;
+                    self.at = 0;
+                    return Ok(true);
+                }
+                self.current = None;
+            }
+            let Some(file) = self.files.next() else {
+                return Ok(false);
+            };
+            let input: Box<dyn Read> = match &file.source {
+                Source::Path(path) => Box::new(File::open(path)?),
+                Source::Bytes(bytes) => Box::new(bytes.as_slice()),
+            };
+            let sealer = StreamSealer::new(file.entry.key(), file.entry.size())
+                .map_err(std::io::Error::other)?;
+            self.current = Some((input, sealer));
+        }
+    }
+}
+
+impl Read for Sealed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.buffer.len() && !self.refill()? {
+            return Ok(0);
+        }
+        let n = buf.len().min(self.buffer.len() - self.at);
+        buf[..n].copy_from_slice(&self.buffer[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Uploads the files' data for secret `id` in parts; returns the upload token for the create.
+pub fn upload(
+    api: &Api,
+    limits: &FileLimits,
+    id: &SecretId,
+    files: &[Outgoing],
+) -> Result<String, CliError> {
+    let length = data_len(files);
+    if length > limits.max_bytes {
+        return Err(CliError::Input(format!(
+            "the files come to {length} bytes encrypted; this server takes at most {}",
+            limits.max_bytes
+        )));
+    }
+    let begun = api.begin_upload(id, length)?;
+    let part_size = usize::try_from(begun.part_size)
+        .map_err(|_| CliError::Server("the server's part size is too large".into()))?;
+    let progress = Progress::for_stderr();
+    let mut sealed = progress.reader(Sealed::new(files), length, "uploading");
+    let mut part = vec![0u8; part_size];
+    for n in 0..begun.parts {
+        let len = read_full(&mut sealed, &mut part)
+            .map_err(|e| CliError::Input(format!("cannot read a file to send: {e}")))?;
+        let body = &part[..len];
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match api.put_part(id, n, &begun.upload_token, body) {
+                Ok(()) => break,
+                Err(e) if e.is_transient() && tries < TRIES => {
+                    note("the connection dropped; sending that part again");
+                    std::thread::sleep(Duration::from_secs(u64::from(tries)));
+                }
+                Err(e) => {
+                    progress.finish();
+                    // Nothing half-done stays on the server.
+                    let _ = api.abort_upload(id, &begun.upload_token);
+                    return Err(e);
+                }
+            }
+        }
+    }
+    progress.finish();
+    Ok(begun.upload_token)
+}
+
+fn read_full(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// The proofs a download presents.
+pub struct Held<'a> {
+    /// The access proof, base64url.
+    pub access: &'a str,
+    /// The view's claim, base64url.
+    pub claim: &'a str,
+}
+
+/// Downloads and decrypts every file into `dir`, each under its safe name (never replacing
+/// an existing file). A file that does not decrypt whole is removed again.
+pub fn download(
+    api: &Api,
+    alias: &str,
+    held: &Held<'_>,
+    files: &[FileEntry],
+    dir: &Path,
+) -> Result<Vec<PathBuf>, CliError> {
+    let offsets = stream_offsets(files);
+    let progress = Progress::for_stderr();
+    let mut saved = Vec::with_capacity(files.len());
+    for (i, file) in files.iter().enumerate() {
+        let path = free_name(dir, &file.safe_name())?;
+        let result = download_one(api, alias, held, file, offsets[i], &path, &progress);
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+        saved.push(path);
+    }
+    Ok(saved)
+}
+
+/// One file: fetched from `start` of the data, decrypted chunk by chunk into `path`; after a
+/// dropped connection, fetched again from the chunk it stopped at.
+fn download_one(
+    api: &Api,
+    alias: &str,
+    held: &Held<'_>,
+    file: &FileEntry,
+    start: u64,
+    path: &Path,
+    progress: &Progress,
+) -> Result<(), CliError> {
+    let mut out = crate::files::create_private(path)?;
+    let mut opener = StreamOpener::new(file.key(), file.size()).map_err(damaged)?;
+    let end = start + sealed_len(file.size());
+    let mut tries = 0;
+    let mut chunk = vec![0u8; CHUNK_LEN + crypto_core::TAG_LEN];
+    while let Some(place) = opener.next_place() {
+        let from = start + place.index * (CHUNK_LEN + crypto_core::TAG_LEN) as u64;
+        let mut body = match api.download(alias, held.access, held.claim, from..end) {
+            Ok(body) => progress.reader(body, end - from, "downloading"),
+            Err(e) if e.is_transient() && tries + 1 < TRIES => {
+                tries += 1;
+                std::thread::sleep(Duration::from_secs(u64::from(tries)));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        // Chunk by chunk until this response ends or the file is whole.
+        while let Some(place) = opener.next_place() {
+            let want = place.sealed_len();
+            match read_full(&mut body, &mut chunk[..want]) {
+                Ok(n) if n == want => {
+                    let plain = opener.open_chunk(&chunk[..want]).map_err(damaged)?;
+                    out.write_all(&plain).map_err(|e| {
+                        CliError::Io(format!("cannot write {}: {e}", path.display()))
+                    })?;
+                }
+                // Cut off mid-file: ask again from this chunk.
+                _ if tries + 1 < TRIES => {
+                    tries += 1;
+                    note("the download was cut off; resuming");
+                    break;
+                }
+                _ => {
+                    return Err(CliError::Server(
+                        "the download was cut off too often; try again within the claim window"
+                            .into(),
+                    ));
+                }
+            }
+        }
+        progress.finish();
+    }
+    opener.finish().map_err(damaged)?;
+    out.flush()
+        .map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))?;
+    Ok(())
+}
+
+fn damaged(_: crypto_core::Error) -> CliError {
+    CliError::Damaged("a file's data is damaged or was altered: it cannot be decrypted".into())
+}
+
+/// `name` in `dir`, or `name (2)`, `name (3)`… when taken.
+fn free_name(dir: &Path, name: &str) -> Result<PathBuf, CliError> {
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem, format!(".{ext}")),
+        _ => (name, String::new()),
+    };
+    for n in 1..1000 {
+        let candidate = if n == 1 {
+            dir.join(name)
+        } else {
+            dir.join(format!("{stem} ({n}){ext}"))
+        };
+        if !candidate.exists() {
+            return Ok(candidate);
+        }
+    }
+    Err(CliError::Io(format!(
+        "no free name for {} in {}",
+        escape_controls(name),
+        dir.display()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_files_are_the_streams_end_to_end() {
+        let key = |b| FileKey::from_bytes([b; 32]);
+        let a = vec![1u8; 70_000];
+        let files = vec![
+            Outgoing {
+                source: Source::Bytes(a.clone().into()),
+                entry: FileEntry::new("a", "x/y", 70_000, key(1)).unwrap(),
+            },
+            Outgoing {
+                source: Source::Bytes(Vec::new().into()),
+                entry: FileEntry::new("b", "x/y", 0, key(2)).unwrap(),
+            },
+        ];
+        let mut all = Vec::new();
+        Sealed::new(&files).read_to_end(&mut all).unwrap();
+        let mut expected = Vec::new();
+        crypto_core::stream::seal_stream(&key(1), 70_000, a.as_slice(), &mut expected).unwrap();
+        crypto_core::stream::seal_stream(&key(2), 0, &[][..], &mut expected).unwrap();
+        assert_eq!(all, expected);
+        assert_eq!(all.len() as u64, data_len(&files));
+    }
+
+    #[test]
+    fn names_are_never_reused() {
+        let dir = std::env::temp_dir().join(format!("oncelink-free-name-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("scan.pdf"), b"").unwrap();
+        assert_eq!(
+            free_name(&dir, "scan.pdf").unwrap(),
+            dir.join("scan (2).pdf")
+        );
+        assert_eq!(free_name(&dir, "other").unwrap(), dir.join("other"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(mime_of("A.PDF"), "application/pdf");
+        assert_eq!(mime_of("noext"), "application/octet-stream");
+    }
+}

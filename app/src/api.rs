@@ -143,7 +143,10 @@ pub async fn reveal_secret(request: RevealSecretRequest) -> Result<RevealOutcome
         passphrase: request.passphrase_proof.map(Into::into),
         claim: Some(request.claim.into()),
     };
-    match service.reveal(client, &request.alias, Ok(proofs)).await {
+    match service
+        .reveal_without_files(client, &request.alias, Ok(proofs))
+        .await
+    {
         Ok(revealed) => Ok(RevealOutcome::Revealed {
             id: revealed.id.to_string(),
             payload: revealed.payload.to_vec(),

@@ -18,30 +18,39 @@ use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 
 use crate::{BlobError, BlobReader, Listed, PartBody, SecretId, Upload};
 
-/// Blobs in a local directory (one server; several servers share data only through object
-/// storage).
+/// Blobs in a local directory: one server, or several that share the directory (a network
+/// file system); object storage is the backend for scale.
 #[derive(Clone, Debug)]
 pub struct DirBlobs {
     root: Arc<PathBuf>,
 }
 
 impl DirBlobs {
-    /// Opens (and creates) the directory.
+    /// Opens (and creates) the directory; a new one is readable by this user only.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
         let root = root.into();
-        std::fs::create_dir_all(root.join("uploads"))?;
-        std::fs::create_dir_all(root.join("blobs"))?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(root.join("uploads"))?;
+        builder.create(root.join("blobs"))?;
         Ok(Self {
             root: Arc::new(root),
         })
     }
 
+    // Ids are named in lowercase, so two spellings of one UUID are one name on any file system.
     fn upload_dir(&self, id: &SecretId) -> PathBuf {
-        self.root.join("uploads").join(id.as_str())
+        self.root
+            .join("uploads")
+            .join(id.as_str().to_ascii_lowercase())
     }
 
     fn blob_path(&self, id: &SecretId) -> PathBuf {
-        self.root.join("blobs").join(id.as_str())
+        self.root
+            .join("blobs")
+            .join(id.as_str().to_ascii_lowercase())
     }
 
     pub(crate) async fn begin(&self, id: &SecretId, upload: &Upload) -> Result<(), BlobError> {
@@ -121,8 +130,19 @@ impl DirBlobs {
         Ok(upload.length)
     }
 
-    pub(crate) async fn abort(&self, id: &SecretId) -> Result<(), BlobError> {
-        ignore_missing(tokio::fs::remove_dir_all(self.upload_dir(id)).await)
+    pub(crate) async fn abort(&self, id: &SecretId) -> Result<bool, BlobError> {
+        // Moved aside first: of several aborts at once, exactly one finds it.
+        let aside = self
+            .root
+            .join("uploads")
+            .join(format!(".aborted-{}", random_suffix()?));
+        match tokio::fs::rename(self.upload_dir(id), &aside).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        tokio::fs::remove_dir_all(&aside).await?;
+        Ok(true)
     }
 
     pub(crate) async fn len(&self, id: &SecretId) -> Result<Option<u64>, BlobError> {
@@ -185,7 +205,8 @@ async fn write_part(path: &Path, body: &mut PartBody, expected: u64) -> Result<(
     if written != expected {
         return Err(BlobError::BadPart("the body is shorter than the part"));
     }
-    file.flush().await?;
+    // On disk before it counts as received: a crash after the answer loses nothing.
+    file.sync_all().await?;
     Ok(())
 }
 

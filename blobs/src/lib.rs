@@ -156,8 +156,9 @@ impl Blobs {
         }
     }
 
-    /// Throws an upload away with everything written so far (nothing if there is none).
-    pub async fn abort(&self, id: &SecretId) -> Result<(), BlobError> {
+    /// Throws an upload away with everything written so far; false if there was none (or
+    /// another abort got it first).
+    pub async fn abort(&self, id: &SecretId) -> Result<bool, BlobError> {
         match self {
             Blobs::Dir(d) => d.abort(id).await,
         }

@@ -128,8 +128,9 @@ async fn contract(blobs: Blobs) {
     }
     blobs.put_part(&id, 2, &mut body(&data(2))).await.unwrap();
     assert_eq!(blobs.received(&id).await.unwrap(), vec![2]);
-    // Aborting leaves nothing.
-    blobs.abort(&id).await.unwrap();
+    // Aborting leaves nothing; a second abort finds nothing.
+    assert!(blobs.abort(&id).await.unwrap());
+    assert!(!blobs.abort(&id).await.unwrap());
     assert_eq!(blobs.upload(&id).await.unwrap(), None);
     assert!(blobs.list_uploads().await.unwrap().is_empty());
     assert!(matches!(

@@ -18,14 +18,10 @@ fn private(options: &mut OpenOptions) -> &mut OpenOptions {
     options
 }
 
-/// Creates `path`, which must not exist yet, readable by the owner only.
-fn create_new(path: &Path) -> std::io::Result<File> {
+/// Creates `path`, which must not exist yet (never an existing file or link), readable by
+/// the owner only.
+pub fn create_new(path: &Path) -> std::io::Result<File> {
     private(OpenOptions::new().write(true).create_new(true)).open(path)
-}
-
-/// Creates `path` for a received file: new, readable by the owner only.
-pub fn create_private(path: &Path) -> Result<File, CliError> {
-    create_new(path).map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))
 }
 
 /// Where an opened image goes, chosen and checked before the reveal.

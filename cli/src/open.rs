@@ -217,7 +217,7 @@ fn reveal(
 /// Fails unless a new file can be made in `dir` (checked before anything is revealed).
 fn check_writable(dir: &std::path::Path) -> Result<(), CliError> {
     let probe = dir.join(format!(".oncelink-{}.probe", std::process::id()));
-    std::fs::write(&probe, b"").map_err(|e| {
+    crate::files::create_new(&probe).map_err(|e| {
         CliError::Io(format!(
             "cannot write in {}: {e}; nothing was opened",
             dir.display()

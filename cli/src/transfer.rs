@@ -251,9 +251,10 @@ pub fn download(
     let progress = Progress::for_stderr();
     let mut saved = Vec::with_capacity(files.len());
     for (i, file) in files.iter().enumerate() {
-        let path = free_name(dir, &file.safe_name())?;
-        let result = download_one(api, alias, held, file, offsets[i], &path, &progress);
+        let (path, out) = new_file(dir, &file.safe_name())?;
+        let result = download_one(api, alias, held, file, offsets[i], out, &path, &progress);
         if let Err(e) = result {
+            // Ours (made new above), and not authentic: it goes.
             let _ = std::fs::remove_file(&path);
             return Err(e);
         }
@@ -262,18 +263,19 @@ pub fn download(
     Ok(saved)
 }
 
-/// One file: fetched from `start` of the data, decrypted chunk by chunk into `path`; after a
-/// dropped connection, fetched again from the chunk it stopped at.
+/// One file: fetched from `start` of the data, decrypted chunk by chunk into `out` (at
+/// `path`); after a dropped connection, fetched again from the chunk it stopped at.
+#[allow(clippy::too_many_arguments)] // one call site; the pieces of one download
 fn download_one(
     api: &Api,
     alias: &str,
     held: &Held<'_>,
     file: &FileEntry,
     start: u64,
+    mut out: File,
     path: &Path,
     progress: &Progress,
 ) -> Result<(), CliError> {
-    let mut out = crate::files::create_private(path)?;
     let mut opener = StreamOpener::new(file.key(), file.size()).map_err(damaged)?;
     let end = start + sealed_len(file.size());
     let mut tries = 0;
@@ -325,8 +327,9 @@ fn damaged(_: crypto_core::Error) -> CliError {
     CliError::Damaged("a file's data is damaged or was altered: it cannot be decrypted".into())
 }
 
-/// `name` in `dir`, or `name (2)`, `name (3)`… when taken.
-fn free_name(dir: &Path, name: &str) -> Result<PathBuf, CliError> {
+/// A new private file `name` in `dir`, or `name (2)`, `name (3)`… when taken: made with
+/// `create_new`, so nothing that exists (a file, a link) is ever opened or replaced.
+fn new_file(dir: &Path, name: &str) -> Result<(PathBuf, File), CliError> {
     let (stem, ext) = match name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() => (stem, format!(".{ext}")),
         _ => (name, String::new()),
@@ -337,8 +340,15 @@ fn free_name(dir: &Path, name: &str) -> Result<PathBuf, CliError> {
         } else {
             dir.join(format!("{stem} ({n}){ext}"))
         };
-        if !candidate.exists() {
-            return Ok(candidate);
+        match crate::files::create_new(&candidate) {
+            Ok(file) => return Ok((candidate, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(CliError::Io(format!(
+                    "cannot write {}: {e}",
+                    candidate.display()
+                )));
+            }
         }
     }
     Err(CliError::Io(format!(
@@ -379,12 +389,17 @@ mod tests {
     fn names_are_never_reused() {
         let dir = std::env::temp_dir().join(format!("oncelink-free-name-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("scan.pdf"), b"").unwrap();
+        std::fs::write(dir.join("scan.pdf"), b"kept").unwrap();
         assert_eq!(
-            free_name(&dir, "scan.pdf").unwrap(),
+            new_file(&dir, "scan.pdf").unwrap().0,
             dir.join("scan (2).pdf")
         );
-        assert_eq!(free_name(&dir, "other").unwrap(), dir.join("other"));
+        assert_eq!(
+            new_file(&dir, "scan.pdf").unwrap().0,
+            dir.join("scan (3).pdf")
+        );
+        assert_eq!(new_file(&dir, "other").unwrap().0, dir.join("other"));
+        assert_eq!(std::fs::read(dir.join("scan.pdf")).unwrap(), b"kept");
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(mime_of("A.PDF"), "application/pdf");
         assert_eq!(mime_of("noext"), "application/octet-stream");

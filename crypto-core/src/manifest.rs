@@ -15,6 +15,27 @@ use crate::stream::{FILE_KEY_LEN, FileKey, MAX_FILE_SIZE, sealed_len};
 /// The longest file name, in UTF-8 bytes.
 pub const MAX_NAME_LEN: usize = 1024;
 
+/// The longest name [`FileEntry::safe_name`] gives: under the 255-byte limit of common file
+/// systems, with room for a " (2)" a client may add.
+const SAFE_NAME_BYTES: usize = 200;
+
+/// `name` cut to at most `max` bytes on a character boundary, keeping a short extension.
+fn shorten(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_owned();
+    }
+    let ext = name
+        .rfind('.')
+        .map(|i| &name[i..])
+        .filter(|e| e.len() <= 16)
+        .unwrap_or("");
+    let mut end = max - ext.len();
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{ext}", &name[..end])
+}
+
 /// One file of a secret: what the recipient sees after revealing, and the key of its data.
 ///
 /// Plaintext (the name can identify someone): not `Clone`, wiped when dropped, `Debug`
@@ -71,10 +92,9 @@ impl FileEntry {
             .collect();
         let trimmed = cleaned.trim_matches(|c: char| c == ' ' || c == '.');
         if trimmed.is_empty() {
-            "file".to_owned()
-        } else {
-            trimmed.to_owned()
+            return "file".to_owned();
         }
+        shorten(trimmed, SAFE_NAME_BYTES)
     }
 
     /// The MIME type the sender declared.
@@ -110,7 +130,9 @@ pub fn stream_offsets(files: &[FileEntry]) -> Vec<u64> {
     let mut at = 0u64;
     offsets.push(at);
     for file in files {
-        at += sealed_len(file.size);
+        // Saturating: a hostile manifest's sizes cannot wrap around (the data's real length
+        // then does not match, and the client refuses it).
+        at = at.saturating_add(sealed_len(file.size));
         offsets.push(at);
     }
     offsets
@@ -223,6 +245,9 @@ mod tests {
             "Zeugnis für Jörg.pdf"
         );
         assert_eq!(format!("{:?}", entry("secret.pdf", 1)), "FileEntry(***)");
+        let long = format!("{}.pdf", "東".repeat(300));
+        let safe = entry(&long, 1).safe_name();
+        assert!(safe.len() <= 200 && safe.ends_with(".pdf"), "{safe}");
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub enum ErrorCode {
     WrongUploadToken,
     /// The secret was created before every part of its upload arrived.
     UploadIncomplete,
+    /// The secret holds files, which this door (the web page, for now) cannot open; nothing
+    /// was consumed.
+    FilesUnsupported,
     /// A secret with this id exists.
     IdExists,
     /// Unknown, used up, destroyed or expired: deliberately one answer.
@@ -80,7 +83,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server sends, for documentation and fixture tests.
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::InvalidBody,
         ErrorCode::InvalidCiphertext,
         ErrorCode::UnsupportedVersion,
@@ -94,6 +97,7 @@ impl ErrorCode {
         ErrorCode::InvalidRange,
         ErrorCode::WrongUploadToken,
         ErrorCode::UploadIncomplete,
+        ErrorCode::FilesUnsupported,
         ErrorCode::IdExists,
         ErrorCode::NotFound,
         ErrorCode::ProofRequired,

@@ -382,6 +382,18 @@ impl Service {
         Ok(swept)
     }
 
+    /// Whether the secret behind `key` has file data (for doors that cannot take files: they
+    /// ask before revealing, so such a secret is not consumed by them).
+    pub(crate) async fn has_data(&self, key: &crypto_core::SecretRef) -> bool {
+        let Some(files) = &self.inner.files else {
+            return false;
+        };
+        match self.id_for_data(key).await {
+            Some(id) => matches!(files.blobs.len(&id).await, Ok(Some(_))),
+            None => false,
+        }
+    }
+
     /// What every request on an upload shares: the failure limit, the id, and the token.
     async fn upload_request(
         &self,

@@ -23,6 +23,8 @@ pub(crate) enum Problem {
     TooManyPixels,
     ReadFile,
     StoreDown,
+    /// The secret holds files, which the page cannot open yet.
+    FilesUnsupported,
     RateLimited,
     /// This address stored its byte quota for the window.
     OverQuota,
@@ -51,6 +53,7 @@ impl From<UiError> for Problem {
             ErrorCode::TooLarge => Problem::TooLargeForServer,
             ErrorCode::RateLimited => Problem::RateLimited,
             ErrorCode::QuotaExceeded => Problem::OverQuota,
+            ErrorCode::FilesUnsupported => Problem::FilesUnsupported,
             _ => Problem::Generic,
         }
     }
@@ -73,6 +76,7 @@ pub(crate) fn problem_message(
         Problem::TooManyPixels => t!(i18n, error_too_many_pixels).into_any(),
         Problem::ReadFile => t!(i18n, error_read_file).into_any(),
         Problem::StoreDown => t!(i18n, error_store_down).into_any(),
+        Problem::FilesUnsupported => t!(i18n, error_files_unsupported).into_any(),
         Problem::RateLimited => t!(i18n, error_rate_limited).into_any(),
         Problem::OverQuota => t!(i18n, error_quota).into_any(),
         Problem::TooLargeForServer => t!(i18n, error_too_large_server).into_any(),

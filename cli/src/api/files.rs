@@ -90,8 +90,19 @@ impl Api {
             )
             .send()
             .map_err(|_| self.unreachable())?;
-        if matches!(response.status().as_u16(), 200 | 206) {
+        // Only the range asked for: a proxy that dropped `Range` would send other bytes.
+        let starts_right = response
+            .headers()
+            .get("content-range")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with(&format!("bytes {}-", range.start)));
+        if response.status().as_u16() == 206 && starts_right {
             return Ok(response);
+        }
+        if response.status().as_u16() == 200 {
+            return Err(CliError::Server(
+                "the server (or a proxy) ignored the download's range".into(),
+            ));
         }
         let answer = read_answer(response, &Progress::hidden())?;
         let refusal = answer.refusal();

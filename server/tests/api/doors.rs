@@ -46,7 +46,7 @@ type Answer = Result<(), ErrorCode>;
 
 /// Calls a server function the way the browser does: postcard in, postcard out, and the
 /// protocol's error body (JSON) on failure.
-async fn call<I: Serialize, O: DeserializeOwned>(
+pub(crate) async fn call<I: Serialize, O: DeserializeOwned>(
     server: &TestServer,
     endpoint: &str,
     input: &I,

@@ -12,7 +12,8 @@ use crate::support::*;
 
 both_backends!(
     files_go_up_in_parts_and_come_down_once,
-    uploads_refuse_what_does_not_fit
+    uploads_refuse_what_does_not_fit,
+    the_page_is_refused_a_secret_with_files_and_nothing_is_counted
 );
 
 /// The tests' part size (`default_config`).
@@ -297,4 +298,59 @@ async fn uploads_refuse_what_does_not_fit(server: TestServer) {
         put_part(&server, &id, 0, &token, &[7; 100]).await.0,
         StatusCode::NOT_FOUND
     );
+}
+
+/// The web page cannot open files yet: its reveal door refuses such a secret before counting
+/// the view, which stays for a client that can (the CLI).
+async fn the_page_is_refused_a_secret_with_files_and_nothing_is_counted(server: TestServer) {
+    let key = FileKey::generate().unwrap();
+    let mut data = Vec::new();
+    seal_stream(&key, 10, &[5u8; 10][..], &mut data).unwrap();
+    let entry = FileEntry::new("a.bin", "application/octet-stream", 10, key).unwrap();
+    let master = MasterKey::generate().unwrap();
+    let id = SecretId::generate().unwrap();
+    let (status, begun) = begin(&server, &id, data.len() as u64).await;
+    assert_eq!(status, StatusCode::CREATED, "{begun}");
+    let token = begun["upload_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        put_part(&server, &id, 0, &token, &data).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let envelope = Envelope::with_files("", vec![entry]).pack_padded().unwrap();
+    let payload = crypto_core::seal(&master, &id, &envelope).unwrap();
+    let access = master.access_proof();
+    let (status, created) = server
+        .post(json!({
+            "ciphertext": crypto_core::base64::encode(&payload),
+            "id": id.to_string(),
+            "access_verifier": access.verifier().to_base64url(),
+            "upload_token": token,
+        }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let alias = created["alias"].as_str().unwrap().to_owned();
+    let claim = Proof::generate().unwrap().to_base64url();
+    let request = protocol::web::RevealSecretRequest {
+        alias: alias.clone(),
+        access_proof: access.to_base64url(),
+        passphrase_proof: None,
+        claim: claim.clone(),
+    };
+    let refused: Result<protocol::web::RevealOutcome, protocol::ErrorBody> =
+        crate::doors::call(&server, "reveal", &request).await;
+    let code = refused.err().map(|e| e.code);
+    assert_eq!(code, Some(protocol::ErrorCode::FilesUnsupported));
+    let (status, info) = server.info(&alias).await;
+    assert_eq!(
+        (status, info["views_left"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{info}"
+    );
+    let (status, _) = server
+        .reveal(
+            &alias,
+            json!({"access_proof": access.to_base64url(), "claim": claim}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }

@@ -13,7 +13,8 @@
 --       claim verifier, window ms, largest inline payload, and a shorter window ms (or '')
 --       for a claim answered inline that only the store itself holds. A secret's own window
 --       (field `cw`, set when it has file data to download) lengthens a client's claims.
--- Returns {'ok', id, views left, size, 'new'|'again', window ms, payload if inline} |
+-- Returns {'ok', id, views left, size, 'new'|'again', ms until the last claim's window ends
+--         (when no view is left; else this claim's window), payload if inline} |
 --         {'gone'} | {'key'} | {'pass', tries} | {'wrongpass', tries} | {'burned'}.
 local f = redis.call('HMGET', KEYS[1], 'id', 'vm', 'vu', 'av', 'pv', 'pt', 'mv', 'st', 'sz', 'cw')
 if not f[1] then return {'gone'} end
@@ -33,7 +34,9 @@ if held then
   -- This claim was made before: its view is delivered again while its window lasts.
   if tonumber(held) <= now then return {'gone'} end
   local left = tonumber(f[2]) - tonumber(f[3])
-  return {'ok', f[1], tostring(math.max(left, 0)), f[9], 'again', tostring(tonumber(held) - now), body()}
+  local until_ms = tonumber(held) - now
+  if left <= 0 then until_ms = math.max(latest_claim() - now, 1) end
+  return {'ok', f[1], tostring(math.max(left, 0)), f[9], 'again', tostring(until_ms), body()}
 end
 if f[8] ~= 'w' or tonumber(f[3]) >= tonumber(f[2]) then return {'gone'} end
 local function retire(state)
@@ -67,12 +70,13 @@ if f[7] then
   local opened = redis.call('HGET', KEYS[1], 'op') or ''
   redis.call('HSET', KEYS[1], 'op', opened .. math.floor(now / 1000) .. ',')
 end
-local reply = {'ok', f[1], tostring(math.max(left, 0)), f[9], 'new', tostring(window), body()}
+local keep = window
+if left <= 0 then keep = math.max(latest_claim() - now, 1) end
+local reply = {'ok', f[1], tostring(math.max(left, 0)), f[9], 'new', tostring(keep), body()}
 if left <= 0 then
   -- Held until the latest claim's window ends (an earlier claim may have a longer one); the
   -- record too when the sender cannot ask about it.
   if f[7] then redis.call('HSET', KEYS[1], 'st', 'o') end
-  local keep = math.max(latest_claim() - now, 1)
   for _, key in ipairs(f[7] and {KEYS[2]} or KEYS) do
     if redis.call('PTTL', key) > keep then redis.call('PEXPIRE', key, keep) end
   end

@@ -145,6 +145,10 @@ impl DirBlobs {
         Ok(true)
     }
 
+    pub(crate) async fn finished(&self, id: &SecretId) -> Result<Option<Upload>, BlobError> {
+        read_upload(&self.blob_path(id)).await
+    }
+
     pub(crate) async fn len(&self, id: &SecretId) -> Result<Option<u64>, BlobError> {
         Ok(read_upload(&self.blob_path(id)).await?.map(|u| u.length))
     }

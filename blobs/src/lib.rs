@@ -164,6 +164,14 @@ impl Blobs {
         }
     }
 
+    /// The description of the upload `id`'s blob was made from (its token's verifier
+    /// included), or `None` if it has no blob.
+    pub async fn finished(&self, id: &SecretId) -> Result<Option<Upload>, BlobError> {
+        match self {
+            Blobs::Dir(d) => d.finished(id).await,
+        }
+    }
+
     /// The length of `id`'s blob, or `None` if it has none.
     pub async fn len(&self, id: &SecretId) -> Result<Option<u64>, BlobError> {
         match self {

@@ -227,10 +227,13 @@ impl Service {
         Ok(())
     }
 
-    /// Checks the upload of a secret being created: the token must be the upload's and every
-    /// part there. Nothing changes yet, so a create that fails can simply be sent again.
-    /// Returns the claim window the secret's views need.
-    pub(crate) async fn ready_upload(
+    /// Takes the finished upload of a secret being created as its data, before the secret is
+    /// stored: the token must be the upload's and every part there. One rename does it, so a
+    /// cancel or a sweep either happens before (the create fails, nothing is stored) or not at
+    /// all. Sent again after a failed create, the same token finds the data already taken
+    /// and the create goes on, so a create can always be retried. Returns the claim window the
+    /// secret's views need.
+    pub(crate) async fn take_upload(
         &self,
         client: IpAddr,
         id: &SecretId,
@@ -244,34 +247,35 @@ impl Service {
                 return Err(InputError::BadProof("upload_token").into());
             }
         };
-        let upload = self.checked_upload(client, files, id, Some(&token)).await?;
-        let received = files
-            .blobs
-            .received(id)
-            .await
-            .map_err(|e| self.blob_error(e))?;
-        let expected = upload.part_count();
-        if (received.len() as u64) < expected {
-            return Err(ServiceError::UploadIncomplete {
-                received: received.len() as u64,
-                expected,
-            });
-        }
+        let blobs = &files.blobs;
+        let length = match blobs.upload(id).await.map_err(|e| self.blob_error(e))? {
+            Some(upload) => {
+                self.check_token(client, &upload, &token).await?;
+                let received = blobs.received(id).await.map_err(|e| self.blob_error(e))?;
+                let expected = upload.part_count();
+                if (received.len() as u64) < expected {
+                    return Err(ServiceError::UploadIncomplete {
+                        received: received.len() as u64,
+                        expected,
+                    });
+                }
+                blobs.finish(id).await.map_err(|e| self.blob_error(e))?
+            }
+            // Taken by an earlier try of this create (its token is kept with the data).
+            None => match blobs.finished(id).await.map_err(|e| self.blob_error(e))? {
+                Some(upload) => {
+                    self.check_token(client, &upload, &token).await?;
+                    upload.length
+                }
+                None => {
+                    self.inner.metrics.reject(Rejected::NotFound);
+                    return Err(self.failed(client, ServiceError::NotFound).await);
+                }
+            },
+        };
         Ok(files
             .limits
-            .claim_window(self.inner.limits.claim_window, upload.length))
-    }
-
-    /// Makes a checked upload the data of the secret just created with its id. The link is
-    /// not out yet (the sender has not had the answer), so nobody can ask for it before this.
-    pub(crate) async fn attach_upload(&self, id: &SecretId) -> Result<(), ServiceError> {
-        let files = self.files()?;
-        files
-            .blobs
-            .finish(id)
-            .await
-            .map(|_| ())
-            .map_err(|e| self.blob_error(e))
+            .claim_window(self.inner.limits.claim_window, length))
     }
 
     /// Reads (part of) a revealed secret's file data, for the holder of a live claim on one of
@@ -415,7 +419,7 @@ impl Service {
         Ok((files, id, upload))
     }
 
-    /// The upload of `id`, if `token` is its token (compared as verifiers, in constant time).
+    /// The upload of `id`, if `token` is its token.
     async fn checked_upload(
         &self,
         client: IpAddr,
@@ -432,7 +436,20 @@ impl Service {
             self.inner.metrics.reject(Rejected::NotFound);
             return Err(self.failed(client, ServiceError::NotFound).await);
         };
-        let presented = token.and_then(|t| Proof::from_base64url(t).ok());
+        self.check_token(client, &upload, token.unwrap_or_default())
+            .await?;
+        Ok(upload)
+    }
+
+    /// `Ok` if `token` is the upload's (compared as verifiers, in constant time); a wrong
+    /// one counts as a failure.
+    async fn check_token(
+        &self,
+        client: IpAddr,
+        upload: &Upload,
+        token: &str,
+    ) -> Result<(), ServiceError> {
+        let presented = Proof::from_base64url(token).ok();
         let stored = Verifier::from_base64url(&upload.token_verifier).ok();
         let matches = match (presented, stored) {
             (Some(p), Some(s)) => bool::from(p.verifier().ct_eq(&s)),
@@ -442,7 +459,7 @@ impl Service {
             self.inner.metrics.reject(Rejected::WrongToken);
             return Err(self.failed(client, ServiceError::WrongUploadToken).await);
         }
-        Ok(upload)
+        Ok(())
     }
 
     async fn refund(&self, client: IpAddr, length: u64) {

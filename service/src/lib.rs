@@ -157,9 +157,8 @@ impl Service {
         let mut input = self.body(input)?;
         let upload_token = input.upload_token.take();
         let mut secret = self.counted(self.new_secret(input))?;
-        let with_data = upload_token.is_some().then(|| secret.id.clone());
         if let Some(token) = upload_token {
-            let window = self.ready_upload(client, &secret.id, token).await?;
+            let window = self.take_upload(client, &secret.id, token).await?;
             secret.access.claim_window = Some(window);
         }
         let ttl = secret.ttl;
@@ -172,10 +171,9 @@ impl Service {
         if created.is_err() {
             self.inner.limiter.refund(client, bytes).await;
         }
+        // A failed create keeps the data it took: sent again with the same token, it finds it;
+        // never sent again, the sweep deletes it.
         let created = self.stored(created)?;
-        if let Some(id) = &with_data {
-            self.attach_upload(id).await?;
-        }
         self.inner.metrics.created();
         Ok(Created {
             id: created.id,

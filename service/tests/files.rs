@@ -210,4 +210,14 @@ async fn a_create_before_the_last_part_is_refused_and_can_be_sent_again() {
     create(&service, &id, &token).await.unwrap();
     assert!(dir.path().join("blobs").join(&id).exists());
     assert!(!dir.path().join("uploads").join(&id).exists());
+    // Sent again (as after a lost answer), the create finds its data already taken and goes
+    // on to the store, which knows the id; another token does not get that far.
+    let again = create(&service, &id, &token).await;
+    assert!(matches!(again, Err(ServiceError::IdExists)), "{again:?}");
+    let wrong = crypto_core::Proof::generate().unwrap().to_base64url();
+    let refused = create(&service, &id, &wrong).await;
+    assert!(
+        matches!(refused, Err(ServiceError::WrongUploadToken)),
+        "{refused:?}"
+    );
 }

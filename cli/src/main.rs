@@ -5,6 +5,7 @@
 
 mod api;
 mod args;
+mod claims;
 mod error;
 mod files;
 mod input;

@@ -99,11 +99,13 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
             "this server took no claim for the view, so the files cannot be fetched".into(),
         )),
     };
-    // Everything is here (or failed for good): the server may delete its copy now.
+    // Everything is here: the server may delete its copy now, and no rerun needs the claim.
+    // (After a failure the claim is kept, and `open` run again resumes the same view.)
     if let Some(claim) = &held
         && files.is_ok()
     {
         api.confirm(&name, claim);
+        crate::claims::forget(link.base(), &name);
     }
     let (text, image) = envelope.into_parts();
     let text = zeroize::Zeroizing::new(text);
@@ -201,17 +203,34 @@ fn reveal(
     } else {
         None
     };
-    // A fresh claim for this view: asked for again after a lost answer, it gets the same view.
-    let claim = crypto_core::Proof::generate()
-        .map_err(|_| CliError::Io("no randomness for the reveal's claim".into()))?;
-    let claim = caps.claim_window.map(|_| claim.to_base64url());
+    // The claim of this view: an earlier run's, if it was cut short (the same view again,
+    // inside the claim window), else a fresh one, kept until everything has arrived.
+    let claim = match crate::claims::load(link.base(), name) {
+        Some(kept) => {
+            note("asking again for the view an earlier run claimed");
+            kept
+        }
+        None => crypto_core::Proof::generate()
+            .map_err(|_| CliError::Io("no randomness for the reveal's claim".into()))?
+            .to_base64url(),
+    };
+    let claim = caps.claim_window.map(|_| claim);
+    if let Some(claim) = &claim {
+        crate::claims::save(link.base(), name, claim);
+    }
     let request = RevealRequest {
         access_proof: Some(key.access_proof().to_base64url().into()),
         passphrase_proof: stretched.as_ref().map(|s| s.proof().to_base64url().into()),
         claim: claim.clone().map(Into::into),
     };
-    let revealed = api.reveal(name, &request, caps.claim_window, &progress)?;
-    Ok((revealed, stretched, claim))
+    let revealed = api.reveal(name, &request, caps.claim_window, &progress);
+    if let Err(e) = &revealed
+        && !e.is_transient()
+    {
+        // Refused for good (gone, wrong key or passphrase): no view to come back for.
+        crate::claims::forget(link.base(), name);
+    }
+    Ok((revealed?, stretched, claim))
 }
 
 /// Fails unless a new file can be made in `dir` (checked before anything is revealed).

@@ -75,6 +75,8 @@ fn run(dir: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) ->
         .current_dir(dir)
         .env_remove("ONCELINK_SERVER")
         .env_remove("ONCELINK_PASSPHRASE")
+        // Claims kept between runs go into the test's own directory.
+        .env("XDG_STATE_HOME", dir)
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

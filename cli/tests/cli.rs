@@ -180,6 +180,9 @@ fn files_round_trip_into_a_directory(server: TestServer, name: &str) {
         "{}",
         stderr(&opened)
     );
+    // Opened whole: the claim kept for a rerun is gone again.
+    let kept = std::fs::read_dir(dir.join("oncelink/claims")).map_or(0, |d| d.count());
+    assert_eq!(kept, 0);
     let again = run(&dir, &["open", "-o", "out", &link], None, &[]);
     assert_eq!(code(&again), 3, "{}", stderr(&again));
 

@@ -145,6 +145,12 @@ pub async fn run() -> ExitCode {
         }
     };
     let backend = state.service().store().backend();
+    if config.redis_url().is_some() && config.files_dir.is_none() {
+        tracing::warn!(
+            "file data goes to the temporary directory (ONCELINK_FILES_DIR is not set): with \
+             Redis, set it to storage that survives a reboot and that every instance shares"
+        );
+    }
     let listener = match tokio::net::TcpListener::bind(config.addr).await {
         Ok(listener) => listener,
         Err(e) => {

@@ -190,6 +190,13 @@ impl DirBlobs {
     }
 
     pub(crate) async fn list_uploads(&self) -> Result<Vec<Listed>, BlobError> {
+        // Aborts cut short by a crash left their upload moved aside: finish them here.
+        let mut entries = tokio::fs::read_dir(self.root.join("uploads")).await?;
+        while let Some(entry) = entries.next_entry().await? {
+            if entry.file_name().to_string_lossy().starts_with(".aborted-") {
+                let _ = tokio::fs::remove_dir_all(entry.path()).await;
+            }
+        }
         list(&self.root.join("uploads")).await
     }
 }
@@ -296,9 +303,15 @@ async fn list(dir: &Path) -> Result<Vec<Listed>, BlobError> {
         let Ok(meta) = entry.metadata().await else {
             continue;
         };
+        let length = read_upload(&entry.path())
+            .await
+            .ok()
+            .flatten()
+            .map_or(0, |u| u.length);
         out.push(Listed {
             id,
             modified: meta.modified()?,
+            length,
         });
     }
     Ok(out)

@@ -105,6 +105,8 @@ pub struct Listed {
     pub id: SecretId,
     /// When it was last written.
     pub modified: SystemTime,
+    /// Its length (an upload's whole length, however much has arrived).
+    pub length: u64,
 }
 
 /// The blob store, with its backend chosen by configuration.

@@ -165,6 +165,11 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_UPLOAD_PART_BYTES", default_value_t = service::FileLimits::default().part_size, value_parser = clap::value_parser!(u64).range(65_536..=256 * 1024 * 1024))]
     pub upload_part_bytes: u64,
 
+    /// Bytes all file data and unfinished uploads together may take on disk (a begin beyond
+    /// it gets `507 store_full`).
+    #[arg(long, env = "ONCELINK_FILES_BUDGET_BYTES", default_value_t = service::FileLimits::default().budget_bytes)]
+    pub files_budget_bytes: u64,
+
     /// File data bytes one client (address or IPv6 prefix) may upload per quota window.
     #[arg(long, env = "ONCELINK_FILE_QUOTA_BYTES", default_value_t = service::FileLimits::default().quota_bytes)]
     pub file_quota_bytes: u64,
@@ -224,6 +229,7 @@ impl Config {
             limits: service::FileLimits {
                 max_bytes: self.max_file_bytes,
                 part_size: self.upload_part_bytes,
+                budget_bytes: self.files_budget_bytes,
                 quota_bytes: self.file_quota_bytes,
                 quota_window: Duration::from_secs(self.quota_window_seconds),
                 ..service::FileLimits::default()

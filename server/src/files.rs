@@ -154,7 +154,8 @@ async fn download(
         }
     };
     let range = download.range.clone();
-    let partial = wanted.is_some();
+    // Empty data has no byte to name in a `Content-Range`: it is sent whole.
+    let partial = wanted.is_some() && download.total > 0;
     let body = Body::from_stream(download.reader);
     let mut response = Response::new(body);
     *response.status_mut() = if partial {
@@ -195,8 +196,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// `bytes=a-` or `bytes=a-b`; anything else (several ranges, suffixes) is ignored, as HTTP
-/// allows, and the whole data is sent.
+/// `bytes=a-` or `bytes=a-b`; anything else (several ranges, suffixes, `b < a`) is ignored,
+/// as HTTP allows, and the whole data is sent.
 fn range(text: &str) -> Option<Wanted> {
     let (start, last) = text.trim().strip_prefix("bytes=")?.split_once('-')?;
     let start = start.trim().parse().ok()?;
@@ -204,6 +205,10 @@ fn range(text: &str) -> Option<Wanted> {
         "" => None,
         last => Some(last.parse().ok()?),
     };
+    // `a-b` with b < a is not a range at all: ignored, like any other invalid one.
+    if last.is_some_and(|last| last < start) {
+        return None;
+    }
     Some(Wanted { start, last })
 }
 
@@ -240,7 +245,13 @@ mod tests {
                 last: Some(99)
             })
         );
-        for ignored in ["bytes=-5", "bytes=1-2,4-5", "items=1-2", "bytes=a-"] {
+        for ignored in [
+            "bytes=-5",
+            "bytes=1-2,4-5",
+            "items=1-2",
+            "bytes=a-",
+            "bytes=5-3",
+        ] {
             assert_eq!(range(ignored), None, "{ignored}");
         }
         let mut headers = HeaderMap::new();

@@ -38,6 +38,9 @@ pub struct FileLimits {
     pub download_floor: u64,
     /// Data younger than this is not swept: its secret may be being created right now.
     pub sweep_grace: Duration,
+    /// Bytes all file data and uploads together may take; a begin beyond it is refused
+    /// (`507 store_full`).
+    pub budget_bytes: u64,
 }
 
 impl FileLimits {
@@ -61,6 +64,7 @@ impl Default for FileLimits {
             quota_window: Duration::from_secs(24 * 3600),
             download_floor: 1024 * 1024,
             sweep_grace: Duration::from_secs(10 * 60),
+            budget_bytes: 64 << 30,
         }
     }
 }
@@ -144,6 +148,16 @@ impl Service {
             self.inner.metrics.reject(Rejected::TooLarge);
             return Err(InputError::DataTooLarge(files.limits.max_bytes).into());
         }
+        let budget = files.limits.budget_bytes;
+        let reserved = self.inner.files_used.fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            |used| used.checked_add(length).filter(|&total| total <= budget),
+        );
+        if reserved.is_err() {
+            self.inner.metrics.reject(Rejected::StoreFull);
+            return Err(ServiceError::StoreFull);
+        }
         let charged = self
             .inner
             .limiter
@@ -155,7 +169,10 @@ impl Service {
                 files.limits.quota_window,
             )
             .await;
-        charged.map_err(|wait| self.over_quota(wait))?;
+        if let Err(wait) = charged {
+            self.release(length);
+            return Err(self.over_quota(wait));
+        }
         let token = Proof::generate().map_err(|e| ServiceError::Unavailable(e.to_string()))?;
         let upload = Upload {
             length,
@@ -165,6 +182,7 @@ impl Service {
         };
         if let Err(e) = files.blobs.begin(&id, &upload).await {
             self.refund(client, length).await;
+            self.release(length);
             return Err(self.blob_error(e));
         }
         Ok(UploadResponse {
@@ -224,6 +242,7 @@ impl Service {
             .await
             .map_err(|e| self.blob_error(e))?;
         self.refund(client, upload.length).await;
+        self.release(upload.length);
         Ok(())
     }
 
@@ -355,11 +374,13 @@ impl Service {
             .list_blobs()
             .await
             .map_err(|e| self.blob_error(e))?;
-        for blob in listed
-            .into_iter()
-            .filter(|b| older(b.modified, files.limits.sweep_grace))
-        {
-            if !self.stored(self.inner.store.has_payload(&blob.id).await)? {
+        let mut kept: u64 = 0;
+        for blob in listed {
+            kept = kept.saturating_add(blob.length);
+            if older(blob.modified, files.limits.sweep_grace)
+                && !self.stored(self.inner.store.has_payload(&blob.id).await)?
+            {
+                kept = kept.saturating_sub(blob.length);
                 files
                     .blobs
                     .delete(&blob.id)
@@ -373,8 +394,11 @@ impl Service {
             .list_uploads()
             .await
             .map_err(|e| self.blob_error(e))?;
+        let mut used: u64 = kept;
         for upload in listed {
+            used = used.saturating_add(upload.length);
             if older(upload.modified, files.limits.upload_ttl) {
+                used = used.saturating_sub(upload.length);
                 files
                     .blobs
                     .abort(&upload.id)
@@ -383,6 +407,11 @@ impl Service {
                 swept.uploads += 1;
             }
         }
+        // What is on disk now; a begin between the listing and here is counted again by the
+        // next sweep (a few in-flight uploads at most).
+        self.inner
+            .files_used
+            .store(used, std::sync::atomic::Ordering::SeqCst);
         Ok(swept)
     }
 
@@ -460,6 +489,15 @@ impl Service {
             return Err(self.failed(client, ServiceError::WrongUploadToken).await);
         }
         Ok(())
+    }
+
+    /// Gives back `length` bytes of the file budget reserved by a begin.
+    fn release(&self, length: u64) {
+        let _ = self.inner.files_used.fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            |used| Some(used.saturating_sub(length)),
+        );
     }
 
     async fn refund(&self, client: IpAddr, length: u64) {

@@ -69,6 +69,8 @@ struct Inner {
     usage: Mutex<Option<(Instant, Option<Usage>)>>,
     /// Where file data goes, when this server takes files.
     files: Option<Files>,
+    /// Bytes of file data and uploads, as the last sweep counted them plus the begins since.
+    files_used: std::sync::atomic::AtomicU64,
 }
 
 /// How long a reading of the store's usage is reused.
@@ -91,6 +93,7 @@ impl Service {
                 metrics: Metrics::default(),
                 usage: Mutex::new(None),
                 files,
+                files_used: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }

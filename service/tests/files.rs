@@ -221,3 +221,58 @@ async fn a_create_before_the_last_part_is_refused_and_can_be_sent_again() {
         "{refused:?}"
     );
 }
+
+#[tokio::test]
+async fn the_files_budget_holds_and_an_abort_gives_its_share_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::Store::Embedded(store::EmbeddedStore::new(Default::default()));
+    let rule = Rule {
+        max: 1000,
+        window: Duration::from_secs(60),
+    };
+    let rules = Rules {
+        create: rule,
+        reveal: rule,
+        failed: rule,
+        quota: Quota::DEFAULT,
+        ipv6_prefix: 64,
+    };
+    let files = Files {
+        blobs: Blobs::Dir(DirBlobs::open(dir.path()).unwrap()),
+        limits: FileLimits {
+            part_size: 16,
+            budget_bytes: 30,
+            ..FileLimits::default()
+        },
+    };
+    let service = Service::with_files(store, Default::default(), rules, Some(files));
+    let (first, token) = begun(&service).await;
+    let second = crypto_core::SecretId::generate().unwrap().to_string();
+    let request = |length: u64| UploadRequest {
+        secret_id: Some(second.clone().into()),
+        length: Some(length.into()),
+    };
+    let refused = service.begin_upload(CLIENT, Ok(request(20))).await;
+    assert!(
+        matches!(refused, Err(ServiceError::StoreFull)),
+        "{refused:?}"
+    );
+    service.begin_upload(CLIENT, Ok(request(10))).await.unwrap();
+    // The sweep counts what is on disk (20 + 10), so the budget still holds after it.
+    service.sweep_files().await.unwrap();
+    let third = crypto_core::SecretId::generate().unwrap().to_string();
+    let over = UploadRequest {
+        secret_id: Some(third.clone().into()),
+        length: Some(1.into()),
+    };
+    let refused = service.begin_upload(CLIENT, Ok(over.clone())).await;
+    assert!(
+        matches!(refused, Err(ServiceError::StoreFull)),
+        "{refused:?}"
+    );
+    service
+        .abort_upload(CLIENT, &first, Some(&token))
+        .await
+        .unwrap();
+    service.begin_upload(CLIENT, Ok(over)).await.unwrap();
+}

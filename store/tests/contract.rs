@@ -914,3 +914,44 @@ async fn redis_writes_wait_for_a_replica_when_asked() {
         1
     );
 }
+
+/// A secret with file data, viewed last by a client that made no claim (the store's own claim,
+/// held for seconds): the id's index must last as long as the earlier claim's longer window,
+/// or a sweep asking `has_payload(id)` would delete the data under that claim's download.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_the_id_index_lasts_as_long_as_the_latest_claim() {
+    let redis = RedisServer::start();
+    let store = Store::Redis(
+        RedisStore::connect(&RedisConfig::new(redis.url()))
+            .await
+            .unwrap(),
+    );
+    let access = Access {
+        max_views: 2,
+        access_verifier: Some(verifier(1)),
+        claim_window: Some(Duration::from_secs(600)),
+        ..Access::default()
+    };
+    let created = store.create(with(b"with data", access)).await.unwrap();
+    let key = by_alias(&created.alias);
+    let claimed = Presented {
+        access: Some(verifier(1)),
+        claim: Some(store::Claim {
+            verifier: verifier(10),
+            window: Duration::from_secs(60),
+        }),
+        ..Presented::default()
+    };
+    let claimless = Presented {
+        access: Some(verifier(1)),
+        ..Presented::default()
+    };
+    for presented in [claimed, claimless] {
+        let revealed = store.reveal(&key, &presented).await.unwrap();
+        assert!(matches!(revealed, Reveal::Revealed { .. }), "{revealed:?}");
+    }
+    let index = format!("oncelink:i:{}", created.id.as_str());
+    let ttl_ms: u64 = redis_cli(redis.port(), &["PTTL", &index]).parse().unwrap();
+    assert!(ttl_ms > 500_000, "the index expires in {ttl_ms} ms");
+    assert!(store.has_payload(&created.id).await.unwrap());
+}

@@ -16,6 +16,18 @@ use service::{
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 fn service(dir: &std::path::Path, upload_ttl: Duration) -> Service {
+    service_with(
+        dir,
+        FileLimits {
+            part_size: 16,
+            upload_ttl,
+            sweep_grace: Duration::ZERO,
+            ..FileLimits::default()
+        },
+    )
+}
+
+fn service_with(dir: &std::path::Path, limits: FileLimits) -> Service {
     let store = store::Store::Embedded(store::EmbeddedStore::new(Default::default()));
     let rule = Rule {
         max: 1000,
@@ -30,12 +42,7 @@ fn service(dir: &std::path::Path, upload_ttl: Duration) -> Service {
     };
     let files = Files {
         blobs: Blobs::Dir(DirBlobs::open(dir).unwrap()),
-        limits: FileLimits {
-            part_size: 16,
-            upload_ttl,
-            sweep_grace: Duration::ZERO,
-            ..FileLimits::default()
-        },
+        limits,
     };
     Service::with_files(store, Default::default(), rules, Some(files))
 }
@@ -225,27 +232,12 @@ async fn a_create_before_the_last_part_is_refused_and_can_be_sent_again() {
 #[tokio::test]
 async fn the_files_budget_holds_and_an_abort_gives_its_share_back() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store::Store::Embedded(store::EmbeddedStore::new(Default::default()));
-    let rule = Rule {
-        max: 1000,
-        window: Duration::from_secs(60),
+    let limits = FileLimits {
+        part_size: 16,
+        budget_bytes: 30,
+        ..FileLimits::default()
     };
-    let rules = Rules {
-        create: rule,
-        reveal: rule,
-        failed: rule,
-        quota: Quota::DEFAULT,
-        ipv6_prefix: 64,
-    };
-    let files = Files {
-        blobs: Blobs::Dir(DirBlobs::open(dir.path()).unwrap()),
-        limits: FileLimits {
-            part_size: 16,
-            budget_bytes: 30,
-            ..FileLimits::default()
-        },
-    };
-    let service = Service::with_files(store, Default::default(), rules, Some(files));
+    let service = service_with(dir.path(), limits);
     let (first, token) = begun(&service).await;
     let second = crypto_core::SecretId::generate().unwrap().to_string();
     let request = |length: u64| UploadRequest {

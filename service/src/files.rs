@@ -270,14 +270,7 @@ impl Service {
         let length = match blobs.upload(id).await.map_err(|e| self.blob_error(e))? {
             Some(upload) => {
                 self.check_token(client, &upload, &token).await?;
-                let received = blobs.received(id).await.map_err(|e| self.blob_error(e))?;
-                let expected = upload.part_count();
-                if (received.len() as u64) < expected {
-                    return Err(ServiceError::UploadIncomplete {
-                        received: received.len() as u64,
-                        expected,
-                    });
-                }
+                // `finish` refuses a missing part (`upload_incomplete`) and changes nothing then.
                 blobs.finish(id).await.map_err(|e| self.blob_error(e))?
             }
             // Taken by an earlier try of this create (its token is kept with the data).

@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crypto_core::stream::{CHUNK_LEN, FileKey, StreamOpener, StreamSealer, sealed_len};
+use crypto_core::stream::{CHUNK_LEN, FileKey, StreamOpener, StreamSealer, read_up_to, sealed_len};
 use crypto_core::{FileEntry, SecretId, stream_offsets};
 
 use crate::api::{Api, FileLimits};
@@ -194,7 +194,7 @@ pub fn upload(
     let mut sealed = progress.reader(Sealed::new(files), length, "uploading");
     let mut part = vec![0u8; part_size];
     for n in 0..begun.parts {
-        let len = read_full(&mut sealed, &mut part)
+        let len = read_up_to(&mut sealed, &mut part)
             .map_err(|e| CliError::Input(format!("cannot read a file to send: {e}")))?;
         let body = &part[..len];
         let mut tries = 0;
@@ -217,17 +217,6 @@ pub fn upload(
     }
     progress.finish();
     Ok(begun.upload_token)
-}
-
-fn read_full(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match input.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
 }
 
 /// The proofs a download presents.
@@ -294,7 +283,7 @@ fn download_one(
         // Chunk by chunk until this response ends or the file is whole.
         while let Some(place) = opener.next_place() {
             let want = place.sealed_len();
-            match read_full(&mut body, &mut chunk[..want]) {
+            match read_up_to(&mut body, &mut chunk[..want]) {
                 Ok(n) if n == want => {
                     let plain = opener.open_chunk(&chunk[..want]).map_err(damaged)?;
                     out.write_all(&plain).map_err(|e| {

@@ -296,8 +296,9 @@ pub fn open_stream(
     Ok(())
 }
 
-/// Reads until `buf` is full or the input ends; returns how much was read.
-fn read_up_to(input: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+/// Reads until `buf` is full or the input ends (retrying interrupted reads); returns how
+/// much was read. What a chunked reader needs where `read_exact` would lose a short tail.
+pub fn read_up_to(input: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match input.read(&mut buf[filled..]) {

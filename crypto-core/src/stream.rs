@@ -162,10 +162,7 @@ impl StreamSealer {
     /// Seals the next chunk. `plaintext` must be exactly that chunk's length
     /// ([`CHUNK_LEN`] for every chunk but the last).
     pub fn seal_chunk(&mut self, plaintext: &[u8]) -> Result<Vec<u8>, Error> {
-        let place = ChunkPlace::of(self.size, self.next)?;
-        if plaintext.len() != place.plain_len {
-            return Err(Error::FileData("a chunk to seal has the wrong length"));
-        }
+        let place = self.place_for(plaintext.len())?;
         let mut out = Vec::with_capacity(place.sealed_len());
         out.extend_from_slice(plaintext);
         let tag = self
@@ -173,8 +170,23 @@ impl StreamSealer {
             .encrypt_inout_detached(&Nonce::from(place.nonce()), b"", out.as_mut_slice().into())
             .map_err(|_| Error::FileData("a chunk could not be sealed"))?;
         out.extend_from_slice(&tag);
-        self.next += 1;
+        self.advance();
         Ok(out)
+    }
+
+    /// The next chunk's place, if `plain_len` is its plaintext length (the one rule for
+    /// every AES-GCM implementation that seals a chunk).
+    pub(crate) fn place_for(&self, plain_len: usize) -> Result<ChunkPlace, Error> {
+        let place = ChunkPlace::of(self.size, self.next)?;
+        if plain_len != place.plain_len {
+            return Err(Error::FileData("a chunk to seal has the wrong length"));
+        }
+        Ok(place)
+    }
+
+    /// Moves past a chunk sealed at [`Self::place_for`]'s place.
+    pub(crate) fn advance(&mut self) {
+        self.next += 1;
     }
 
     /// Whether every chunk has been sealed.
@@ -215,13 +227,7 @@ impl StreamOpener {
     /// is cut short or too long); a chunk that does not authenticate at this place (altered,
     /// reordered, duplicated, from another file) is [`Error::Authentication`].
     pub fn open_chunk(&mut self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let place = ChunkPlace::of(self.size, self.next)?;
-        if sealed.len() < place.sealed_len() {
-            return Err(Error::FileData("the file data ends before the file does"));
-        }
-        if sealed.len() > place.sealed_len() {
-            return Err(Error::FileData("a chunk of the file data is too long"));
-        }
+        let place = self.place_for(sealed.len())?;
         let (body, tag) = sealed.split_at(place.plain_len);
         let mut plain = Zeroizing::new(body.to_vec());
         let tag = Tag::try_from(tag).map_err(|_| Error::Authentication)?;
@@ -233,8 +239,26 @@ impl StreamOpener {
                 &tag,
             )
             .map_err(|_| Error::Authentication)?;
-        self.next += 1;
+        self.advance();
         Ok(plain)
+    }
+
+    /// The next chunk's place, if `sealed_len` is its sealed length (the one rule for every
+    /// AES-GCM implementation that opens a chunk).
+    pub(crate) fn place_for(&self, sealed_len: usize) -> Result<ChunkPlace, Error> {
+        let place = ChunkPlace::of(self.size, self.next)?;
+        if sealed_len < place.sealed_len() {
+            return Err(Error::FileData("the file data ends before the file does"));
+        }
+        if sealed_len > place.sealed_len() {
+            return Err(Error::FileData("a chunk of the file data is too long"));
+        }
+        Ok(place)
+    }
+
+    /// Moves past a chunk opened at [`Self::place_for`]'s place.
+    pub(crate) fn advance(&mut self) {
+        self.next += 1;
     }
 
     /// Succeeds only once every chunk has been opened: a stream that stops early is

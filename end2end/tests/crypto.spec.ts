@@ -1,7 +1,8 @@
 import { test, expect } from '@playwright/test';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { openHarness } from '../harness';
-import { fixtureRoots } from './support';
+import { fixtureRoots, repositoryFixtures } from './support';
 
 // crypto_core::bulk in Chromium: the WebCrypto AES-GCM step must give exactly the bytes of
 // the pure-Rust path, over every set of wire-format vectors (the repository's own, and the
@@ -46,3 +47,19 @@ test('WebCrypto and Rust agree on empty, odd-sized and 10 MiB buffers', async ({
     expect(report.checked).toBe(7);
   }
 });
+
+// File data (docs/protocol.md, Files): the vectors made by fixtures/streams.py with Python's
+// cryptography, through crypto_core::bulk::stream — WebCrypto, and the Rust fallback.
+const fileStreams = fs.readFileSync(path.join(path.dirname(repositoryFixtures.vectors), 'file-streams.json'), 'utf8');
+for (const [name, origin] of [['WebCrypto', undefined], ['the Rust fallback', 'http://oncelink.test']] as const) {
+  test(`the file-stream vectors pass through ${name}`, async ({ page }) => {
+    const { streams, invalid_streams } = JSON.parse(fileStreams) as { streams: unknown[]; invalid_streams: unknown[] };
+    expect(streams.length).toBeGreaterThanOrEqual(7);
+    expect(invalid_streams.length).toBeGreaterThanOrEqual(10);
+    await openHarness(page, origin);
+    const report: Report = JSON.parse(await page.evaluate((text) => window.harness.check_file_streams(text), fileStreams));
+    expect(report.failures).toEqual([]);
+    expect(report.backend).toBe(origin ? 'rust' : 'webcrypto');
+    expect(report.checked).toBe(3 * streams.length + invalid_streams.length);
+  });
+}

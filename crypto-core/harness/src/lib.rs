@@ -8,6 +8,8 @@
 
 use std::cell::RefCell;
 
+mod streams;
+
 use crypto_core::{Envelope, ErrorKind, IV_LEN, MasterKey, SecretId, base64, bulk};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;

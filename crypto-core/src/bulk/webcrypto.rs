@@ -1,0 +1,147 @@
+//! The WebCrypto calls. Any failure other than a failed authentication returns `None`, and
+//! the caller falls back to the pure-Rust cipher.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AesGcmParams, CryptoKey, SubtleCrypto};
+use zeroize::Zeroizing;
+
+use crate::payload::{IV_LEN, TAG_LEN, Version};
+use crate::{Error, SecretId};
+
+/// `crypto.subtle` of the page or worker, if it has one.
+pub(super) fn subtle() -> Option<SubtleCrypto> {
+    let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok()?;
+    if crypto.is_undefined() || crypto.is_null() {
+        return None;
+    }
+    let subtle = Reflect::get(&crypto, &JsValue::from_str("subtle")).ok()?;
+    if subtle.is_undefined() || subtle.is_null() {
+        return None;
+    }
+    Some(subtle.unchecked_into())
+}
+
+pub(super) async fn import(
+    subtle: &SubtleCrypto,
+    key: &[u8; 32],
+    usage: &str,
+) -> Option<CryptoKey> {
+    let raw = Uint8Array::from(key.as_slice());
+    let algorithm = Object::new();
+    Reflect::set(&algorithm, &"name".into(), &"AES-GCM".into()).ok()?;
+    let usages = Array::of1(&JsValue::from_str(usage));
+    let promise = subtle.import_key_with_object("raw", &raw, &algorithm, false, &usages);
+    // importKey copies the key before it returns: wipe the JavaScript copy now.
+    raw.fill(0, 0, raw.length());
+    JsFuture::from(promise.ok()?)
+        .await
+        .ok()
+        .map(JsCast::unchecked_into)
+}
+
+/// AES-GCM parameters; no associated data is the same as empty associated data.
+fn params(iv: &[u8], aad: Option<&[u8]>) -> AesGcmParams {
+    let params = AesGcmParams::new_with_u8_array("AES-GCM", &Uint8Array::from(iv));
+    if let Some(aad) = aad {
+        params.set_additional_data_u8_array(&Uint8Array::from(aad));
+    }
+    params.set_tag_length(128);
+    params
+}
+
+pub(super) async fn seal(
+    subtle: &SubtleCrypto,
+    version: Version,
+    key: &[u8; 32],
+    id: &SecretId,
+    iv: &[u8; IV_LEN],
+    plaintext: &[u8],
+) -> Option<Vec<u8>> {
+    let crypto_key = import(subtle, key, "encrypt").await?;
+    // The plaintext is passed as a view of the WASM memory (no copy); WebCrypto copies
+    // it before `encrypt` returns, so nothing can change it under the cipher.
+    let promise = subtle
+        .encrypt_with_object_and_u8_array(
+            &params(iv, Some(id.as_str().as_bytes())),
+            &crypto_key,
+            plaintext,
+        )
+        .ok()?;
+    let sealed = Uint8Array::new(&JsFuture::from(promise).await.ok()?);
+    let sealed_len = sealed.length() as usize;
+    if sealed_len != plaintext.len() + TAG_LEN {
+        return None;
+    }
+    let mut out = vec![0u8; 1 + IV_LEN + sealed_len];
+    out[0] = version.byte();
+    out[1..1 + IV_LEN].copy_from_slice(iv);
+    sealed.copy_to(&mut out[1 + IV_LEN..]);
+    Some(out)
+}
+
+/// `payload` has been checked: a known version, at least version, IV and tag long.
+pub(super) async fn open(
+    subtle: &SubtleCrypto,
+    key: &[u8; 32],
+    id: &SecretId,
+    payload: &[u8],
+) -> Option<Result<Zeroizing<Vec<u8>>, Error>> {
+    let (iv, sealed) = payload.get(1..)?.split_at_checked(IV_LEN)?;
+    let crypto_key = import(subtle, key, "decrypt").await?;
+    let promise = subtle
+        .decrypt_with_object_and_u8_array(
+            &params(iv, Some(id.as_str().as_bytes())),
+            &crypto_key,
+            sealed,
+        )
+        .ok()?;
+    // WebCrypto rejects every failed tag check the same way (OperationError).
+    let Ok(opened) = JsFuture::from(promise).await else {
+        return Some(Err(Error::Authentication));
+    };
+    let opened = Uint8Array::new(&opened);
+    let mut plaintext = Zeroizing::new(vec![0u8; opened.length() as usize]);
+    opened.copy_to(&mut plaintext);
+    // Leave no copy of the plaintext in the JavaScript heap.
+    opened.fill(0, 0, opened.length());
+    Some(Ok(plaintext))
+}
+
+/// Seals one file chunk (no associated data): ciphertext followed by the tag.
+pub(super) async fn seal_chunk(
+    subtle: &SubtleCrypto,
+    key: &CryptoKey,
+    nonce: &[u8; 12],
+    plaintext: &[u8],
+) -> Option<Vec<u8>> {
+    let promise = subtle
+        .encrypt_with_object_and_u8_array(&params(nonce, None), key, plaintext)
+        .ok()?;
+    let sealed = Uint8Array::new(&JsFuture::from(promise).await.ok()?);
+    if sealed.length() as usize != plaintext.len() + TAG_LEN {
+        return None;
+    }
+    Some(sealed.to_vec())
+}
+
+/// Opens one file chunk whose length was checked by the caller.
+pub(super) async fn open_chunk(
+    subtle: &SubtleCrypto,
+    key: &CryptoKey,
+    nonce: &[u8; 12],
+    sealed: &[u8],
+) -> Option<Result<Zeroizing<Vec<u8>>, Error>> {
+    let promise = subtle
+        .decrypt_with_object_and_u8_array(&params(nonce, None), key, sealed)
+        .ok()?;
+    let Ok(opened) = JsFuture::from(promise).await else {
+        return Some(Err(Error::Authentication));
+    };
+    let opened = Uint8Array::new(&opened);
+    let mut plaintext = Zeroizing::new(vec![0u8; opened.length() as usize]);
+    opened.copy_to(&mut plaintext);
+    opened.fill(0, 0, opened.length());
+    Some(Ok(plaintext))
+}

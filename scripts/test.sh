@@ -79,9 +79,11 @@ export ONCELINK_RATE_CREATE=100000 ONCELINK_RATE_REVEAL=100000 ONCELINK_FAILED_A
 export ONCELINK_QUOTA_BYTES=1000000000000 ONCELINK_MAX_UPLOADS_PER_CLIENT=64 ONCELINK_METRICS_ADDR=off
 LEPTOS_SITE_ADDR="127.0.0.1:$port" REDIS_URL="$redis_url" \
   ONCELINK_REDIS_PREFIX="e2e:$$:" "$TARGET_DIR/release/server" > "$TARGET_DIR/e2e-server.log" 2>&1 &
-pids+=($!)
+server_pid=$!
+pids+=($server_pid)
 wait_for_url "http://127.0.0.1:$port/api/health" 30 || { cat "$TARGET_DIR/e2e-server.log"; exit 1; }
-(cd end2end && ONCELINK_BASE_URL="http://127.0.0.1:$port" REDIS_URL="$redis_url" \
+# The server's pid lets the file tests read its memory while a large file goes through.
+(cd end2end && ONCELINK_BASE_URL="http://127.0.0.1:$port" REDIS_URL="$redis_url" ONCELINK_SERVER_PID="$server_pid" \
   ONCELINK_CLI="$TARGET_DIR/debug/oncelink" npx playwright test)
 
 step "all tests passed"

@@ -115,6 +115,13 @@ pub async fn create_secret(request: CreateSecretRequest) -> Result<CreatedSecret
     })
 }
 
+/// What file data this server takes (`None`: no files), to show before the user picks.
+#[server(prefix = "/fn", endpoint = "file_limits", input = Postcard, output = Postcard)]
+pub async fn file_limits() -> Result<Option<protocol::rest::FilesInfo>, UiError> {
+    let (service, _) = ssr::door().await?;
+    Ok(service.file_limits().map(|f| f.info()))
+}
+
 /// What a recipient may know before revealing; consumes nothing.
 #[server(prefix = "/fn", endpoint = "info", input = Postcard, output = Postcard)]
 pub async fn secret_info(alias: String) -> Result<Availability, UiError> {
@@ -143,10 +150,7 @@ pub async fn reveal_secret(request: RevealSecretRequest) -> Result<RevealOutcome
         passphrase: request.passphrase_proof.map(Into::into),
         claim: Some(request.claim.into()),
     };
-    match service
-        .reveal_without_files(client, &request.alias, Ok(proofs))
-        .await
-    {
+    match service.reveal(client, &request.alias, Ok(proofs)).await {
         Ok(revealed) => Ok(RevealOutcome::Revealed {
             id: revealed.id.to_string(),
             payload: revealed.payload.to_vec(),
@@ -170,7 +174,8 @@ const RETRY_FOR_MS: i32 = 40_000;
 /// [`reveal_secret`] that survives a lost answer: on a transient failure (no answer, the server
 /// or its store busy or unreachable) it sends the same request — the same claim — again,
 /// backing off, so a view the server may already have claimed is delivered rather than lost.
-/// Once revealed, it confirms the claim so the server deletes the held copy now.
+/// The page confirms the claim ([`confirm_delivered`]) once it has everything: at once for
+/// a payload alone, after the last file for a secret with files.
 pub async fn reveal_delivered(request: RevealSecretRequest) -> Result<RevealOutcome, UiError> {
     let mut waited = 0;
     let mut pause = 500;
@@ -181,20 +186,15 @@ pub async fn reveal_delivered(request: RevealSecretRequest) -> Result<RevealOutc
                 waited += pause;
                 pause = (pause * 2).min(8_000);
             }
-            Ok(outcome @ RevealOutcome::Revealed { .. }) => {
-                let confirm = ConfirmSecretRequest {
-                    alias: request.alias.clone(),
-                    claim: request.claim.clone(),
-                };
-                // Best effort: unconfirmed, the copy goes at the window's end anyway.
-                leptos::task::spawn_local(async move {
-                    let _ = confirm_secret(confirm).await;
-                });
-                return Ok(outcome);
-            }
             other => return other,
         }
     }
+}
+
+/// Confirms a delivered reveal. Best effort: unconfirmed, the held copy goes at the claim
+/// window's end anyway.
+pub async fn confirm_delivered(alias: String, claim: String) {
+    let _ = confirm_secret(ConfirmSecretRequest { alias, claim }).await;
 }
 
 /// The page has the view it claimed: the server may delete the held copy now. A claim that is
@@ -256,11 +256,17 @@ pub async fn create_secret_with_progress(
 
     let body = PostcardEncoding::encode(&args).map_err(|e| UiError::Request(e.to_string()))?;
     drop(args);
-    let reply = crate::browser::post_with_progress(
+    let total = body.len().max(1) as f64;
+    let reply = crate::net::send(
+        "POST",
         CreateSecret::PATH,
-        PostcardEncoding::CONTENT_TYPE,
-        &body,
-        progress,
+        &[
+            ("Content-Type", PostcardEncoding::CONTENT_TYPE),
+            ("Accept", PostcardEncoding::CONTENT_TYPE),
+        ],
+        Some(&body),
+        move |sent| progress(sent / total),
+        None,
     )
     .await
     .ok_or_else(|| UiError::Request("network error".into()))?;

@@ -1,7 +1,6 @@
 //! Small helpers over the browser's APIs. They run only in the browser (event handlers and
 //! effects); on the server they are compiled but never called.
 
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -51,13 +50,17 @@ pub async fn read_file(file: &web_sys::File) -> Option<Vec<u8>> {
     Some(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
-/// An object URL for bytes of a MIME type; revoke it with [`revoke_object_url`].
-pub fn object_url(bytes: &[u8], mime: &str) -> Option<String> {
+/// A blob of bytes of a MIME type (a copy outside WASM memory).
+pub fn blob_of(bytes: &[u8], mime: &str) -> Option<web_sys::Blob> {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
-    web_sys::Url::create_object_url_with_blob(&blob).ok()
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()
+}
+
+/// An object URL for bytes of a MIME type; revoke it with [`revoke_object_url`].
+pub fn object_url(bytes: &[u8], mime: &str) -> Option<String> {
+    web_sys::Url::create_object_url_with_blob(&blob_of(bytes, mime)?).ok()
 }
 
 /// Releases an object URL so the image leaves memory.
@@ -124,54 +127,26 @@ pub fn input_of(ev: &leptos::ev::Event) -> Option<web_sys::HtmlInputElement> {
     ev.target().and_then(|t| t.dyn_into().ok())
 }
 
-/// An HTTP answer: status and body.
-pub struct Reply {
-    /// HTTP status.
-    pub status: u16,
-    /// Response body.
-    pub body: Vec<u8>,
+/// Reads bytes `start..end` of a file or blob (a slice: the rest is never loaded).
+pub async fn read_slice(blob: &web_sys::Blob, start: u64, end: u64) -> Option<Vec<u8>> {
+    // Sizes are below 2^53 (crypto_core::stream::MAX_FILE_SIZE): exact as f64.
+    let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
+    let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
+    Some(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
-/// POSTs bytes with `XMLHttpRequest`, which (unlike `fetch`) reports upload progress:
-/// `progress` gets the fraction sent, from 0 to 1. `None` on a network error.
-pub async fn post_with_progress(
-    url: &str,
-    content_type: &str,
-    body: &[u8],
-    progress: impl Fn(f64) + 'static,
-) -> Option<Reply> {
-    let xhr = web_sys::XmlHttpRequest::new().ok()?;
-    xhr.open("POST", url).ok()?;
-    xhr.set_request_header("Content-Type", content_type).ok()?;
-    xhr.set_request_header("Accept", content_type).ok()?;
-    xhr.set_response_type(web_sys::XmlHttpRequestResponseType::Arraybuffer);
-
-    let on_progress =
-        Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
-            if ev.length_computable() && ev.total() > 0.0 {
-                progress(ev.loaded() / ev.total());
-            }
-        });
-    if let Ok(upload) = xhr.upload() {
-        upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-    }
-    let done = js_sys::Promise::new(&mut |resolve, reject| {
-        xhr.set_onload(Some(&resolve));
-        xhr.set_onerror(Some(&reject));
-        xhr.set_onabort(Some(&reject));
-    });
-    xhr.send_with_opt_u8_array(Some(body)).ok()?;
-    let outcome = JsFuture::from(done).await;
-    // The closure must live until the request has finished.
-    drop(on_progress);
-    outcome.ok()?;
-    let body = xhr
-        .response()
-        .ok()
-        .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
-        .unwrap_or_default();
-    Some(Reply {
-        status: xhr.status().ok()?,
-        body,
-    })
+/// Makes the browser save `url` (an object URL) under `name`, as a click on a download link.
+pub fn save_url(url: &str, name: &str) {
+    let Some(document) = window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(link) = document.create_element("a") else {
+        return;
+    };
+    let Ok(link) = link.dyn_into::<web_sys::HtmlAnchorElement>() else {
+        return;
+    };
+    link.set_href(url);
+    link.set_download(name);
+    link.click();
 }

@@ -7,7 +7,10 @@ pub mod api;
 mod browser;
 pub mod client;
 mod components;
+mod disk;
+mod net;
 mod pages;
+mod transfer;
 
 // The build.rs code generation would cost minutes per clean build on 2 cores.
 #[allow(deprecated)]

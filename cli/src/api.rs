@@ -38,11 +38,16 @@ pub struct Capabilities {
     pub files: Option<FileLimits>,
 }
 
+/// The file count a server that does not say keeps to (the server's default).
+const DEFAULT_MAX_FILES: u32 = 20;
+
 /// The file-data limits a server advertises.
 #[derive(Debug, Clone, Copy)]
 pub struct FileLimits {
     /// The largest sealed data of one secret.
     pub max_bytes: u64,
+    /// How many files one secret may hold.
+    pub max_files: u32,
 }
 
 /// A created secret, as the server reports it.
@@ -185,6 +190,7 @@ impl Api {
                 .then(|| seconds(health.claim_window_seconds, Duration::from_secs(60))),
             files: health.files.as_ref().map(|f| FileLimits {
                 max_bytes: f.max_bytes,
+                max_files: f.max_files.unwrap_or(DEFAULT_MAX_FILES),
             }),
         })
     }

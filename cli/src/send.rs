@@ -72,7 +72,7 @@ pub fn run(mut args: SendArgs) -> Result<(), CliError> {
         .transpose()?;
 
     let envelope = match image {
-        _ if !files.is_empty() => Envelope::with_files(text.as_str(), manifest(&files)?),
+        _ if !files.is_empty() => Envelope::with_files(text.as_str(), manifest(&files)),
         Some(image) => Envelope::with_image(text.as_str(), image),
         None => Envelope::text_only(text.as_str()),
     };
@@ -217,16 +217,8 @@ fn read_image(path: &Path, keep_metadata: bool) -> Result<Image, CliError> {
 }
 
 /// The manifest entries of the files to send (each with its file's key).
-fn manifest(files: &[transfer::Outgoing]) -> Result<Vec<crypto_core::FileEntry>, CliError> {
-    files
-        .iter()
-        .map(|f| {
-            let e = f.entry();
-            let key = crypto_core::stream::FileKey::from_bytes(*e.key().expose_secret());
-            crypto_core::FileEntry::new(e.name(), e.mime(), e.size(), key)
-                .map_err(|e| CliError::Input(e.to_string()))
-        })
-        .collect()
+fn manifest(files: &[transfer::Outgoing]) -> Vec<crypto_core::FileEntry> {
+    files.iter().map(|f| f.entry().duplicate()).collect()
 }
 
 /// A short English list of what cleaning removed.

@@ -180,6 +180,13 @@ pub fn upload(
     id: &SecretId,
     files: &[Outgoing],
 ) -> Result<String, CliError> {
+    if files.len() > limits.max_files as usize {
+        return Err(CliError::Input(format!(
+            "{} files; this server takes at most {} in one secret",
+            files.len(),
+            limits.max_files
+        )));
+    }
     let length = data_len(files);
     if length > limits.max_bytes {
         return Err(CliError::Input(format!(

@@ -72,6 +72,17 @@ impl FileEntry {
         Ok(entry)
     }
 
+    /// An explicit copy, key included (the manifest and the sealer each hold one). Not
+    /// `Clone`, so that every copy of a key stands out in review.
+    pub fn duplicate(&self) -> Self {
+        Self {
+            name: self.name.clone(),
+            mime: self.mime.clone(),
+            size: self.size,
+            key: FileKey::from_bytes(*self.key.expose_secret()),
+        }
+    }
+
     /// The file's name as the sender's device gave it. Not safe as a path: see
     /// [`FileEntry::safe_name`].
     pub fn name(&self) -> &str {

@@ -37,9 +37,6 @@ pub enum ErrorCode {
     WrongUploadToken,
     /// The secret was created before every part of its upload arrived.
     UploadIncomplete,
-    /// The secret holds files, which this door (the web page, for now) cannot open; nothing
-    /// was consumed.
-    FilesUnsupported,
     /// A secret with this id exists.
     IdExists,
     /// Unknown, used up, destroyed or expired: deliberately one answer.
@@ -83,7 +80,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server sends, for documentation and fixture tests.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::InvalidBody,
         ErrorCode::InvalidCiphertext,
         ErrorCode::UnsupportedVersion,
@@ -97,7 +94,6 @@ impl ErrorCode {
         ErrorCode::InvalidRange,
         ErrorCode::WrongUploadToken,
         ErrorCode::UploadIncomplete,
-        ErrorCode::FilesUnsupported,
         ErrorCode::IdExists,
         ErrorCode::NotFound,
         ErrorCode::ProofRequired,

@@ -284,6 +284,10 @@ pub struct FilesInfo {
     pub max_bytes: u64,
     /// The size of every upload part but the last.
     pub part_size: u64,
+    /// How many files one secret may hold (the manifest is sealed, so clients keep to it;
+    /// absent from servers before it was advertised).
+    #[serde(default)]
+    pub max_files: Option<u32>,
 }
 
 impl HealthResponse {

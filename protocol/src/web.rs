@@ -22,6 +22,9 @@ pub struct CreateSecretRequest {
     pub passphrase_verifier: Option<String>,
     /// SHA-256 of the manage proof.
     pub manage_verifier: String,
+    /// The token of the finished upload of this secret's file data (`POST /api/uploads`),
+    /// when it has files.
+    pub upload_token: Option<String>,
 }
 
 impl std::fmt::Debug for CreateSecretRequest {
@@ -30,6 +33,7 @@ impl std::fmt::Debug for CreateSecretRequest {
             .field("payload_len", &self.payload.len())
             .field("ttl_seconds", &self.ttl_seconds)
             .field("max_views", &self.max_views)
+            .field("has_files", &self.upload_token.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -276,6 +276,7 @@ fn rest_responses() {
                     files: Some(FilesInfo {
                         max_bytes: 2_148_008_256,
                         part_size: 8_388_608,
+                        max_files: Some(20),
                     }),
                 },
             ),
@@ -402,18 +403,34 @@ fn reference_clients_keep_working() {
 fn server_function_bodies() {
     postcard_cases(
         "web-requests.json",
-        &[(
-            "create",
-            CreateSecretRequest {
-                id: ID.into(),
-                payload: vec![1, 2, 3],
-                ttl_seconds: 900,
-                max_views: 2,
-                access_verifier: VERIFIER.into(),
-                passphrase_verifier: None,
-                manage_verifier: VERIFIER.into(),
-            },
-        )],
+        &[
+            (
+                "create",
+                CreateSecretRequest {
+                    id: ID.into(),
+                    payload: vec![1, 2, 3],
+                    ttl_seconds: 900,
+                    max_views: 2,
+                    access_verifier: VERIFIER.into(),
+                    passphrase_verifier: None,
+                    manage_verifier: VERIFIER.into(),
+                    upload_token: None,
+                },
+            ),
+            (
+                "create with files",
+                CreateSecretRequest {
+                    id: ID.into(),
+                    payload: vec![1, 2, 3],
+                    ttl_seconds: 900,
+                    max_views: 2,
+                    access_verifier: VERIFIER.into(),
+                    passphrase_verifier: None,
+                    manage_verifier: VERIFIER.into(),
+                    upload_token: Some(VERIFIER.into()),
+                },
+            ),
+        ],
     );
     postcard_cases(
         "web-reveal-request.json",

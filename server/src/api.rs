@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use protocol::rest::{
-    ConfirmRequest, ConfirmResponse, CreateRequest, CreateResponse, DestroyResponse, FilesInfo,
+    ConfirmRequest, ConfirmResponse, CreateRequest, CreateResponse, DestroyResponse,
     HealthResponse, HealthStatus, InfoResponse, ManageRequest, RevealRequest, SecretResponse,
     SecretState, StatusResponse,
 };
@@ -261,10 +261,7 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthRespon
                     min_ttl_seconds: Some(limits.min_ttl.as_secs()),
                     error: None,
                     code: None,
-                    files: service.file_limits().map(|f| FilesInfo {
-                        max_bytes: f.max_bytes,
-                        part_size: f.part_size,
-                    }),
+                    files: service.file_limits().map(|f| f.info()),
                 }),
             )
         }

@@ -170,6 +170,11 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_FILES_BUDGET_BYTES", default_value_t = service::FileLimits::default().budget_bytes)]
     pub files_budget_bytes: u64,
 
+    /// How many files one secret may hold (advertised to clients, which keep to it: the
+    /// server never sees the sealed manifest).
+    #[arg(long, env = "ONCELINK_MAX_FILES", default_value_t = service::FileLimits::default().max_files, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_files: u32,
+
     /// File data bytes one client (address or IPv6 prefix) may upload per quota window.
     #[arg(long, env = "ONCELINK_FILE_QUOTA_BYTES", default_value_t = service::FileLimits::default().quota_bytes)]
     pub file_quota_bytes: u64,
@@ -231,6 +236,7 @@ impl Config {
                 part_size: self.upload_part_bytes,
                 budget_bytes: self.files_budget_bytes,
                 quota_bytes: self.file_quota_bytes,
+                max_files: self.max_files,
                 quota_window: Duration::from_secs(self.quota_window_seconds),
                 ..service::FileLimits::default()
             },

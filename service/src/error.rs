@@ -85,11 +85,6 @@ pub enum ServiceError {
         /// Parts expected.
         expected: u64,
     },
-    /// The secret holds files and this door cannot open them; nothing was consumed.
-    #[error(
-        "this secret holds files, which this page cannot open yet; open it with the oncelink command line"
-    )]
-    FilesUnsupported,
     /// A download's range is outside the data.
     #[error("the range is outside the data")]
     BadRange {
@@ -125,7 +120,6 @@ impl ServiceError {
             ServiceError::WrongUploadToken => ErrorCode::WrongUploadToken,
             ServiceError::UploadIncomplete { .. } => ErrorCode::UploadIncomplete,
             ServiceError::BadRange { .. } => ErrorCode::InvalidRange,
-            ServiceError::FilesUnsupported => ErrorCode::FilesUnsupported,
         }
     }
 

@@ -41,11 +41,23 @@ pub struct FileLimits {
     /// Bytes all file data and uploads together may take; a begin beyond it is refused
     /// (`507 store_full`).
     pub budget_bytes: u64,
+    /// How many files one secret may hold. The manifest is sealed, so the server cannot
+    /// count them: it advertises this and its clients keep to it.
+    pub max_files: u32,
 }
 
 impl FileLimits {
     /// 2 GiB of files in up to 20 files, sealed: the data plus a 16-byte tag per 64 KiB chunk.
     pub const DEFAULT_MAX_BYTES: u64 = (2 << 30) + (2 << 30) / 65_536 * 16 + 20 * 16;
+
+    /// What clients are told of these limits (health, the web app).
+    pub fn info(&self) -> protocol::rest::FilesInfo {
+        protocol::rest::FilesInfo {
+            max_bytes: self.max_bytes,
+            part_size: self.part_size,
+            max_files: Some(self.max_files),
+        }
+    }
 
     /// The claim window of a secret with `length` bytes of data: the usual window plus the
     /// time its download takes at the slowest rate allowed for.
@@ -65,6 +77,7 @@ impl Default for FileLimits {
             download_floor: 1024 * 1024,
             sweep_grace: Duration::from_secs(10 * 60),
             budget_bytes: 64 << 30,
+            max_files: 20,
         }
     }
 }
@@ -406,18 +419,6 @@ impl Service {
             .files_used
             .store(used, std::sync::atomic::Ordering::SeqCst);
         Ok(swept)
-    }
-
-    /// Whether the secret behind `key` has file data (for doors that cannot take files: they
-    /// ask before revealing, so such a secret is not consumed by them).
-    pub(crate) async fn has_data(&self, key: &crypto_core::SecretRef) -> bool {
-        let Some(files) = &self.inner.files else {
-            return false;
-        };
-        match self.id_for_data(key).await {
-            Some(id) => matches!(files.blobs.len(&id).await, Ok(Some(_))),
-            None => false,
-        }
     }
 
     /// What every request on an upload shares: the failure limit, the id, and the token.

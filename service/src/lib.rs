@@ -221,23 +221,6 @@ impl Service {
         self.open(client, &key, &presented, false).await
     }
 
-    /// Like [`Service::reveal`], for a door that cannot open files (the web page, for now): a
-    /// secret with file data is refused with [`ServiceError::FilesUnsupported`] before
-    /// anything is counted, so the view stays for a client that can.
-    pub async fn reveal_without_files(
-        &self,
-        client: IpAddr,
-        key: &str,
-        proofs: Result<Proofs, BodyError>,
-    ) -> Result<Revealed, ServiceError> {
-        if let Ok(reference) = validate::secret_ref(key)
-            && self.has_data(&reference).await
-        {
-            return Err(ServiceError::FilesUnsupported);
-        }
-        self.reveal(client, key, proofs).await
-    }
-
     /// The client has the view it claimed: the held copy can go now. Not counted as a read
     /// (it follows one), but refused while the client is over its failures. A claim that is
     /// unknown, spent or past its window is [`ServiceError::NotFound`].

@@ -73,7 +73,7 @@ impl From<protocol::web::CreateSecretRequest> for CreateInput {
             access_verifier: Some(Loose::Valid(r.access_verifier)),
             passphrase_verifier: r.passphrase_verifier.map(Loose::Valid),
             manage_verifier: Some(Loose::Valid(r.manage_verifier)),
-            upload_token: None,
+            upload_token: r.upload_token.map(Loose::Valid),
         }
     }
 }

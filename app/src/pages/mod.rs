@@ -3,6 +3,7 @@
 mod create;
 mod manage;
 mod not_found;
+mod received;
 mod reveal;
 pub mod routes;
 mod security;
@@ -23,12 +24,16 @@ pub(crate) enum Problem {
     TooManyPixels,
     ReadFile,
     StoreDown,
-    /// The secret holds files, which the page cannot open yet.
-    FilesUnsupported,
     RateLimited,
     /// This address stored its byte quota for the window.
     OverQuota,
     TooLargeForServer,
+    /// More files than the server takes in one secret (its limit).
+    TooManyFiles(u32),
+    /// The files together are over the server's limit.
+    FilesTooLarge,
+    /// A file could not be read while it was being sent.
+    FileChanged,
     Generic,
 }
 
@@ -53,7 +58,6 @@ impl From<UiError> for Problem {
             ErrorCode::TooLarge => Problem::TooLargeForServer,
             ErrorCode::RateLimited => Problem::RateLimited,
             ErrorCode::QuotaExceeded => Problem::OverQuota,
-            ErrorCode::FilesUnsupported => Problem::FilesUnsupported,
             _ => Problem::Generic,
         }
     }
@@ -76,10 +80,26 @@ pub(crate) fn problem_message(
         Problem::TooManyPixels => t!(i18n, error_too_many_pixels).into_any(),
         Problem::ReadFile => t!(i18n, error_read_file).into_any(),
         Problem::StoreDown => t!(i18n, error_store_down).into_any(),
-        Problem::FilesUnsupported => t!(i18n, error_files_unsupported).into_any(),
         Problem::RateLimited => t!(i18n, error_rate_limited).into_any(),
         Problem::OverQuota => t!(i18n, error_quota).into_any(),
         Problem::TooLargeForServer => t!(i18n, error_too_large_server).into_any(),
+        Problem::TooManyFiles(count) => {
+            t!(i18n, error_too_many_files, count = move || count).into_any()
+        }
+        Problem::FilesTooLarge => t!(i18n, error_files_too_large).into_any(),
+        Problem::FileChanged => t!(i18n, error_file_changed).into_any(),
         Problem::Generic => t!(i18n, error_generic).into_any(),
+    }
+}
+
+/// Sizes in kB/MB/GB (MB and GB with one decimal), as file managers show them.
+pub(crate) fn human_size(bytes: u64) -> String {
+    let bytes = bytes as f64;
+    if bytes >= 1_000_000_000.0 {
+        format!("{:.1} GB", bytes / 1_000_000_000.0)
+    } else if bytes >= 1_000_000.0 {
+        format!("{:.1} MB", bytes / 1_000_000.0)
+    } else {
+        format!("{:.0} kB", (bytes / 1000.0).max(1.0))
     }
 }

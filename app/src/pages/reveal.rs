@@ -6,10 +6,13 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_router::hooks::use_params_map;
 
+use super::received::{ReceivedFiles, confirm_when_complete};
 use super::{Problem, problem_message};
 use crate::api::{self, Availability, RevealOutcome};
+use crate::client::files::FileEntry;
 use crate::components::{CopyButton, NeedsJavaScript};
 use crate::i18n::{Locale, t, t_string, use_i18n};
+use crate::transfer::download::Claim;
 use crate::{browser, client};
 
 /// Whether the link's fragment holds a usable key. Unknown on the server and before
@@ -29,6 +32,8 @@ struct Shown {
     /// The secret held an image that `client::open` refused: it is not shown.
     image_refused: bool,
     views_left: u32,
+    /// The secret has files (their manifest and the claim are in the page's `received`).
+    has_files: bool,
 }
 
 #[derive(Clone, PartialEq)]
@@ -61,6 +66,8 @@ pub fn RevealPage() -> impl IntoView {
     let phase = RwSignal::new(Phase::Waiting);
     let refusal = RwSignal::new(None::<Refusal>);
     let passphrase = RwSignal::new(String::new());
+    // A revealed secret's files and the claim that fetches them, taken once by the view.
+    let received = StoredValue::new_local(None::<(Vec<FileEntry>, Claim)>);
 
     Effect::new(move |_| {
         let valid = client::parse_key(&browser::location_hash()).is_ok();
@@ -115,7 +122,7 @@ pub fn RevealPage() -> impl IntoView {
                 return;
             };
             let request = api::RevealSecretRequest {
-                alias,
+                alias: alias.clone(),
                 access_proof: proofs.access.clone(),
                 passphrase_proof: proofs.passphrase.clone(),
                 claim: proofs.claim.clone(),
@@ -137,11 +144,26 @@ pub fn RevealPage() -> impl IntoView {
                             browser::remove_fragment();
                         }
                         passphrase.set(String::new());
+                        let has_files = !opened.files.is_empty();
+                        if has_files {
+                            let claim = Claim {
+                                alias,
+                                access_proof: proofs.access.clone(),
+                                claim: proofs.claim.clone(),
+                            };
+                            received.set_value(Some((opened.files, claim)));
+                        } else {
+                            leptos::task::spawn_local(api::confirm_delivered(
+                                alias,
+                                proofs.claim.clone(),
+                            ));
+                        }
                         phase.set(Phase::Shown(Shown {
                             text: opened.text,
                             image,
                             image_refused,
                             views_left,
+                            has_files,
                         }));
                     }
                     Err(_) => phase.set(Phase::Damaged),
@@ -254,7 +276,13 @@ pub fn RevealPage() -> impl IntoView {
                 </section>
             }
             .into_any(),
-            Phase::Shown(shown) => view! { <Revealed shown/> }.into_any(),
+            Phase::Shown(shown) => {
+                let files = received.try_update_value(Option::take).flatten().map(|(files, claim)| {
+                    let on_complete = confirm_when_complete(claim.alias.clone(), claim.claim.clone());
+                    view! { <ReceivedFiles files=send_wrapper::SendWrapper::new(files) claim on_complete/> }
+                });
+                view! { <Revealed shown/> {files} }.into_any()
+            }
         }}
     }
 }
@@ -296,6 +324,7 @@ fn Revealed(shown: Shown) -> impl IntoView {
         image,
         image_refused,
         views_left,
+        has_files: _,
     } = shown;
     let text_view = (!text.is_empty()).then(|| {
         let copy_text = Signal::derive({

@@ -126,6 +126,7 @@ fn web_create(sealed: &Sealed, ttl_seconds: u64, access_verifier: &str) -> Creat
         access_verifier: access_verifier.to_owned(),
         passphrase_verifier: None,
         manage_verifier: sealed.manage_verifier.clone(),
+        upload_token: None,
     }
 }
 

@@ -13,7 +13,7 @@ use crate::support::*;
 both_backends!(
     files_go_up_in_parts_and_come_down_once,
     uploads_refuse_what_does_not_fit,
-    the_page_is_refused_a_secret_with_files_and_nothing_is_counted
+    the_pages_reveal_of_a_secret_with_files_claims_its_data
 );
 
 /// The tests' part size (`default_config`).
@@ -300,9 +300,9 @@ async fn uploads_refuse_what_does_not_fit(server: TestServer) {
     );
 }
 
-/// The web page cannot open files yet: its reveal door refuses such a secret before counting
-/// the view, which stays for a client that can (the CLI).
-async fn the_page_is_refused_a_secret_with_files_and_nothing_is_counted(server: TestServer) {
+/// The web page's reveal door (`/fn/reveal`) counts the view of a secret with files like the
+/// REST door, and its claim fetches the data over REST.
+async fn the_pages_reveal_of_a_secret_with_files_claims_its_data(server: TestServer) {
     let key = FileKey::generate().unwrap();
     let mut data = Vec::new();
     seal_stream(&key, 10, &[5u8; 10][..], &mut data).unwrap();
@@ -336,21 +336,18 @@ async fn the_page_is_refused_a_secret_with_files_and_nothing_is_counted(server: 
         passphrase_proof: None,
         claim: claim.clone(),
     };
-    let refused: Result<protocol::web::RevealOutcome, protocol::ErrorBody> =
+    let revealed: Result<protocol::web::RevealOutcome, protocol::ErrorBody> =
         crate::doors::call(&server, "reveal", &request).await;
-    let code = refused.err().map(|e| e.code);
-    assert_eq!(code, Some(protocol::ErrorCode::FilesUnsupported));
-    let (status, info) = server.info(&alias).await;
-    assert_eq!(
-        (status, info["views_left"].as_u64()),
-        (StatusCode::OK, Some(1)),
-        "{info}"
+    assert!(
+        matches!(
+            revealed,
+            Ok(protocol::web::RevealOutcome::Revealed { views_left: 0, .. })
+        ),
+        "{revealed:?}"
     );
-    let (status, _) = server
-        .reveal(
-            &alias,
-            json!({"access_proof": access.to_base64url(), "claim": claim}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let response = download(&server, &alias, &access.to_base64url(), &claim, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.bytes().await.unwrap().as_ref(), data.as_slice());
+    let (status, _) = server.info(&alias).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

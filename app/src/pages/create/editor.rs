@@ -3,12 +3,14 @@
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
 
-use super::form::{FormState, Phase};
+use super::files::FilesField;
+use super::form::{FilesProgress, FormState, Phase};
 use super::image::{ImageField, accept_file};
 use super::submit;
 use crate::browser;
 use crate::components::NeedsJavaScript;
 use crate::i18n::{t, t_string, use_i18n};
+use crate::pages::human_size;
 use crate::pages::problem_message;
 
 /// Expiry choices in seconds (24 hours preselected).
@@ -60,6 +62,7 @@ pub(super) fn Editor(form: FormState, busy: bool) -> impl IntoView {
             ></textarea>
 
             <ImageField form busy/>
+            <FilesField form busy/>
 
             <div class="row">
                 <label for="expiry" class="field-label">{t!(i18n, expiry_label)}</label>
@@ -138,10 +141,51 @@ pub(super) fn Editor(form: FormState, busy: bool) -> impl IntoView {
                             {t!(i18n, creating_uploading)} " " {percent} "%"
                         </span>
                     }.into_any()),
+                    Phase::SendingFiles(progress) => Some(view! { <FilesProgressView form progress/> }.into_any()),
                     _ => None,
                 }}
             </div>
         </section>
+    }
+}
+
+/// The files' upload: a bar, bytes sent, speed and time left, and Cancel.
+#[component]
+fn FilesProgressView(form: FormState, progress: FilesProgress) -> impl IntoView {
+    let i18n = use_i18n();
+    let FilesProgress {
+        sent,
+        total,
+        speed,
+        retrying,
+    } = progress;
+    let percent = if total > 0.0 {
+        (sent / total * 100.0).clamp(0.0, 100.0)
+    } else {
+        0.0
+    };
+    let sent_text = human_size(sent as u64);
+    let total_text = human_size(total as u64);
+    let speed_text = human_size(speed as u64);
+    let left = if speed > 0.0 {
+        ((total - sent) / speed).ceil().max(0.0) as u64
+    } else {
+        0
+    };
+    let left_text = if left >= 60 {
+        format!("{} min", left.div_ceil(60))
+    } else {
+        format!("{left} s")
+    };
+    view! {
+        <span class="progress" role="status" data-testid="progress">
+            <progress max="100" value=percent data-testid="files-progress"></progress>
+            {t!(i18n, files_sending, sent = move || sent_text.clone(), total = move || total_text.clone(), speed = move || speed_text.clone(), left = move || left_text.clone())}
+            {retrying.then(|| view! { " " <span data-testid="files-retrying">{t!(i18n, files_retrying)}</span> })}
+        </span>
+        <button type="button" class="secondary" data-testid="cancel-upload" on:click=move |_| submit::cancel(form)>
+            {t!(i18n, files_cancel)}
+        </button>
     }
 }
 

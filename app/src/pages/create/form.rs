@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::files::ChosenFile;
 use super::image::Chosen;
 use super::result::Shared;
 use crate::browser;
@@ -14,7 +15,22 @@ pub(super) enum Phase {
     Encrypting,
     /// Percent sent.
     Uploading(u8),
+    /// Files' data being sent.
+    SendingFiles(FilesProgress),
     Done(Shared),
+}
+
+/// How far the files' upload is, for the progress bar.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(super) struct FilesProgress {
+    /// Bytes sent.
+    pub sent: f64,
+    /// All bytes.
+    pub total: f64,
+    /// Bytes per second since the upload began.
+    pub speed: f64,
+    /// The connection dropped; a part is being sent again.
+    pub retrying: bool,
 }
 
 /// Everything the create page holds. A signal per field, so typing re-renders only what
@@ -29,6 +45,10 @@ pub(super) struct FormState {
     pub keep_original: RwSignal<bool>,
     /// Lifetime in seconds.
     pub ttl_seconds: RwSignal<u64>,
+    /// Files to send with the secret.
+    pub files: RwSignal<Vec<ChosenFile>>,
+    /// Stops the files' upload under way.
+    pub cancel: StoredValue<Option<crate::transfer::upload::Cancel>, LocalStorage>,
     /// Views allowed.
     pub views: RwSignal<u32>,
     /// Optional passphrase (empty: none).
@@ -47,6 +67,8 @@ impl FormState {
             image: RwSignal::new(None),
             keep_original: RwSignal::new(false),
             ttl_seconds: RwSignal::new(86_400),
+            files: RwSignal::new(Vec::new()),
+            cancel: StoredValue::new_local(None),
             views: RwSignal::new(1),
             passphrase: RwSignal::new(String::new()),
             problem: RwSignal::new(None),
@@ -66,6 +88,7 @@ impl FormState {
     pub fn clear_plaintext(self) {
         self.text.set(String::new());
         self.passphrase.set(String::new());
+        self.files.set(Vec::new());
         self.clear_image();
     }
 }

@@ -10,7 +10,7 @@ use super::form::FormState;
 use super::removed::RemovedSummary;
 use crate::browser;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::pages::Problem;
+use crate::pages::{Problem, human_size};
 
 /// An image the user chose, checked by content, with its metadata-free version.
 #[derive(Clone)]
@@ -74,7 +74,9 @@ pub(super) fn accept_file(form: FormState, file: web_sys::File) {
 /// `image_privacy::clean`, in a WASM chunk of its own: a page that never gets an image
 /// never downloads the cleaner.
 #[lazy]
-fn clean_image(bytes: Arc<Vec<u8>>) -> Result<image_privacy::Cleaned, image_privacy::ImageError> {
+pub(super) fn clean_image(
+    bytes: Arc<Vec<u8>>,
+) -> Result<image_privacy::Cleaned, image_privacy::ImageError> {
     image_privacy::clean(&bytes)
 }
 
@@ -112,7 +114,7 @@ pub(super) fn ImageField(form: FormState, busy: bool) -> impl IntoView {
             {move || match form.image.get() {
                 Some(chosen) => {
                     let kind = kind_name(chosen.kind);
-                    let size = human_size(chosen.cleaned.len());
+                    let size = human_size(chosen.cleaned.len() as u64);
                     let findings = chosen.findings.clone();
                     view! {
                         <div class="preview" data-testid="image-preview">
@@ -183,15 +185,5 @@ fn kind_name(kind: ImageType) -> &'static str {
         ImageType::Png => "PNG",
         ImageType::Gif => "GIF",
         ImageType::Webp => "WebP",
-    }
-}
-
-/// Sizes in kB/MB with one decimal, as file managers show them.
-fn human_size(bytes: usize) -> String {
-    let bytes = bytes as f64;
-    if bytes >= 1_000_000.0 {
-        format!("{:.1} MB", bytes / 1_000_000.0)
-    } else {
-        format!("{:.0} kB", (bytes / 1000.0).max(1.0))
     }
 }

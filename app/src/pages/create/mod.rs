@@ -5,6 +5,7 @@
 //! `crate::api`.
 
 mod editor;
+mod files;
 mod form;
 mod image;
 mod removed;

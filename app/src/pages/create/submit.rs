@@ -3,10 +3,82 @@
 
 use leptos::prelude::*;
 
-use super::form::{FormState, Phase};
+use super::files::ChosenFile;
+use super::form::{FilesProgress, FormState, Phase};
+use super::image::Chosen;
 use super::result::Shared;
+use crate::client::Attached;
+use crate::client::files::{Outgoing, SealedData};
 use crate::pages::Problem;
+use crate::transfer::upload::{self, Cancel, Sent, UploadProblem};
 use crate::{api, browser, client};
+
+/// The files to send: those chosen, and the image field's image when there are files too
+/// (a secret holds either one image in its payload or files beside it).
+fn outgoing(
+    files: &[ChosenFile],
+    image: Option<&Chosen>,
+    keep_original: bool,
+) -> Result<Vec<Outgoing>, Problem> {
+    let mut out = Vec::with_capacity(files.len() + 1);
+    if let Some(image) = image {
+        let bytes = image.bytes(keep_original);
+        let mime = image.kind.mime();
+        let blob = browser::blob_of(bytes, mime).ok_or(Problem::ReadFile)?;
+        let name = format!("image.{}", image.kind.extension());
+        let entry = client::files::new_entry(&name, mime, bytes.len() as u64)
+            .map_err(|_| Problem::Generic)?;
+        out.push(Outgoing { blob, entry });
+    }
+    for file in files {
+        let entry = client::files::new_entry(&file.name, &file.mime, file.size)
+            .map_err(|_| Problem::Generic)?;
+        out.push(Outgoing {
+            blob: (*file.blob).clone(),
+            entry,
+        });
+    }
+    Ok(out)
+}
+
+/// Sends the files' data; returns the upload token for the create.
+async fn send_files(
+    form: FormState,
+    id: &str,
+    outgoing: Vec<Outgoing>,
+) -> Result<String, Option<Problem>> {
+    let entries: Vec<_> = outgoing.iter().map(|o| o.entry.duplicate()).collect();
+    let total = client::files::data_len(&entries);
+    drop(entries);
+    let cancel = Cancel::default();
+    form.cancel.set_value(Some(cancel.clone()));
+    let started = js_sys::Date::now();
+    let on_progress = move |sent: Sent| {
+        let seconds = ((js_sys::Date::now() - started) / 1000.0).max(0.001);
+        form.phase.set(Phase::SendingFiles(FilesProgress {
+            sent: sent.bytes,
+            total: sent.total,
+            speed: sent.bytes / seconds,
+            retrying: sent.retrying,
+        }));
+    };
+    on_progress(Sent::default());
+    let sent = upload::upload(id, SealedData::new(outgoing), total, on_progress, &cancel).await;
+    form.cancel.set_value(None);
+    sent.map_err(|e| match e {
+        UploadProblem::Cancelled => None,
+        UploadProblem::File(_) => Some(Problem::FileChanged),
+        UploadProblem::Server(e) => Some(e.into()),
+    })
+}
+
+/// Stops the files' upload under way; the page goes back to the form, nothing is left on
+/// the server.
+pub(super) fn cancel(form: FormState) {
+    if let Some(cancel) = form.cancel.get_value() {
+        cancel.cancel();
+    }
+}
 
 /// Starts making a secret from the form, unless one is already under way. `lang` goes into
 /// the links.
@@ -15,9 +87,10 @@ pub(super) fn create(form: FormState, lang: &'static str) {
         return;
     }
     let chosen = form.image.get_untracked();
+    let chosen_files = form.files.get_untracked();
     let keep = form.keep_original.get_untracked();
     let secret_text = form.text.get_untracked();
-    if secret_text.is_empty() && chosen.is_none() {
+    if secret_text.is_empty() && chosen.is_none() && chosen_files.is_empty() {
         form.problem.set(Some(Problem::Empty));
         return;
     }
@@ -26,18 +99,42 @@ pub(super) fn create(form: FormState, lang: &'static str) {
     let ttl = form.ttl_seconds.get_untracked();
     let max_views = form.views.get_untracked();
     let secret_passphrase = form.passphrase.get_untracked();
+    let fail = move |problem: Option<Problem>| {
+        form.problem.set(problem);
+        form.phase.set(Phase::Editing);
+    };
     leptos::task::spawn_local(async move {
         browser::next_frame().await;
+        let outgoing = if chosen_files.is_empty() {
+            None
+        } else {
+            match outgoing(&chosen_files, chosen.as_ref(), keep) {
+                Ok(outgoing) => Some(outgoing),
+                Err(problem) => return fail(Some(problem)),
+            }
+        };
+        let attached = match (&outgoing, &chosen) {
+            (Some(outgoing), _) => {
+                Attached::Files(outgoing.iter().map(|o| o.entry.duplicate()).collect())
+            }
+            (None, Some(image)) => Attached::Image(image.kind, image.bytes(keep)),
+            (None, None) => Attached::Nothing,
+        };
         let sealed = client::seal_new(
             &secret_text,
-            chosen.as_ref().map(|c| (c.kind, c.bytes(keep))),
+            attached,
             (!secret_passphrase.is_empty()).then_some(secret_passphrase.as_str()),
         )
         .await;
         let Ok(mut sealed) = sealed else {
-            form.problem.set(Some(Problem::Generic));
-            form.phase.set(Phase::Editing);
-            return;
+            return fail(Some(Problem::Generic));
+        };
+        let upload_token = match outgoing {
+            Some(outgoing) => match send_files(form, sealed.id.as_str(), outgoing).await {
+                Ok(token) => Some(token),
+                Err(problem) => return fail(problem),
+            },
+            None => None,
         };
         form.phase.set(Phase::Uploading(0));
         let payload = std::mem::take(&mut sealed.payload);
@@ -57,6 +154,7 @@ pub(super) fn create(form: FormState, lang: &'static str) {
                 access_verifier: sealed.access_verifier.clone(),
                 passphrase_verifier: sealed.passphrase_verifier.clone(),
                 manage_verifier: sealed.manage_verifier.clone(),
+                upload_token,
             },
         };
         let created = api::create_secret_with_progress(args, on_progress).await;
@@ -71,15 +169,9 @@ pub(super) fn create(form: FormState, lang: &'static str) {
                         expires_at: created.expires_at,
                     }));
                 }
-                None => {
-                    form.problem.set(Some(Problem::Generic));
-                    form.phase.set(Phase::Editing);
-                }
+                None => fail(Some(Problem::Generic)),
             },
-            Err(e) => {
-                form.problem.set(Some(e.into()));
-                form.phase.set(Phase::Editing);
-            }
+            Err(e) => fail(Some(e.into())),
         }
     });
 }

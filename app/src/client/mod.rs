@@ -9,6 +9,8 @@ use image_privacy::{ImageError, ImageType};
 use leptos::prelude::{lazy, lazy_preload};
 use zeroize::Zeroizing;
 
+pub mod files;
+
 /// A secret encrypted in the browser, ready to upload. The key and manage token leave this
 /// struct only inside the links.
 pub struct Sealed {
@@ -45,18 +47,32 @@ impl Sealed {
     }
 }
 
-/// Packs text and an optional image into a padded envelope and encrypts it under a fresh
+/// What a new secret holds besides its text.
+pub enum Attached<'a> {
+    /// Nothing.
+    Nothing,
+    /// One image, inside the payload.
+    Image(ImageType, &'a [u8]),
+    /// Files, whose data is uploaded apart ([`files::SealedData`]); their entries go into
+    /// the sealed manifest.
+    Files(Vec<files::FileEntry>),
+}
+
+/// Packs text and what is attached into a padded envelope and encrypts it under a fresh
 /// key and id (and the passphrase, if given), with `crypto_core::prepare_secret` exactly as
 /// the CLI does. The AES-GCM step runs in WebCrypto where the page has it
 /// (`crypto_core::bulk`).
 pub async fn seal_new(
     text: &str,
-    image: Option<(ImageType, &[u8])>,
+    attached: Attached<'_>,
     passphrase: Option<&str>,
 ) -> Result<Sealed, crypto_core::Error> {
-    let envelope = match image {
-        Some((kind, bytes)) => Envelope::with_image(text, Image::new(kind.mime(), bytes.to_vec())?),
-        None => Envelope::text_only(text),
+    let envelope = match attached {
+        Attached::Image(kind, bytes) => {
+            Envelope::with_image(text, Image::new(kind.mime(), bytes.to_vec())?)
+        }
+        Attached::Files(files) => Envelope::with_files(text, files),
+        Attached::Nothing => Envelope::text_only(text),
     };
     let mut prepared = crypto_core::prepare_guarded(envelope)?;
     if let Some(passphrase) = passphrase {
@@ -145,6 +161,8 @@ pub struct Opened {
     /// by content whose headers declare dimensions within the sender's limits
     /// ([`image_privacy::inspect`]), so that no decoder sees anything larger.
     pub image: Option<Result<(ImageType, Vec<u8>), ImageError>>,
+    /// The files' manifest (their data is downloaded apart).
+    pub files: Vec<files::FileEntry>,
 }
 
 /// Decrypts and unpacks a payload (AES-GCM in WebCrypto where the page has it).
@@ -157,13 +175,18 @@ pub async fn open(
     let id = SecretId::parse(id)?;
     let plaintext = crypto_core::bulk::open_with(key, passphrase, &id, payload).await?;
     let envelope = Envelope::unpack(&plaintext)?;
+    let files = envelope
+        .files()
+        .iter()
+        .map(files::FileEntry::duplicate)
+        .collect();
     let (text, image) = envelope.into_parts();
     // Whatever type the sender declared: a hand-made envelope can carry anything.
     let image = image.map(|image| {
         let (_, bytes) = image.into_parts();
         image_privacy::inspect(&bytes).map(|declared| (declared.kind, bytes))
     });
-    Ok(Opened { text, image })
+    Ok(Opened { text, image, files })
 }
 
 #[cfg(test)]
@@ -203,7 +226,7 @@ mod tests {
     #[test]
     fn sealed_secrets_open_through_their_link() {
         let png = png_header(640, 480);
-        let sealed = now(seal_new("hi", Some((ImageType::Png, &png)), None)).unwrap();
+        let sealed = now(seal_new("hi", Attached::Image(ImageType::Png, &png), None)).unwrap();
         let (id, payload) = (sealed.id.clone(), sealed.payload.clone());
         assert_eq!(payload.len(), 1024 - 64 + 29, "padded to the first bucket");
         let access_verifier = sealed.access_verifier.clone();
@@ -236,7 +259,7 @@ mod tests {
 
     #[test]
     fn passphrase_secrets_need_the_passphrase() {
-        let sealed = now(seal_new("secret", None, Some("tell by phone"))).unwrap();
+        let sealed = now(seal_new("secret", Attached::Nothing, Some("tell by phone"))).unwrap();
         let verifier = sealed.passphrase_verifier.clone().unwrap();
         let (id, payload) = (sealed.id.clone(), sealed.payload.clone());
         let links = sealed.links("https://e.com", "AbCd1234", "en").unwrap();

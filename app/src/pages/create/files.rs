@@ -1,0 +1,227 @@
+//! The files field: choose or drop any files, within the server's limits (shown before the
+//! user picks). Images among them are cleaned of metadata like the image field's; other
+//! files go as they are, and the page says so.
+
+use std::sync::Arc;
+
+use image_privacy::{Findings, ImageType, MAX_IMAGE_BYTES};
+use leptos::prelude::*;
+use protocol::rest::FilesInfo;
+
+use super::form::FormState;
+use super::image::clean_image;
+use super::removed::RemovedSummary;
+use crate::browser;
+use crate::i18n::{t, use_i18n};
+use crate::pages::Problem;
+use crate::pages::human_size;
+
+/// What was done to a chosen file before it is sent.
+#[derive(Clone)]
+pub(super) enum Treatment {
+    /// An image, cleaned like the image field's.
+    Cleaned(Findings),
+    /// Sent as it is: its own metadata is not removed.
+    AsIs,
+}
+
+/// A file the user chose, as it will be sent.
+#[derive(Clone)]
+pub(super) struct ChosenFile {
+    /// Tells the list's rows apart.
+    pub key: u32,
+    /// The name as the user's device gave it (sealed in the manifest, never sent in clear).
+    pub name: String,
+    /// The MIME type the browser gave (may be empty).
+    pub mime: String,
+    /// The bytes to send: the file itself, or the cleaned image.
+    pub blob: send_wrapper::SendWrapper<web_sys::Blob>,
+    /// Its length in bytes.
+    pub size: u64,
+    /// Cleaned, or as it is.
+    pub treatment: Treatment,
+}
+
+/// The limits to keep to; a server that does not say gets the defaults.
+pub(super) fn limits_or_default(info: Option<&FilesInfo>) -> (u32, u64) {
+    match info {
+        Some(info) => (info.max_files.unwrap_or(20), info.max_bytes),
+        None => (20, 2 << 30),
+    }
+}
+
+/// Image types the cleaner takes, by the type the browser gives.
+fn image_type(mime: &str) -> Option<ImageType> {
+    match mime {
+        "image/jpeg" => Some(ImageType::Jpeg),
+        "image/png" => Some(ImageType::Png),
+        "image/gif" => Some(ImageType::Gif),
+        "image/webp" => Some(ImageType::Webp),
+        _ => None,
+    }
+}
+
+/// Adds chosen or dropped files to the form, refusing at once (nothing added) if they would
+/// pass the server's limits.
+pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: Option<FilesInfo>) {
+    form.problem.set(None);
+    let chosen: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.item(i)).collect();
+    let (max_files, max_bytes) = limits_or_default(info.as_ref());
+    let current = form.files.get_untracked();
+    if current.len() + chosen.len() > max_files as usize {
+        form.problem.set(Some(Problem::TooManyFiles(max_files)));
+        return;
+    }
+    let sizes = current
+        .iter()
+        .map(|f| f.size)
+        .chain(chosen.iter().map(|f| f.size() as u64));
+    if crate::client::files::sealed_total(sizes) > max_bytes {
+        form.problem.set(Some(Problem::FilesTooLarge));
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        for file in chosen {
+            let name = file.name();
+            let mime = file.type_();
+            let size = file.size() as u64;
+            let blob: web_sys::Blob = file.into();
+            let entry = match image_type(&mime) {
+                Some(_) if size <= MAX_IMAGE_BYTES as u64 => {
+                    let Some(bytes) = browser::read_slice(&blob, 0, size).await else {
+                        form.problem.set(Some(Problem::ReadFile));
+                        continue;
+                    };
+                    match clean_image(Arc::new(bytes)).await {
+                        Ok(cleaned) => {
+                            let Some(blob) = browser::blob_of(&cleaned.bytes, cleaned.kind.mime())
+                            else {
+                                form.problem.set(Some(Problem::ReadFile));
+                                continue;
+                            };
+                            (
+                                blob,
+                                cleaned.bytes.len() as u64,
+                                cleaned.kind.mime().to_owned(),
+                                Treatment::Cleaned(cleaned.findings),
+                            )
+                        }
+                        Err(e) => {
+                            form.problem.set(Some(e.into()));
+                            continue;
+                        }
+                    }
+                }
+                _ => (blob, size, mime, Treatment::AsIs),
+            };
+            let (blob, size, mime, treatment) = entry;
+            form.files.update(|files| {
+                let key = files.iter().map(|f| f.key + 1).max().unwrap_or(0);
+                files.push(ChosenFile {
+                    key,
+                    name,
+                    mime,
+                    blob: send_wrapper::SendWrapper::new(blob),
+                    size,
+                    treatment,
+                });
+            });
+        }
+    });
+}
+
+/// The files fieldset: limits, a picker and drop zone, and the chosen files.
+#[component]
+pub(super) fn FilesField(form: FormState, busy: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let limits = OnceResource::new(crate::api::file_limits());
+    let info = move || limits.get().and_then(Result::ok).flatten();
+    let on_input = move |ev: leptos::ev::Event| {
+        if let Some(input) = browser::input_of(&ev) {
+            if let Some(list) = input.files() {
+                add_files(form, list, info());
+            }
+            input.set_value("");
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
+            add_files(form, list, info());
+        }
+    };
+    view! {
+        <fieldset class="files-field">
+            <legend class="field-label">{t!(i18n, files_label)}</legend>
+            <div
+                class="dropzone"
+                data-testid="files-dropzone"
+                on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default()
+                on:drop=on_drop
+            >
+                <p>
+                    {t!(i18n, files_drop)} " "
+                    <label class="file-label">
+                        <input
+                            type="file"
+                            multiple
+                            class="visually-hidden"
+                            data-testid="files-input"
+                            on:change=on_input
+                            disabled=busy
+                        />
+                        <span class="link-like">{t!(i18n, files_choose)}</span>
+                    </label>
+                </p>
+                <Suspense fallback=|| ()>
+                    {move || limits.get().map(|_| {
+                        let (count, bytes) = limits_or_default(info().as_ref());
+                        let size = human_size(crate::client::files::largest_content(bytes));
+                        view! {
+                            <p class="hint" data-testid="files-limits">
+                                {t!(i18n, files_limits, count = move || count, size = move || size.clone())}
+                            </p>
+                        }
+                    })}
+                </Suspense>
+                <p class="hint">{t!(i18n, files_as_is_hint)}</p>
+            </div>
+            <ul class="file-list" data-testid="file-list">
+                <For each=move || form.files.get() key=|f| f.key let:file>
+                    <FileRow form file busy/>
+                </For>
+            </ul>
+        </fieldset>
+    }
+}
+
+#[component]
+fn FileRow(form: FormState, file: ChosenFile, busy: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let key = file.key;
+    let size = human_size(file.size);
+    let note = match file.treatment {
+        Treatment::Cleaned(findings) => view! { <RemovedSummary findings/> }.into_any(),
+        Treatment::AsIs => {
+            view! { <p class="hint" data-testid="file-as-is">{t!(i18n, files_as_is)}</p> }
+                .into_any()
+        }
+    };
+    view! {
+        <li class="file-row" data-testid="file-row">
+            <span class="file-name" translate="no">{file.name}</span>
+            " "
+            <span class="file-size">{size}</span>
+            <button
+                type="button"
+                class="secondary small"
+                data-testid="remove-file"
+                on:click=move |_| form.files.update(|files| files.retain(|f| f.key != key))
+                disabled=busy
+            >
+                {t!(i18n, files_remove)}
+            </button>
+            {note}
+        </li>
+    }
+}

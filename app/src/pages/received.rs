@@ -4,7 +4,6 @@
 //! confirmed — and the server deletes the data — only once every file has arrived whole.
 
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 
 use crate::client::files::{FileEntry, stream_offsets};
 use crate::disk::{DiskProblem, PageFiles, Saved};
@@ -38,7 +37,7 @@ struct Row {
 /// The files of a revealed secret; starts receiving them at once.
 #[component]
 pub(super) fn ReceivedFiles(
-    files: SendWrapper<Vec<FileEntry>>,
+    files: Vec<FileEntry>,
     claim: Claim,
     /// Called once every file has arrived whole.
     on_complete: Callback<()>,
@@ -56,11 +55,10 @@ pub(super) fn ReceivedFiles(
             state: RwSignal::new(State::Waiting),
         })
         .collect();
-    let page = StoredValue::new_local(PageFiles::new());
+    let page = StoredValue::new(PageFiles::new());
     let states: Vec<_> = rows.iter().map(|r| r.state).collect();
     leptos::task::spawn_local(async move {
         crate::disk::clear_leftovers().await;
-        let files = files.take();
         let offsets = stream_offsets(&files);
         let page = page.get_value();
         let mut all = true;

@@ -67,7 +67,7 @@ pub fn RevealPage() -> impl IntoView {
     let refusal = RwSignal::new(None::<Refusal>);
     let passphrase = RwSignal::new(String::new());
     // A revealed secret's files and the claim that fetches them, taken once by the view.
-    let received = StoredValue::new_local(None::<(Vec<FileEntry>, Claim)>);
+    let received = StoredValue::new(None::<(Vec<FileEntry>, Claim)>);
 
     Effect::new(move |_| {
         let valid = client::parse_key(&browser::location_hash()).is_ok();
@@ -279,7 +279,7 @@ pub fn RevealPage() -> impl IntoView {
             Phase::Shown(shown) => {
                 let files = received.try_update_value(Option::take).flatten().map(|(files, claim)| {
                     let on_complete = confirm_when_complete(claim.alias.clone(), claim.claim.clone());
-                    view! { <ReceivedFiles files=send_wrapper::SendWrapper::new(files) claim on_complete/> }
+                    view! { <ReceivedFiles files claim on_complete/> }
                 });
                 view! { <Revealed shown/> {files} }.into_any()
             }

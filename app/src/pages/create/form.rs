@@ -48,7 +48,8 @@ pub(super) struct FormState {
     /// Files to send with the secret.
     pub files: RwSignal<Vec<ChosenFile>>,
     /// Stops the files' upload under way.
-    pub cancel: StoredValue<Option<crate::transfer::upload::Cancel>, LocalStorage>,
+    // `SendWrapper`: the page is also rendered on the server's threads, where this stays `None`.
+    pub cancel: StoredValue<Option<send_wrapper::SendWrapper<crate::transfer::upload::Cancel>>>,
     /// Views allowed.
     pub views: RwSignal<u32>,
     /// Optional passphrase (empty: none).
@@ -68,7 +69,7 @@ impl FormState {
             keep_original: RwSignal::new(false),
             ttl_seconds: RwSignal::new(86_400),
             files: RwSignal::new(Vec::new()),
-            cancel: StoredValue::new_local(None),
+            cancel: StoredValue::new(None),
             views: RwSignal::new(1),
             passphrase: RwSignal::new(String::new()),
             problem: RwSignal::new(None),

@@ -51,7 +51,8 @@ async fn send_files(
     let total = client::files::data_len(&entries);
     drop(entries);
     let cancel = Cancel::default();
-    form.cancel.set_value(Some(cancel.clone()));
+    form.cancel
+        .set_value(Some(send_wrapper::SendWrapper::new(cancel.clone())));
     let started = js_sys::Date::now();
     let on_progress = move |sent: Sent| {
         let seconds = ((js_sys::Date::now() - started) / 1000.0).max(0.001);

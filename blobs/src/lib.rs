@@ -7,12 +7,16 @@
 //! written as it arrives (never held whole), any order, again after a lost reply; it
 //! becomes the secret's blob only when every part is there ([`Blobs::finish`]).
 //!
+//! Two backends: a local directory ([`DirBlobs`]) and S3-compatible object storage
+//! ([`S3Blobs`]), held to one contract (`tests/contract.rs`).
+//!
 //! Like the store, this sees only ciphertext and ids: never keys, names or plaintext. It
 //! is storage only: who may write or read (upload tokens, claims) is the service's rule.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod dir;
+mod s3;
 
 use std::ops::Range;
 use std::time::SystemTime;
@@ -20,6 +24,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 pub use crypto_core::{SecretId, Verifier};
 pub use dir::DirBlobs;
+pub use s3::{S3Blobs, S3Options};
 use serde::{Deserialize, Serialize};
 
 /// What the server knows of an upload in progress.
@@ -114,13 +119,24 @@ pub struct Listed {
 pub enum Blobs {
     /// A local directory: the zero-setup default, for one server.
     Dir(DirBlobs),
+    /// An S3-compatible bucket, which several servers can share.
+    S3(S3Blobs),
 }
 
 impl Blobs {
+    /// Which backend this is, for logs: `directory` or `object storage`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Blobs::Dir(_) => "directory",
+            Blobs::S3(_) => "object storage",
+        }
+    }
+
     /// Starts an upload for secret `id`; [`BlobError::Exists`] if one is under way or done.
     pub async fn begin(&self, id: &SecretId, upload: &Upload) -> Result<(), BlobError> {
         match self {
             Blobs::Dir(d) => d.begin(id, upload).await,
+            Blobs::S3(s) => s.begin(id, upload).await,
         }
     }
 
@@ -128,6 +144,7 @@ impl Blobs {
     pub async fn upload(&self, id: &SecretId) -> Result<Option<Upload>, BlobError> {
         match self {
             Blobs::Dir(d) => d.upload(id).await,
+            Blobs::S3(s) => s.upload(id).await,
         }
     }
 
@@ -135,6 +152,7 @@ impl Blobs {
     pub async fn received(&self, id: &SecretId) -> Result<Vec<u64>, BlobError> {
         match self {
             Blobs::Dir(d) => d.received(id).await,
+            Blobs::S3(s) => s.received(id).await,
         }
     }
 
@@ -148,6 +166,7 @@ impl Blobs {
     ) -> Result<(), BlobError> {
         match self {
             Blobs::Dir(d) => d.put_part(id, n, body).await,
+            Blobs::S3(s) => s.put_part(id, n, body).await,
         }
     }
 
@@ -155,6 +174,7 @@ impl Blobs {
     pub async fn finish(&self, id: &SecretId) -> Result<u64, BlobError> {
         match self {
             Blobs::Dir(d) => d.finish(id).await,
+            Blobs::S3(s) => s.finish(id).await,
         }
     }
 
@@ -163,6 +183,7 @@ impl Blobs {
     pub async fn abort(&self, id: &SecretId) -> Result<bool, BlobError> {
         match self {
             Blobs::Dir(d) => d.abort(id).await,
+            Blobs::S3(s) => s.abort(id).await,
         }
     }
 
@@ -171,6 +192,7 @@ impl Blobs {
     pub async fn finished(&self, id: &SecretId) -> Result<Option<Upload>, BlobError> {
         match self {
             Blobs::Dir(d) => d.finished(id).await,
+            Blobs::S3(s) => s.finished(id).await,
         }
     }
 
@@ -178,6 +200,7 @@ impl Blobs {
     pub async fn len(&self, id: &SecretId) -> Result<Option<u64>, BlobError> {
         match self {
             Blobs::Dir(d) => d.len(id).await,
+            Blobs::S3(s) => s.len(id).await,
         }
     }
 
@@ -185,6 +208,7 @@ impl Blobs {
     pub async fn read(&self, id: &SecretId, range: Range<u64>) -> Result<BlobReader, BlobError> {
         match self {
             Blobs::Dir(d) => d.read(id, range).await,
+            Blobs::S3(s) => s.read(id, range).await,
         }
     }
 
@@ -192,6 +216,7 @@ impl Blobs {
     pub async fn delete(&self, id: &SecretId) -> Result<(), BlobError> {
         match self {
             Blobs::Dir(d) => d.delete(id).await,
+            Blobs::S3(s) => s.delete(id).await,
         }
     }
 
@@ -199,6 +224,7 @@ impl Blobs {
     pub async fn list_blobs(&self) -> Result<Vec<Listed>, BlobError> {
         match self {
             Blobs::Dir(d) => d.list_blobs().await,
+            Blobs::S3(s) => s.list_blobs().await,
         }
     }
 
@@ -206,6 +232,7 @@ impl Blobs {
     pub async fn list_uploads(&self) -> Result<Vec<Listed>, BlobError> {
         match self {
             Blobs::Dir(d) => d.list_uploads().await,
+            Blobs::S3(s) => s.list_uploads().await,
         }
     }
 }

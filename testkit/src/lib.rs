@@ -1,5 +1,6 @@
 //! Test helpers shared by the workspace's test suites: where the wire-format vectors and
-//! image fixtures are ([`fixtures`]), and throwaway Redis servers.
+//! image fixtures are ([`fixtures`]), throwaway Redis servers, and throwaway Garage servers
+//! for object storage ([`garage`]).
 //!
 //! Tests use a real `redis-server`: the one named by `REDIS_URL` when it is set (each test
 //! then works under its own key prefix), otherwise a private one started on a free port
@@ -9,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a panic is a failure report
 
 pub mod fixtures;
+pub mod garage;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

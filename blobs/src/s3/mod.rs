@@ -447,7 +447,11 @@ impl S3Blobs {
             .common_prefixes
             .iter()
             .filter_map(|p| SecretId::parse(p.filename()?).ok());
-        let described = futures_util::stream::iter(ids.map(|id| self.listed_upload(id)))
+        let described = ids.map(|id| {
+            let this = self.clone();
+            async move { this.listed_upload(id).await }
+        });
+        let described = futures_util::stream::iter(described)
             .buffered(AT_ONCE)
             .try_collect::<Vec<_>>()
             .await?;
@@ -553,7 +557,13 @@ impl S3Blobs {
             .try_collect()
             .await
             .map_err(blob_error)?;
-        futures_util::stream::iter(left.iter().map(|path| self.remove(path)))
+        // Each future owns what it uses (a handle and the key): borrowed ones make the
+        // futures of this stream too particular about lifetimes to be `Send`.
+        let removals = left.into_iter().map(|path| {
+            let this = self.clone();
+            async move { this.remove(&path).await }
+        });
+        futures_util::stream::iter(removals)
             .buffer_unordered(AT_ONCE)
             .try_collect::<Vec<()>>()
             .await?;
@@ -594,19 +604,25 @@ impl S3Blobs {
         }
         let keys = &self.inner.keys;
         let count = received.len() as u64;
-        let reads = received.into_iter().map(|n| async move {
-            let etag = self.get_bytes(&keys.part(id, &begun.tag, n)).await?;
-            // Listed, then gone: an abort cleared it meanwhile (in another server).
-            let etag = etag.ok_or(BlobError::Incomplete {
-                received: count - 1,
-                expected,
-            })?;
-            String::from_utf8(etag.to_vec()).map_err(|e| unavailable(&e))
+        let reads = received.into_iter().map(|n| {
+            let (this, path) = (self.clone(), keys.part(id, &begun.tag, n));
+            async move { this.etag(&path, count, expected).await }
         });
         futures_util::stream::iter(reads)
             .buffered(AT_ONCE)
             .try_collect()
             .await
+    }
+
+    /// A part's ETag; `count` parts were listed.
+    async fn etag(&self, path: &Path, count: u64, expected: u64) -> Result<String, BlobError> {
+        let etag = self.get_bytes(path).await?;
+        // Listed, then gone: an abort cleared it meanwhile (in another server).
+        let etag = etag.ok_or(BlobError::Incomplete {
+            received: count - 1,
+            expected,
+        })?;
+        String::from_utf8(etag.to_vec()).map_err(|e| unavailable(&e))
     }
 
     async fn begun(&self, id: &SecretId) -> Result<Option<Begun>, BlobError> {

@@ -152,16 +152,56 @@ pub struct Config {
 
     /// Where secrets' file data is kept (a directory; created if missing). Default:
     /// `oncelink-files/<port>` in the system's temporary directory. Set it when the store is
-    /// Redis: data whose secret this server's store does not know is swept.
+    /// Redis: data whose secret this server's store does not know is swept. Not used when
+    /// --s3-bucket is set.
     #[arg(long, env = "ONCELINK_FILES_DIR")]
     pub files_dir: Option<std::path::PathBuf>,
+
+    /// Keep file data in this S3-compatible bucket (AWS S3, MinIO, Garage…) instead of
+    /// --files-dir; the bucket must exist. Several servers can share it.
+    #[arg(long, env = "ONCELINK_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// The S3 endpoint, e.g. `http://127.0.0.1:3900` (Garage), `https://minio.example.org`.
+    /// Unset: AWS S3 in --s3-region.
+    #[arg(long, env = "ONCELINK_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// The region requests are signed for (Garage: its `s3_region`, often `garage`).
+    #[arg(long, env = "ONCELINK_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// The access key id. With neither it nor the secret key: the instance's credentials
+    /// (AWS instance profile).
+    #[arg(long, env = "ONCELINK_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+
+    /// The secret access key (never logged or shown; prefer the environment variable to the
+    /// flag, which `ps` shows).
+    #[arg(long, env = "ONCELINK_S3_SECRET_ACCESS_KEY", hide_env_values = true, value_parser = SecretString::parse)]
+    pub s3_secret_access_key: Option<SecretString>,
+
+    /// Prefix of every key this server writes in the bucket, so a bucket can be shared.
+    #[arg(long, env = "ONCELINK_S3_PREFIX", default_value = "oncelink/")]
+    pub s3_prefix: String,
+
+    /// Allow a plain-HTTP --s3-endpoint (a store on the same host or a private network only:
+    /// the data is ciphertext, but the requests' signatures and metadata are not).
+    #[arg(long, env = "ONCELINK_S3_ALLOW_HTTP", default_value_t = false)]
+    pub s3_allow_http: bool,
+
+    /// Address the bucket as `{bucket}.{endpoint host}` (virtual-hosted style) instead of
+    /// `{endpoint}/{bucket}` (path style, the default: MinIO and Garage take it as it is).
+    #[arg(long, env = "ONCELINK_S3_VIRTUAL_HOSTED_STYLE", default_value_t = false)]
+    pub s3_virtual_hosted_style: bool,
 
     /// The largest file data one secret may have, in bytes (sealed: 16 bytes per 64 KiB more
     /// than the files). Default: 2 GiB of files.
     #[arg(long, env = "ONCELINK_MAX_FILE_BYTES", default_value_t = service::FileLimits::DEFAULT_MAX_BYTES)]
     pub max_file_bytes: u64,
 
-    /// Bytes in every upload part but the last (object storage needs at least 5 MiB).
+    /// Bytes in every upload part but the last (object storage needs at least 5 MiB, and
+    /// at most 10,000 parts per secret).
     #[arg(long, env = "ONCELINK_UPLOAD_PART_BYTES", default_value_t = service::FileLimits::default().part_size, value_parser = clap::value_parser!(u64).range(65_536..=256 * 1024 * 1024))]
     pub upload_part_bytes: u64,
 
@@ -186,6 +226,27 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "ONCELINK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
+}
+
+/// A setting that must not be printed: its `Debug` is `***`.
+#[derive(Clone)]
+pub struct SecretString(String);
+
+impl SecretString {
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The value itself, for the one place that needs it.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// How logs are written.
@@ -220,17 +281,29 @@ impl Config {
         }
     }
 
-    /// Where file data goes and its limits.
+    /// The S3 bucket for file data, if one is set and not empty.
+    pub fn s3_bucket(&self) -> Option<&str> {
+        self.s3_bucket.as_deref().filter(|b| !b.trim().is_empty())
+    }
+
+    /// Where file data goes and its limits: the S3 bucket when one is set, else the directory.
     pub fn files(&self) -> Result<service::Files, String> {
-        let dir = self.files_dir.clone().unwrap_or_else(|| {
-            std::env::temp_dir()
-                .join("oncelink-files")
-                .join(self.addr.port().to_string())
-        });
-        let blobs = blobs::DirBlobs::open(&dir)
-            .map_err(|e| format!("cannot open the files directory {}: {e}", dir.display()))?;
+        let blobs = match self.s3_bucket() {
+            Some(bucket) => blobs::Blobs::S3(self.s3_blobs(bucket)?),
+            None => {
+                let dir = self.files_dir.clone().unwrap_or_else(|| {
+                    std::env::temp_dir()
+                        .join("oncelink-files")
+                        .join(self.addr.port().to_string())
+                });
+                let blobs = blobs::DirBlobs::open(&dir).map_err(|e| {
+                    format!("cannot open the files directory {}: {e}", dir.display())
+                })?;
+                blobs::Blobs::Dir(blobs)
+            }
+        };
         Ok(service::Files {
-            blobs: blobs::Blobs::Dir(blobs),
+            blobs,
             limits: service::FileLimits {
                 max_bytes: self.max_file_bytes,
                 part_size: self.upload_part_bytes,
@@ -241,6 +314,52 @@ impl Config {
                 ..service::FileLimits::default()
             },
         })
+    }
+
+    /// The bucket's client, after the checks S3 imposes on parts.
+    fn s3_blobs(&self, bucket: &str) -> Result<blobs::S3Blobs, String> {
+        use blobs::S3Blobs;
+        let part = self.upload_part_bytes;
+        if part < S3Blobs::MIN_PART_SIZE {
+            return Err(format!(
+                "--upload-part-bytes is {part}: object storage (--s3-bucket) refuses parts under \
+                 5 MiB; set it to at least {} (the default is 8 MiB)",
+                S3Blobs::MIN_PART_SIZE
+            ));
+        }
+        if self.max_file_bytes.div_ceil(part) > S3Blobs::MAX_PARTS {
+            return Err(format!(
+                "--max-file-bytes {} in parts of --upload-part-bytes {part} would be more than \
+                 {} parts, the most S3 takes: raise --upload-part-bytes",
+                self.max_file_bytes,
+                S3Blobs::MAX_PARTS
+            ));
+        }
+        let endpoint = self
+            .s3_endpoint
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty());
+        if endpoint.is_some_and(|e| e.starts_with("http://")) && !self.s3_allow_http {
+            return Err(
+                "--s3-endpoint is plain http://: set --s3-allow-http to use it anyway".into(),
+            );
+        }
+        let options = blobs::S3Options {
+            endpoint: endpoint.map(str::to_owned),
+            bucket: bucket.trim().to_owned(),
+            region: self.s3_region.clone(),
+            access_key_id: self.s3_access_key_id.clone().filter(|k| !k.is_empty()),
+            secret_access_key: self
+                .s3_secret_access_key
+                .as_ref()
+                .map(|s| s.expose_secret().to_owned())
+                .filter(|k| !k.is_empty()),
+            prefix: self.s3_prefix.clone(),
+            allow_http: self.s3_allow_http,
+            virtual_hosted_style: self.s3_virtual_hosted_style,
+        };
+        S3Blobs::open(options).map_err(|e| format!("--s3-bucket: {e}"))
     }
 
     /// The gate every request body passes.
@@ -331,6 +450,41 @@ mod tests {
         assert!(config.max_payload_bytes > 11 * 1024 * 1024 + 29);
         assert!(config.body_limit() > (config.max_payload_bytes * 4).div_ceil(3));
         assert_eq!(config.addr.port(), 3000);
+    }
+
+    #[test]
+    fn a_bucket_chooses_object_storage_with_parts_s3_takes() {
+        let s3 = |extra: &[&str]| {
+            let mut args = vec!["oncelink-server", "--s3-bucket", "b", "--s3-access-key-id=k"];
+            args.extend_from_slice(extra);
+            args.push("--s3-secret-access-key=s");
+            Config::parse_from(args).files()
+        };
+        let files = s3(&[]).unwrap();
+        assert_eq!(files.blobs.backend(), "object storage");
+        let small = s3(&["--upload-part-bytes=1048576"]).err().unwrap();
+        assert!(small.contains("at least 5242880"), "{small}");
+        let many = s3(&["--upload-part-bytes=5242880", "--max-file-bytes=60000000000"]);
+        assert!(many.err().unwrap().contains("10000 parts"));
+        let http = s3(&["--s3-endpoint=http://127.0.0.1:3900"]).err().unwrap();
+        assert!(http.contains("--s3-allow-http"), "{http}");
+        s3(&["--s3-endpoint=http://127.0.0.1:3900", "--s3-allow-http"]).unwrap();
+        // Without a bucket (or an empty one): the directory, whatever the part size.
+        let config =
+            Config::parse_from(["oncelink-server", "--s3-bucket", " ", "--upload-part-bytes=65536"]);
+        assert_eq!(config.files().unwrap().blobs.backend(), "directory");
+    }
+
+    #[test]
+    fn the_secret_access_key_is_never_shown() {
+        let config = Config::parse_from(["oncelink-server", "--s3-secret-access-key=hunter2"]);
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let command = <Config as clap::CommandFactory>::command();
+        let arg = command
+            .get_arguments()
+            .find(|a| a.get_id() == "s3_secret_access_key")
+            .unwrap();
+        assert!(arg.is_hide_env_values_set());
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub enum StartError {
     /// A setting is invalid.
     #[error("{0}")]
     Config(String),
+    /// The file storage (the S3 bucket) cannot be used.
+    #[error("cannot use the file storage: {0}")]
+    Files(#[from] blobs::BlobError),
 }
 
 impl AppState {
@@ -55,7 +58,14 @@ impl AppState {
         leptos_options: LeptosOptions,
     ) -> Result<Self, StartError> {
         let store = open_store(config).await?;
-        Self::new(store, config, leptos_options)
+        let files = config.files().map_err(StartError::Config)?;
+        // Object storage is asked once now, so a wrong bucket, endpoint or key stops the
+        // start instead of the first upload; the answer says how uploads are decided.
+        if let blobs::Blobs::S3(s3) = &files.blobs {
+            let conditional = s3.conditional_writes().await?;
+            tracing::info!(conditional_writes = conditional, "file data in object storage");
+        }
+        Self::assemble(store, config, files, leptos_options)
     }
 
     /// Like [`AppState::from_config`], over a store the caller opened (tests that look into
@@ -65,13 +75,18 @@ impl AppState {
         config: &Config,
         leptos_options: LeptosOptions,
     ) -> Result<Self, StartError> {
+        let files = config.files().map_err(StartError::Config)?;
+        Self::assemble(store, config, files, leptos_options)
+    }
+
+    fn assemble(
+        store: Store,
+        config: &Config,
+        files: service::Files,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartError> {
         Ok(Self(std::sync::Arc::new(Parts {
-            service: Service::with_files(
-                store,
-                config.limits(),
-                config.rules(),
-                Some(config.files().map_err(StartError::Config)?),
-            ),
+            service: Service::with_files(store, config.limits(), config.rules(), Some(files)),
             body_limit: config.body_limit(),
             client_ip_header: config.client_ip_header().map_err(StartError::Config)?,
             body_timeout: config.body_timeout(),

@@ -125,8 +125,9 @@ impl std::fmt::Debug for S3Blobs {
 struct Begun {
     #[serde(flatten)]
     upload: Upload,
-    /// The S3 multipart upload's id.
-    multipart: String,
+    /// The S3 multipart upload's id; `None` for an empty blob, which is one plain (empty)
+    /// object: S3 stores refuse an empty part (Garage: "Empty body").
+    multipart: Option<String>,
     /// This attempt's tag (random): the folder of its part ETags and outcome.
     tag: String,
 }
@@ -250,12 +251,16 @@ impl S3Blobs {
         }
         let conditional = self.conditional_writes().await?;
         let blob = keys.blob(id);
-        let multipart = self
-            .inner
-            .store
-            .create_multipart(&blob)
-            .await
-            .map_err(blob_error)?;
+        let multipart = match upload.length {
+            0 => None,
+            _ => Some(
+                self.inner
+                    .store
+                    .create_multipart(&blob)
+                    .await
+                    .map_err(blob_error)?,
+            ),
+        };
         let begun = Begun {
             upload: upload.clone(),
             multipart,
@@ -264,11 +269,9 @@ impl S3Blobs {
         let written = self.put(&keys.upload(id), json(&begun)?, conditional).await;
         if let Err(e) = written {
             // Lost to another begin (or the write failed): this multipart upload is nobody's.
-            let _ = self
-                .inner
-                .store
-                .abort_multipart(&blob, &begun.multipart)
-                .await;
+            if let Some(multipart) = &begun.multipart {
+                let _ = self.inner.store.abort_multipart(&blob, multipart).await;
+            }
             return Err(e);
         }
         Ok(())
@@ -298,20 +301,23 @@ impl S3Blobs {
         let payload = buffer(body, range.end - range.start).await?;
         let index = usize::try_from(n).map_err(|_| BlobError::BadPart("there is no such part"))?;
         let keys = &self.inner.keys;
-        let part = self
-            .inner
-            .store
-            .put_part(&keys.blob(id), &begun.multipart, index, payload)
-            .await
-            .map_err(blob_error)?;
+        let etag = match &begun.multipart {
+            Some(multipart) => {
+                let part = self
+                    .inner
+                    .store
+                    .put_part(&keys.blob(id), multipart, index, payload)
+                    .await
+                    .map_err(blob_error)?;
+                part.content_id
+            }
+            // The one empty part of an empty blob: nothing to send.
+            None => String::new(),
+        };
         // Sent again, a part replaces itself in S3 and its ETag here (the same bytes give the
         // same ETag, so two copies of one part in flight agree).
-        self.put(
-            &keys.part(id, &begun.tag, n),
-            part.content_id.into_bytes(),
-            false,
-        )
-        .await
+        self.put(&keys.part(id, &begun.tag, n), etag.into_bytes(), false)
+            .await
     }
 
     pub(crate) async fn finish(&self, id: &SecretId) -> Result<u64, BlobError> {
@@ -352,14 +358,16 @@ impl S3Blobs {
                 return Ok(false);
             }
         }
-        let aborted = self
-            .inner
-            .store
-            .abort_multipart(&keys.blob(id), &begun.multipart)
-            .await;
-        match aborted {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => return Err(blob_error(e)),
+        if let Some(multipart) = &begun.multipart {
+            let aborted = self
+                .inner
+                .store
+                .abort_multipart(&keys.blob(id), multipart)
+                .await;
+            match aborted {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(blob_error(e)),
+            }
         }
         self.clear(id).await?;
         Ok(true)
@@ -443,11 +451,14 @@ impl S3Blobs {
             .list_with_delimiter(Some(&self.inner.keys.uploads()))
             .await
             .map_err(blob_error)?;
-        let ids = listed
+        // Collected first: an iterator whose closure takes a reference, kept across the
+        // awaits below, would make this future not `Send` for every lifetime.
+        let ids: Vec<SecretId> = listed
             .common_prefixes
             .iter()
-            .filter_map(|p| SecretId::parse(p.filename()?).ok());
-        let described = ids.map(|id| {
+            .filter_map(|p| SecretId::parse(p.filename()?).ok())
+            .collect();
+        let described = ids.into_iter().map(|id| {
             let this = self.clone();
             async move { this.listed_upload(id).await }
         });
@@ -529,13 +540,17 @@ impl S3Blobs {
             .into_iter()
             .map(|content_id| PartId { content_id })
             .collect();
-        match self
-            .inner
-            .store
-            .complete_multipart(&blob, &begun.multipart, parts)
-            .await
-        {
-            Ok(_) => {}
+        let completed = match &begun.multipart {
+            Some(multipart) => self
+                .inner
+                .store
+                .complete_multipart(&blob, multipart, parts)
+                .await
+                .map(|_| ()),
+            None => self.inner.store.put(&blob, PutPayload::new()).await.map(|_| ()),
+        };
+        match completed {
+            Ok(()) => {}
             Err(object_store::Error::NotFound { .. }) if self.exists(&blob).await? => {}
             Err(e) => return Err(blob_error(e)),
         }

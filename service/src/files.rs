@@ -241,7 +241,9 @@ impl Service {
         })
     }
 
-    /// Throws an upload away with everything written; its quota charge is given back.
+    /// Throws an upload away with everything written; its quota charge is given back. Only
+    /// the abort that removed it gives it back: one that lost to a create (which took the
+    /// data), the sweep or another cancel answers [`ServiceError::NotFound`].
     pub async fn abort_upload(
         &self,
         client: IpAddr,
@@ -249,11 +251,14 @@ impl Service {
         token: Option<&str>,
     ) -> Result<(), ServiceError> {
         let (files, id, upload) = self.upload_request(client, id, token).await?;
-        files
+        let removed = files
             .blobs
             .abort(&id)
             .await
             .map_err(|e| self.blob_error(e))?;
+        if !removed {
+            return Err(ServiceError::NotFound);
+        }
         self.refund(client, upload.length).await;
         self.release(upload.length);
         Ok(())

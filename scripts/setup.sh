@@ -3,16 +3,18 @@
 # there. Safe to run any number of times. Sourced by scripts/serve.sh and scripts/test.sh.
 #
 #   scripts/setup.sh            # build tools only (serve)
-#   scripts/setup.sh --test     # also Chromium, redis-server, exiftool (tests)
+#   scripts/setup.sh --test     # also Chromium, redis-server, exiftool, Garage (tests)
 #
-# Nothing is downloaded from outside the package registries: the wasm-bindgen CLI comes
-# from crates.io, wasm-opt (binaryen) and esbuild from npm, the rest from Debian. The bundle
+# Nothing is downloaded from outside the package registries: the wasm-bindgen CLI and Garage
+# come from crates.io, wasm-opt (binaryen) and esbuild from npm, the rest from Debian. The bundle
 # itself is made by the workspace's own `bundle` crate (scripts/lib.sh), not cargo-leptos.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Must equal the `wasm-bindgen` crate version pinned in Cargo.toml.
 WASM_BINDGEN_VERSION=0.2.130
+# The S3-compatible object store the tests start (blobs and service suites).
+GARAGE_VERSION=2.5.0
 
 with_test_tools=0
 [ "${1:-}" = "--test" ] && with_test_tools=1
@@ -63,4 +65,15 @@ export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
 
 if [ "$with_test_tools" = 1 ]; then
   apt_install chromium redis-server libimage-exiftool-perl curl
+  # Garage: a real S3-compatible store for the object-storage tests, built once per machine
+  # (about 21 minutes on 2 cores). LMDB only, against Debian's libsodium and zstd (without
+  # libzstd-dev, zstd-sys fails to build). Its own throwaway target dir: not the project's.
+  if ! garage --version 2>/dev/null | grep -qF "$GARAGE_VERSION"; then
+    apt_install libsodium-dev libzstd-dev pkg-config
+    log "installing garage $GARAGE_VERSION from crates.io (once per machine)"
+    garage_target="$(mktemp -d)"
+    cargo install garage --version "$GARAGE_VERSION" --locked --no-default-features \
+      --features lmdb,system-libs --target-dir "$garage_target"
+    rm -rf "$garage_target"
+  fi
 fi

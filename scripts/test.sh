@@ -5,6 +5,9 @@
 # and Debian's Chromium.
 #
 # Redis: REDIS_URL if set; otherwise the tests start their own redis-server on free ports.
+# Object storage: ONCELINK_S3_ENDPOINT (with _BUCKET, _REGION, _ACCESS_KEY_ID,
+# _SECRET_ACCESS_KEY, _PREFIX) if set; otherwise each S3 test starts its own Garage. Here a
+# missing `garage` fails those tests (ONCELINK_REQUIRE_S3=1) instead of skipping them.
 #
 #   scripts/test.sh              # everything (what CI runs)
 #   scripts/test.sh lint rust    # only some stages: lint, rust, e2e
@@ -26,6 +29,9 @@ if [ -n "${ONCELINK_SHARED_DIR:-}" ] && [ "$ONCELINK_SHARED_DIR" != none ] && [ 
 else
   echo "test.sh: no shared directory; running the repository's vectors and fixtures only" >&2
 fi
+
+# The object-storage tests must run, not skip, wherever this script runs (CI included).
+export ONCELINK_REQUIRE_S3="${ONCELINK_REQUIRE_S3:-1}"
 
 # Incremental artifacts only grow in a test run's target dir; they do not pay off here.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"

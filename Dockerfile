@@ -27,6 +27,10 @@ RUN bash -c 'ROOT=/src; source scripts/lib.sh; build_release' \
  && cp -r target/site /site
 
 FROM debian:bookworm-slim AS runtime
+# CA certificates: the S3 client (--s3-bucket) checks its HTTPS endpoint against them.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin oncelink
 # hash.txt beside the binary names the content-hashed bundle files (hash-files).
 COPY --from=build /out/server /app/oncelink-server

@@ -47,7 +47,16 @@ on_both_backends!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_round_trip_holds_on_three_garage_nodes() {
     if let Some(backend) = Backend::s3_cluster("three_nodes") {
-        assert_eq!(backend.s3_target().unwrap().garage.as_ref().unwrap().nodes(), 3);
+        assert_eq!(
+            backend
+                .s3_target()
+                .unwrap()
+                .garage
+                .as_ref()
+                .unwrap()
+                .nodes(),
+            3
+        );
         parts_in_any_order_and_sent_again_make_the_blob(backend).await;
     }
 }
@@ -151,7 +160,10 @@ async fn parts_that_do_not_fit_are_refused_and_abort_leaves_nothing(backend: Bac
         Err(BlobError::NotFound)
     ));
     assert!(matches!(blobs.finish(&id).await, Err(BlobError::NotFound)));
-    assert!(matches!(blobs.received(&id).await, Err(BlobError::NotFound)));
+    assert!(matches!(
+        blobs.received(&id).await,
+        Err(BlobError::NotFound)
+    ));
     // The id is free again.
     blobs.begin(&id, &upload(3, p)).await.unwrap();
     blobs.put_part(&id, 0, &mut body(&data(3))).await.unwrap();
@@ -352,9 +364,16 @@ async fn abandoned_uploads_are_listed_for_the_sweep(backend: Backend) {
     listed.sort_by_key(|l| l.length);
     let after = SystemTime::now() + slack;
     let seen: Vec<_> = listed.iter().map(|l| (l.id.clone(), l.length)).collect();
-    assert_eq!(seen, vec![(untouched.clone(), 10), (partial.clone(), 3 * p)]);
+    assert_eq!(
+        seen,
+        vec![(untouched.clone(), 10), (partial.clone(), 3 * p)]
+    );
     for l in &listed {
-        assert!(before <= l.modified && l.modified <= after, "{:?}", l.modified);
+        assert!(
+            before <= l.modified && l.modified <= after,
+            "{:?}",
+            l.modified
+        );
     }
     let blobs_listed = blobs.list_blobs().await.unwrap();
     assert_eq!(blobs_listed.len(), 1);
@@ -390,7 +409,9 @@ async fn s3_failures_name_no_ids() {
         panic!("{failed:?}");
     };
     assert!(
-        !detail.to_ascii_lowercase().contains(&id.as_str().to_ascii_lowercase()),
+        !detail
+            .to_ascii_lowercase()
+            .contains(&id.as_str().to_ascii_lowercase()),
         "{detail}"
     );
     assert!(!detail.contains(&"0".repeat(64)), "{detail}");

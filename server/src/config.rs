@@ -192,7 +192,11 @@ pub struct Config {
 
     /// Address the bucket as `{bucket}.{endpoint host}` (virtual-hosted style) instead of
     /// `{endpoint}/{bucket}` (path style, the default: MinIO and Garage take it as it is).
-    #[arg(long, env = "ONCELINK_S3_VIRTUAL_HOSTED_STYLE", default_value_t = false)]
+    #[arg(
+        long,
+        env = "ONCELINK_S3_VIRTUAL_HOSTED_STYLE",
+        default_value_t = false
+    )]
     pub s3_virtual_hosted_style: bool,
 
     /// The largest file data one secret may have, in bytes (sealed: 16 bytes per 64 KiB more
@@ -455,7 +459,12 @@ mod tests {
     #[test]
     fn a_bucket_chooses_object_storage_with_parts_s3_takes() {
         let s3 = |extra: &[&str]| {
-            let mut args = vec!["oncelink-server", "--s3-bucket", "b", "--s3-access-key-id=k"];
+            let mut args = vec![
+                "oncelink-server",
+                "--s3-bucket",
+                "b",
+                "--s3-access-key-id=k",
+            ];
             args.extend_from_slice(extra);
             args.push("--s3-secret-access-key=s");
             Config::parse_from(args).files()
@@ -464,14 +473,21 @@ mod tests {
         assert_eq!(files.blobs.backend(), "object storage");
         let small = s3(&["--upload-part-bytes=1048576"]).err().unwrap();
         assert!(small.contains("at least 5242880"), "{small}");
-        let many = s3(&["--upload-part-bytes=5242880", "--max-file-bytes=60000000000"]);
+        let many = s3(&[
+            "--upload-part-bytes=5242880",
+            "--max-file-bytes=60000000000",
+        ]);
         assert!(many.err().unwrap().contains("10000 parts"));
         let http = s3(&["--s3-endpoint=http://127.0.0.1:3900"]).err().unwrap();
         assert!(http.contains("--s3-allow-http"), "{http}");
         s3(&["--s3-endpoint=http://127.0.0.1:3900", "--s3-allow-http"]).unwrap();
         // Without a bucket (or an empty one): the directory, whatever the part size.
-        let config =
-            Config::parse_from(["oncelink-server", "--s3-bucket", " ", "--upload-part-bytes=65536"]);
+        let config = Config::parse_from([
+            "oncelink-server",
+            "--s3-bucket",
+            " ",
+            "--upload-part-bytes=65536",
+        ]);
         assert_eq!(config.files().unwrap().blobs.backend(), "directory");
     }
 

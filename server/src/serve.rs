@@ -145,8 +145,7 @@ pub async fn run() -> ExitCode {
         }
     };
     let backend = state.service().store().backend();
-    if config.redis_url().is_some() && config.files_dir.is_none() && config.s3_bucket().is_none()
-    {
+    if config.redis_url().is_some() && config.files_dir.is_none() && config.s3_bucket().is_none() {
         tracing::warn!(
             "file data goes to the temporary directory (neither ONCELINK_FILES_DIR nor \
              ONCELINK_S3_BUCKET is set): with Redis, set one to storage that survives a reboot \

@@ -63,7 +63,10 @@ impl AppState {
         // start instead of the first upload; the answer says how uploads are decided.
         if let blobs::Blobs::S3(s3) = &files.blobs {
             let conditional = s3.conditional_writes().await?;
-            tracing::info!(conditional_writes = conditional, "file data in object storage");
+            tracing::info!(
+                conditional_writes = conditional,
+                "file data in object storage"
+            );
         }
         Self::assemble(store, config, files, leptos_options)
     }

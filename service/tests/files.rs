@@ -197,7 +197,13 @@ async fn put(backend: &Backend, service: &Service, id: &str, token: &str, n: u64
     let start = (n * backend.part) as usize;
     let end = (start + backend.part as usize).min(data.len());
     service
-        .put_part(CLIENT, id, &n.to_string(), Some(token), &mut body(&data[start..end]))
+        .put_part(
+            CLIENT,
+            id,
+            &n.to_string(),
+            Some(token),
+            &mut body(&data[start..end]),
+        )
         .await
         .unwrap();
 }
@@ -266,8 +272,7 @@ async fn download(service: &Service, alias: &str, key: &MasterKey, claim: &str) 
     };
     let mut download = service.download(CLIENT, alias, proofs, None).await.unwrap();
     let mut out = Vec::new();
-    while let Some(chunk) =
-        std::future::poll_fn(|cx| download.reader.as_mut().poll_next(cx)).await
+    while let Some(chunk) = std::future::poll_fn(|cx| download.reader.as_mut().poll_next(cx)).await
     {
         out.extend_from_slice(&chunk.unwrap());
     }
@@ -293,7 +298,10 @@ async fn the_sweep_deletes_what_no_secret_owns_and_keeps_the_rest(backend: Backe
         started: 0,
     };
     blobs.begin(&orphan, &upload).await.unwrap();
-    blobs.put_part(&orphan, 0, &mut body(&[3; 4])).await.unwrap();
+    blobs
+        .put_part(&orphan, 0, &mut body(&[3; 4]))
+        .await
+        .unwrap();
     blobs.finish(&orphan).await.unwrap();
     let orphan = orphan.to_string();
     assert!(backend.has_blob(&orphan).await);
@@ -437,7 +445,10 @@ async fn the_last_view_and_a_destroy_delete_the_data(backend: Backend) {
     let (id, token) = uploaded(&backend, &service).await;
     let alias = create_with(&service, &id, &token, &key, 1).await.unwrap();
     let claim = reveal(&service, &alias, &key).await.unwrap();
-    assert_eq!(download(&service, &alias, &key, &claim).await, backend.data());
+    assert_eq!(
+        download(&service, &alias, &key, &claim).await,
+        backend.data()
+    );
     service
         .confirm(CLIENT, &alias, Ok(Some(Loose::Valid(claim))))
         .await
@@ -453,7 +464,12 @@ async fn the_last_view_and_a_destroy_delete_the_data(backend: Backend) {
         manage_verifier: Some(manage.verifier().to_base64url().into()),
         ..create_input(&id, &token, &key, 3)
     };
-    let alias = service.create(admission, Ok(input)).await.unwrap().alias.to_string();
+    let alias = service
+        .create(admission, Ok(input))
+        .await
+        .unwrap()
+        .alias
+        .to_string();
     assert!(backend.has_blob(&id).await);
     let token = Some(Loose::Valid(manage.to_base64url().to_string()));
     service.destroy(CLIENT, &alias, Ok(token)).await.unwrap();

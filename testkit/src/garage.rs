@@ -179,7 +179,15 @@ impl Garage {
         let key_id = format!("GK{}", random_hex(12));
         let secret_key = random_hex(32);
         first.garage(&["bucket", "create", BUCKET]);
-        first.garage(&["key", "import", "--yes", "-n", "oncelink", &key_id, &secret_key]);
+        first.garage(&[
+            "key",
+            "import",
+            "--yes",
+            "-n",
+            "oncelink",
+            &key_id,
+            &secret_key,
+        ]);
         first.garage(&[
             "bucket", "allow", "--read", "--write", "--owner", BUCKET, "--key", &key_id,
         ]);

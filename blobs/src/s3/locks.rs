@@ -44,7 +44,10 @@ impl Drop for Held<'_> {
         let mut map = self.locks.map();
         drop(self.guard.take());
         // Only the map's own handle is left: nobody holds or waits for this id.
-        if map.get(&self.key).is_some_and(|m| Arc::strong_count(m) == 1) {
+        if map
+            .get(&self.key)
+            .is_some_and(|m| Arc::strong_count(m) == 1)
+        {
             map.remove(&self.key);
         }
     }

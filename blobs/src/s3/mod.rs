@@ -18,14 +18,15 @@
 //! (`If-None-Match: *`: AWS S3, MinIO, R2), that write is `PutMode::Create` and exactly one
 //! writer wins across any number of servers; `begin` writes `upload.json` the same way, so
 //! two begins of one id cannot both succeed. Whether the store honours them is probed once
-//! (an object written twice with `If-None-Match: *`). Garage 2.5 ignores the header, so
+//! (an object written twice with `If-None-Match: *`). **Garage 2.5 ignores the header**, so
 //! there each decision is a read then a write under this process's lock of the id: exact
-//! within one server; **two servers** sharing the bucket can both win a begin (the second
-//! upload replaces the first) or a finish/abort race. On Garage the abort then wins: both
-//! calls succeed and the blob the finish made is gone (Garage merges an upload's
-//! `Aborted` over `Complete`), so the secret is created without its data and its download
-//! answers 404. That needs a client cancelling its own upload while its create runs on
-//! another server, or a sweep of a day-old upload meeting its create; nothing else is lost.
+//! within one server, but two servers sharing the bucket can both win. For begin, the later
+//! upload replaces the earlier (whose client then gets `wrong_upload_token`). For a finish
+//! racing an abort both calls can succeed; Garage merges an upload's `Aborted` over
+//! `Complete`, so the blob the finish made may be gone and the secret's download answers 404
+//! (forced on two handles, 60 races gave 2 double wins, one of them losing the blob). That
+//! needs a client cancelling its own upload while its create runs on another server, or the
+//! sweep of a day-old upload meeting its create.
 //!
 //! A finish that dies halfway leaves its outcome written: a finish sent again completes it,
 //! and an abort that finds it completes it too (the sweep then deletes the blob if no
@@ -472,7 +473,8 @@ impl S3Blobs {
     /// An upload as the sweep sees it: begun when its description was written, or — only
     /// leftovers under its id — when they were last written.
     async fn listed_upload(&self, id: SecretId) -> Result<Option<Listed>, BlobError> {
-        if let Some((begun, modified)) = self.get_json::<Begun>(&self.inner.keys.upload(&id)).await?
+        if let Some((begun, modified)) =
+            self.get_json::<Begun>(&self.inner.keys.upload(&id)).await?
         {
             return Ok(Some(Listed {
                 id,
@@ -547,7 +549,12 @@ impl S3Blobs {
                 .complete_multipart(&blob, multipart, parts)
                 .await
                 .map(|_| ()),
-            None => self.inner.store.put(&blob, PutPayload::new()).await.map(|_| ()),
+            None => self
+                .inner
+                .store
+                .put(&blob, PutPayload::new())
+                .await
+                .map(|_| ()),
         };
         match completed {
             Ok(()) => {}

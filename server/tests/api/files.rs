@@ -351,3 +351,113 @@ async fn the_pages_reveal_of_a_secret_with_files_claims_its_data(server: TestSer
     let (status, _) = server.info(&alias).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The server's settings for `target`'s bucket, 5 MiB parts (the least it takes with S3).
+fn s3_config(target: &testkit::garage::S3Target, secret: &str) -> server::Config {
+    <server::Config as clap::Parser>::parse_from([
+        "oncelink-server".to_owned(),
+        "--rate-create=100000".into(),
+        "--rate-reveal=100000".into(),
+        "--failed-attempts=100000".into(),
+        format!("--upload-part-bytes={}", blobs::S3Blobs::MIN_PART_SIZE),
+        format!("--s3-bucket={}", target.bucket),
+        format!("--s3-endpoint={}", target.endpoint),
+        format!("--s3-region={}", target.region),
+        format!("--s3-access-key-id={}", target.access_key_id),
+        format!("--s3-secret-access-key={secret}"),
+        format!("--s3-prefix={}", target.prefix),
+        "--s3-allow-http".into(),
+    ])
+}
+
+/// The REST flow over object storage: a real Garage behind `--s3-*`, two parts (5 MiB and a
+/// few bytes), a download whole and by range across the parts, gone once confirmed. The
+/// start asks the bucket first, so a wrong key stops it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_go_up_and_come_down_through_object_storage() {
+    let Some(target) = testkit::garage::S3Target::for_test("server_files") else {
+        return;
+    };
+    let wrong = s3_config(&target, &"0".repeat(64));
+    let refused = server::AppState::from_config(&wrong, leptos_options()).await;
+    assert!(
+        matches!(refused, Err(server::StartError::Files(_))),
+        "a wrong key must stop the start"
+    );
+    let config = s3_config(&target, &target.secret_access_key);
+    server::AppState::from_config(&config, leptos_options())
+        .await
+        .unwrap();
+    let server = start_with(server::open_store(&config).await.unwrap(), &config, None).await;
+
+    let part = blobs::S3Blobs::MIN_PART_SIZE;
+    let data = content((part + 1000) as usize, 7);
+    let length = data.len() as u64;
+    let id = SecretId::generate().unwrap();
+    let (status, begun) = begin(&server, &id, length).await;
+    assert_eq!(status, StatusCode::CREATED, "{begun}");
+    assert_eq!(
+        (begun["part_size"].as_u64(), begun["parts"].as_u64()),
+        (Some(part), Some(2))
+    );
+    let token = begun["upload_token"].as_str().unwrap().to_owned();
+    let (first, last) = data.split_at(part as usize);
+    for (n, body) in [(1, last), (0, first), (1, last)] {
+        assert_eq!(
+            put_part(&server, &id, n, &token, body).await.0,
+            StatusCode::NO_CONTENT
+        );
+    }
+    let key = MasterKey::generate().unwrap();
+    let payload = crypto_core::seal(&key, &id, b"\x00manifest stand-in").unwrap();
+    let access = key.access_proof();
+    let (status, created) = server
+        .post(json!({
+            "ciphertext": crypto_core::base64::encode(&payload),
+            "id": id.to_string(),
+            "ttl_seconds": 600,
+            "access_verifier": access.verifier().to_base64url(),
+            "upload_token": token,
+        }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let alias = created["alias"].as_str().unwrap().to_owned();
+    let claim = Proof::generate().unwrap().to_base64url();
+    let access = access.to_base64url();
+    let (status, _) = server
+        .reveal(&alias, json!({"access_proof": access, "claim": claim}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let whole = download(&server, &alias, &access, &claim, None).await;
+    assert_eq!(whole.status(), StatusCode::OK);
+    assert_eq!(whole.bytes().await.unwrap().as_ref(), data.as_slice());
+    let (from, to) = (part - 10, part + 9);
+    let range = format!("bytes={from}-{to}");
+    let across = download(&server, &alias, &access, &claim, Some(&range)).await;
+    assert_eq!(across.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        across.bytes().await.unwrap().as_ref(),
+        &data[from as usize..=to as usize]
+    );
+    let (status, _) = server
+        .post_to(
+            &format!("/api/secrets/{alias}/confirm"),
+            json!({"claim": claim}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        download(&server, &alias, &access, &claim, None)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let Ok(service::Files { blobs, .. }) = config.files() else {
+        panic!("the same settings open the same bucket");
+    };
+    assert_eq!(
+        blobs.len(&id).await.unwrap(),
+        None,
+        "deleted with the last view"
+    );
+}

@@ -17,7 +17,7 @@ pub struct Backend {
 
 enum Keep {
     Dir(tempfile::TempDir),
-    S3(S3Target),
+    S3(Box<S3Target>),
 }
 
 impl Backend {
@@ -46,7 +46,7 @@ impl Backend {
             blobs: Blobs::S3(S3Blobs::open(options(&target)).unwrap()),
             // S3's real minimum, so the same cases hold on AWS S3 and MinIO.
             part: S3Blobs::MIN_PART_SIZE,
-            keep: Keep::S3(target),
+            keep: Keep::S3(Box::new(target)),
         }
     }
 

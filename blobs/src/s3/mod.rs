@@ -347,9 +347,14 @@ impl S3Blobs {
             Claim::Won => {}
             Claim::Taken(Outcome::Finish) => {
                 // The finish owns it; if it died halfway, its work is done here so nothing
-                // stays behind (a blob no secret owns is swept).
-                if let Ok(etags) = self.etags(id, &begun).await {
-                    self.complete(id, &begun, etags).await?;
+                // stays behind (a blob no secret owns is swept). Best effort: a failure here
+                // must not fail the sweep that asked, and the next sweep tries again.
+                let helped = match self.etags(id, &begun).await {
+                    Ok(etags) => self.complete(id, &begun, etags).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = helped {
+                    tracing::warn!(target: "blobs", error = %e, "a finished upload not completed");
                 }
                 return Ok(false);
             }
@@ -739,3 +744,6 @@ fn random_tag() -> Result<String, BlobError> {
     getrandom::fill(&mut bytes).map_err(|e| unavailable(&e))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,6 +5,7 @@
 #   scripts/bench.sh            # everything, and BENCHMARKS.md is rewritten
 #   scripts/bench.sh image api  # only some stages (printed, BENCHMARKS.md left alone):
 #                               # crypto image passphrase flow first-load api pool uploads
+#                               # files
 #   scripts/bench.sh profile    # perf profile of server and redis-server under the 1 KiB API
 #                               # load (not part of "everything": needs perf, and perf slows
 #                               # what it watches; the full list plus profile also rewrites
@@ -14,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/setup.sh --test
 source scripts/lib.sh
-all_stages="crypto image passphrase flow first-load api pool uploads"
+all_stages="crypto image passphrase flow first-load api pool uploads files"
 stages="${*:-$all_stages}"
 want() { [[ " $stages " == *" $1 "* ]]; }
 pids=()
@@ -182,6 +183,25 @@ if want uploads; then
   step "50 concurrent 10 MiB uploads, default settings, Redis"
   start_backend redis ONCELINK_RATE_CREATE=1000000000
   python3 bench/uploads.py "$base" "$server_pid" 400 | record
+  stop_backend
+fi
+
+if want files; then
+  build_release
+  cargo build -q -p oncelink --release
+  server_env
+  big="$TARGET_DIR/bench/1gib.bin"
+  [ -f "$big" ] || head -c 1073741824 /dev/urandom > "$big"
+  files_limits=(ONCELINK_RATE_CREATE=1000000000 ONCELINK_RATE_REVEAL=1000000000
+    ONCELINK_FILE_QUOTA_BYTES=100000000000 ONCELINK_FILES_DIR="$TARGET_DIR/bench/files")
+  step "1 GiB file through Chromium, against the page's bare transfer of the same bytes"
+  start_backend embedded "${files_limits[@]}"
+  ONCELINK_BASE_URL="$base" ONCELINK_BENCH_FILE="$big" ONCELINK_SERVER_PID="$server_pid" \
+    playwright_bench files.bench.ts
+  stop_backend
+  step "1 GiB file through the CLI, against curl's transfer of the same bytes"
+  start_backend embedded "${files_limits[@]}"
+  python3 bench/files_cli.py "$base" "$server_pid" "$big" "$TARGET_DIR/release/oncelink" | record
   stop_backend
 fi
 

@@ -177,15 +177,10 @@ const RETRY_FOR_MS: i32 = 40_000;
 /// The page confirms the claim ([`confirm_delivered`]) once it has everything: at once for
 /// a payload alone, after the last file for a secret with files.
 pub async fn reveal_delivered(request: RevealSecretRequest) -> Result<RevealOutcome, UiError> {
-    let mut waited = 0;
-    let mut pause = 500;
+    let mut backoff = crate::browser::Backoff::new(RETRY_FOR_MS);
     loop {
         match reveal_secret(request.clone()).await {
-            Err(e) if e.is_transient() && waited + pause <= RETRY_FOR_MS => {
-                crate::browser::sleep_ms(pause).await;
-                waited += pause;
-                pause = (pause * 2).min(8_000);
-            }
+            Err(e) if e.is_transient() && backoff.wait().await => {}
             other => return other,
         }
     }

@@ -132,7 +132,11 @@ pub async fn read_slice(blob: &web_sys::Blob, start: u64, end: u64) -> Option<Ve
     // Sizes are below 2^53 (crypto_core::stream::MAX_FILE_SIZE): exact as f64.
     let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
     let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
-    Some(js_sys::Uint8Array::new(&buffer).to_vec())
+    let view = js_sys::Uint8Array::new(&buffer);
+    let bytes = view.to_vec();
+    // The file's bytes may be plaintext: leave no copy in the JavaScript heap.
+    view.fill(0, 0, view.length());
+    Some(bytes)
 }
 
 /// Makes the browser save `url` (an object URL) under `name`, as a click on a download link.
@@ -149,4 +153,40 @@ pub fn save_url(url: &str, name: &str) {
     link.set_href(url);
     link.set_download(name);
     link.click();
+}
+
+/// The pauses between retries of a request that may succeed later (a dropped connection, a
+/// busy server): 0.5 s, doubling up to 8 s, until `limit_ms` of waiting is spent.
+pub struct Backoff {
+    waited: i32,
+    pause: i32,
+    limit: i32,
+}
+
+impl Backoff {
+    /// A backoff that gives up after `limit_ms` of waiting.
+    pub fn new(limit_ms: i32) -> Self {
+        Self {
+            waited: 0,
+            pause: 500,
+            limit: limit_ms,
+        }
+    }
+
+    /// Waits before the next try; `false` (at once) when the limit is spent.
+    pub async fn wait(&mut self) -> bool {
+        if self.waited + self.pause > self.limit {
+            return false;
+        }
+        sleep_ms(self.pause).await;
+        self.waited += self.pause;
+        self.pause = (self.pause * 2).min(8_000);
+        true
+    }
+
+    /// Progress was made: the next failure starts the waiting over.
+    pub fn reset(&mut self) {
+        self.waited = 0;
+        self.pause = 500;
+    }
 }

@@ -1,22 +1,31 @@
 //! Where a downloaded file's plaintext goes while it is decrypted: a file in the origin's
 //! private file system (on disk, so the tab's memory does not grow with the file), or, in a
-//! browser without one, memory up to [`MEMORY_LIMIT`]. The result is an object URL the page
-//! previews and saves. Each page writes into a directory of its own, named by when it was
-//! made, and deletes it when it goes away; directories a crashed tab left behind are deleted
-//! by the next reveal once they are a day old (never a live page's files: two reveals may be
-//! open at once, and each file may be the only copy left).
+//! browser without one, memory up to [`MEMORY_LIMIT`] for the page's files together. The
+//! result is an object URL (typed `application/octet-stream`: never rendered as the sender
+//! declared) that the page saves.
+//!
+//! Each page writes into a directory of its own and holds a Web Lock named after it while
+//! it lives. It deletes the directory when it goes away (and tries on `pagehide`); any page
+//! that starts deletes the directories whose lock nobody holds (a tab that crashed or was
+//! closed mid-way), so decrypted files never outlive their page for long, and a live page's
+//! files — perhaps the only copy left — are never touched.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// The largest file kept in memory where the browser has no private file system.
+/// The most a page keeps in memory where the browser has no private file system.
 pub const MEMORY_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// The private directory that holds decrypted downloads.
 const DIR: &str = "oncelink-downloads";
-
-/// How old a page's directory must be before another page deletes it.
-const LEFTOVER_MS: f64 = 24.0 * 3600.0 * 1000.0;
+/// A page's lock is named this plus its directory's name.
+const LOCK_PREFIX: &str = "oncelink-files-";
+/// A directory younger than this is left alone even without its lock: its page may be
+/// about to take it.
+const GRACE_MS: f64 = 60_000.0;
 
 /// A file being written.
 pub enum Sink {
@@ -31,17 +40,25 @@ pub enum Sink {
     Memory(js_sys::Array),
 }
 
-/// A finished file: an object URL over it (revoke it with [`forget`]).
-#[derive(Clone, PartialEq)]
+/// A finished file: an object URL over its bytes.
+#[derive(Clone)]
 pub struct Saved {
-    /// `blob:` URL of the plaintext, typed with the file's MIME type.
+    /// `blob:` URL of the plaintext, `application/octet-stream`.
     pub url: String,
+    /// The bytes, to read back (a preview).
+    pub blob: send_wrapper::SendWrapper<web_sys::Blob>,
+}
+
+impl PartialEq for Saved {
+    fn eq(&self, other: &Self) -> bool {
+        self.url == other.url
+    }
 }
 
 /// Why a file could not be kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiskProblem {
-    /// No private file system here and the file is over [`MEMORY_LIMIT`].
+    /// No private file system here, and the page's files are over [`MEMORY_LIMIT`].
     TooLargeForMemory,
     /// Writing failed (the disk is full, or the browser refused storage).
     Write,
@@ -75,24 +92,67 @@ async fn downloads() -> Option<web_sys::FileSystemDirectoryHandle> {
     get_dir(&root, DIR).await
 }
 
-/// This page's directory of downloads: `{creation time in ms}-{random}`.
+/// `navigator.locks`, where the browser has Web Locks.
+fn locks() -> Option<JsValue> {
+    let navigator = web_sys::window()?.navigator();
+    js_sys::Reflect::get(&navigator, &JsValue::from_str("locks"))
+        .ok()
+        .filter(|l| !l.is_undefined() && !l.is_null())
+}
+
+fn method(target: &JsValue, name: &str) -> Option<js_sys::Function> {
+    js_sys::Reflect::get(target, &JsValue::from_str(name))
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+/// This page's directory of downloads, `{creation time in ms}-{random}`, and its lock.
 #[derive(Clone)]
-pub struct PageFiles(String);
+pub struct PageFiles {
+    name: String,
+    /// Resolving it releases the lock.
+    release: Rc<RefCell<Option<js_sys::Function>>>,
+    /// Bytes kept in memory (without a private file system).
+    in_memory: Rc<Cell<u64>>,
+}
 
 impl PageFiles {
-    /// A directory name for this page (nothing is created before the first file).
+    /// A directory name for this page, locked for as long as the page lives (nothing is
+    /// created before the first file).
     pub fn new() -> Self {
         // Only tells two pages apart: not a secret.
         let random = (js_sys::Math::random() * 1e12) as u64;
-        Self(format!("{}-{random}", js_sys::Date::now() as u64))
+        let page = Self {
+            name: format!("{}-{random}", js_sys::Date::now() as u64),
+            release: Rc::new(RefCell::new(None)),
+            in_memory: Rc::new(Cell::new(0)),
+        };
+        if let Some(locks) = locks()
+            && let Some(request) = method(&locks, "request")
+        {
+            let release = page.release.clone();
+            // Held until the promise the callback returns settles: when the page releases it.
+            let held = wasm_bindgen::closure::Closure::once_into_js(move |_lock: JsValue| {
+                js_sys::Promise::new(&mut |resolve, _| {
+                    *release.borrow_mut() = Some(resolve);
+                })
+            });
+            let name = JsValue::from_str(&format!("{LOCK_PREFIX}{}", page.name));
+            let _ = request.call2(&locks, &name, &held);
+        }
+        page
     }
 
-    /// Deletes this page's files.
+    /// Deletes this page's files and releases its lock.
     pub async fn delete(&self) {
         if let Some(dir) = downloads().await {
             let options = web_sys::FileSystemRemoveOptions::new();
             options.set_recursive(true);
-            let _ = JsFuture::from(dir.remove_entry_with_options(&self.0, &options)).await;
+            let _ = JsFuture::from(dir.remove_entry_with_options(&self.name, &options)).await;
+        }
+        if let Some(release) = self.release.borrow_mut().take() {
+            let _ = release.call0(&JsValue::UNDEFINED);
         }
     }
 }
@@ -100,7 +160,7 @@ impl PageFiles {
 /// A place for a file of `size` bytes, named `name` in this page's directory.
 pub async fn open(page: &PageFiles, name: &str, size: u64) -> Result<Sink, DiskProblem> {
     let dir = match downloads().await {
-        Some(all) => get_dir(&all, &page.0).await,
+        Some(all) => get_dir(&all, &page.name).await,
         None => None,
     };
     if let Some(dir) = dir {
@@ -121,9 +181,11 @@ pub async fn open(page: &PageFiles, name: &str, size: u64) -> Result<Sink, DiskP
             }
         }
     }
-    if size > MEMORY_LIMIT {
+    let used = page.in_memory.get().saturating_add(size);
+    if used > MEMORY_LIMIT {
         return Err(DiskProblem::TooLargeForMemory);
     }
+    page.in_memory.set(used);
     Ok(Sink::Memory(js_sys::Array::new()))
 }
 
@@ -147,10 +209,10 @@ impl Sink {
         }
     }
 
-    /// Closes the file and returns an object URL of type `mime` over it.
-    pub async fn finish(self, mime: &str) -> Result<Saved, DiskProblem> {
+    /// Closes the file and returns an object URL over it.
+    pub async fn finish(self) -> Result<Saved, DiskProblem> {
         let options = web_sys::BlobPropertyBag::new();
-        options.set_type(mime);
+        options.set_type("application/octet-stream");
         let blob = match self {
             Sink::Disk { handle, writer } => {
                 JsFuture::from(writer.close())
@@ -160,7 +222,7 @@ impl Sink {
                     .await
                     .map_err(|_| DiskProblem::Write)?
                     .unchecked_into();
-                // The same bytes (still on disk), typed as the sender said.
+                // The same bytes (still on disk), typed as opaque data.
                 let parts = js_sys::Array::of1(&file);
                 web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options)
             }
@@ -171,30 +233,50 @@ impl Sink {
         .map_err(|_| DiskProblem::Write)?;
         let url =
             web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| DiskProblem::Write)?;
-        Ok(Saved { url })
+        Ok(Saved {
+            url,
+            blob: send_wrapper::SendWrapper::new(blob),
+        })
     }
 }
 
-/// Deletes the directories of pages that went away without deleting their own (a crash)
-/// once they are a day old.
-pub async fn clear_leftovers() {
-    let Some(dir) = downloads().await else { return };
-    let Ok(keys) = js_sys::Reflect::get(&dir, &JsValue::from_str("keys")) else {
-        return;
+/// The names of the locks held or asked for in this origin now.
+async fn lock_names() -> Option<Vec<String>> {
+    let locks = locks()?;
+    let query = method(&locks, "query")?;
+    let state = JsFuture::from(js_sys::Promise::from(query.call0(&locks).ok()?))
+        .await
+        .ok()?;
+    let mut names = Vec::new();
+    for list in ["held", "pending"] {
+        let list: js_sys::Array = js_sys::Reflect::get(&state, &JsValue::from_str(list))
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        for lock in list.iter() {
+            if let Some(name) = js_sys::Reflect::get(&lock, &JsValue::from_str("name"))
+                .ok()
+                .and_then(|n| n.as_string())
+            {
+                names.push(name);
+            }
+        }
+    }
+    Some(names)
+}
+
+/// The names of the page directories in the private file system.
+async fn page_dirs(dir: &web_sys::FileSystemDirectoryHandle) -> Vec<String> {
+    let Some(keys) = method(dir, "keys") else {
+        return Vec::new();
     };
-    let Ok(keys) = keys.dyn_into::<js_sys::Function>() else {
-        return;
+    let Ok(iterator) = keys.call0(dir) else {
+        return Vec::new();
     };
-    let Ok(iterator) = keys.call0(&dir) else {
-        return;
+    let Some(next) = method(&iterator, "next") else {
+        return Vec::new();
     };
-    let Ok(next) = js_sys::Reflect::get(&iterator, &JsValue::from_str("next")) else {
-        return;
-    };
-    let Ok(next) = next.dyn_into::<js_sys::Function>() else {
-        return;
-    };
-    let mut old = Vec::new();
+    let mut names = Vec::new();
     // Bounded: a directory never holds more than the pages that were opened.
     for _ in 0..10_000 {
         let Ok(promise) = next.call0(&iterator) else {
@@ -209,18 +291,30 @@ pub async fn clear_leftovers() {
         if done {
             break;
         }
-        let name = js_sys::Reflect::get(&item, &JsValue::from_str("value"))
+        if let Some(name) = js_sys::Reflect::get(&item, &JsValue::from_str("value"))
             .ok()
             .and_then(|v| v.as_string())
-            .unwrap_or_default();
-        let made: Option<f64> = name.split('-').next().and_then(|t| t.parse().ok());
-        if made.is_some_and(|made| js_sys::Date::now() - made > LEFTOVER_MS) {
-            old.push(name);
+        {
+            names.push(name);
         }
     }
+    names
+}
+
+/// Deletes the directories of pages that are gone (their lock is free) and were made more
+/// than a minute ago. Without Web Locks nothing is deleted: no live page's files are risked.
+pub async fn clear_leftovers() {
+    let Some(dir) = downloads().await else { return };
+    let Some(locked) = lock_names().await else {
+        return;
+    };
     let options = web_sys::FileSystemRemoveOptions::new();
     options.set_recursive(true);
-    for name in old {
-        let _ = JsFuture::from(dir.remove_entry_with_options(&name, &options)).await;
+    for name in page_dirs(&dir).await {
+        let made: Option<f64> = name.split('-').next().and_then(|t| t.parse().ok());
+        let old = made.is_some_and(|made| js_sys::Date::now() - made > GRACE_MS);
+        if old && !locked.contains(&format!("{LOCK_PREFIX}{name}")) {
+            let _ = JsFuture::from(dir.remove_entry_with_options(&name, &options)).await;
+        }
     }
 }

@@ -103,6 +103,8 @@ pub(crate) fn page_hydrated() {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
+        // Decrypted files a closed or crashed tab left behind go now (`disk`).
+        request_idle_callback(|| leptos::task::spawn_local(disk::clear_leftovers()));
     });
 }
 

@@ -102,13 +102,30 @@ pub async fn send(
     })
 }
 
+/// How long a download may stall before it counts as broken (and is resumed).
+const IDLE_MS: i32 = 30_000;
+
 /// A response body as it arrives.
 pub struct Body(web_sys::ReadableStreamDefaultReader);
 
 impl Body {
-    /// The next piece; `None` at the end, `Some(Err)` when the connection broke.
+    /// The next piece; `None` at the end, `Some(Err)` when the connection broke or
+    /// stalled for [`IDLE_MS`].
     pub async fn next(&mut self) -> Option<Result<Vec<u8>, ()>> {
-        let Ok(read) = JsFuture::from(self.0.read()).await else {
+        let window = web_sys::window()?;
+        let mut timer = None;
+        let stalled = js_sys::Promise::new(&mut |_, reject| {
+            timer = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&reject, IDLE_MS)
+                .ok();
+        });
+        let race = js_sys::Promise::race(&js_sys::Array::of2(&self.0.read(), &stalled));
+        let read = JsFuture::from(race).await;
+        if let Some(timer) = timer {
+            window.clear_timeout_with_handle(timer);
+        }
+        let Ok(read) = read else {
+            let _ = self.0.cancel();
             return Some(Err(()));
         };
         let done = js_sys::Reflect::get(&read, &JsValue::from_str("done"))
@@ -117,8 +134,10 @@ impl Body {
         if done {
             return None;
         }
-        let value = js_sys::Reflect::get(&read, &JsValue::from_str("value")).ok()?;
-        Some(Ok(js_sys::Uint8Array::new(&value).to_vec()))
+        match js_sys::Reflect::get(&read, &JsValue::from_str("value")) {
+            Ok(value) => Some(Ok(js_sys::Uint8Array::new(&value).to_vec())),
+            Err(_) => Some(Err(())),
+        }
     }
 
     /// Stops reading (the rest is not wanted).
@@ -127,8 +146,18 @@ impl Body {
     }
 }
 
-/// `GET url` with `fetch`; the body is read as it arrives. `Err` on a network error.
-pub async fn get_streamed(url: &str, headers: &[(&str, &str)]) -> Result<(u16, Body), ()> {
+/// A response whose body is read as it arrives.
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Content-Range` header, if any.
+    pub content_range: Option<String>,
+    /// The body.
+    pub body: Body,
+}
+
+/// `GET url` with `fetch`. `Err` on a network error.
+pub async fn get_streamed(url: &str, headers: &[(&str, &str)]) -> Result<Answer, ()> {
     let window = web_sys::window().ok_or(())?;
     let init = web_sys::RequestInit::new();
     init.set_method("GET");
@@ -146,5 +175,9 @@ pub async fn get_streamed(url: &str, headers: &[(&str, &str)]) -> Result<(u16, B
     let stream = response.body().ok_or(())?;
     let reader: web_sys::ReadableStreamDefaultReader =
         stream.get_reader().dyn_into().map_err(|_| ())?;
-    Ok((response.status(), Body(reader)))
+    Ok(Answer {
+        status: response.status(),
+        content_range: response.headers().get("content-range").ok().flatten(),
+        body: Body(reader),
+    })
 }

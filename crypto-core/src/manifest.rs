@@ -90,14 +90,16 @@ impl FileEntry {
     }
 
     /// The name with every character that could leave a directory or confuse a file
-    /// system replaced by `_`, and never `.` or `..`: what a client may save it as.
+    /// system replaced by `_`, and never `.` or `..`: what a client may save it as, and
+    /// shows. Invisible formatting characters go too: a right-to-left override would show
+    /// `invoice\u{202e}fdp.exe` as `invoiceexe.pdf`.
     pub fn safe_name(&self) -> String {
         let cleaned: String = self
             .name
             .chars()
             .map(|c| match c {
                 '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-                c if c.is_control() => '_',
+                c if c.is_control() || is_invisible_format(c) => '_',
                 c => c,
             })
             .collect();
@@ -147,6 +149,15 @@ pub fn stream_offsets(files: &[FileEntry]) -> Vec<u64> {
         offsets.push(at);
     }
     offsets
+}
+
+/// Bidirectional controls, zero-width characters and the byte-order mark (Unicode format
+/// characters that change how a name reads without being seen).
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
+    )
 }
 
 fn check_name(name: &str) -> Result<(), Error> {
@@ -251,6 +262,12 @@ mod tests {
         assert_eq!(entry("../../etc/passwd", 1).safe_name(), "_.._etc_passwd");
         assert_eq!(entry("..", 1).safe_name(), "file");
         assert_eq!(entry("C:\\x.pdf", 1).safe_name(), "C__x.pdf");
+        // A right-to-left override would make an .exe read as a .pdf.
+        assert_eq!(
+            entry("invoice\u{202e}fdp.exe", 1).safe_name(),
+            "invoice_fdp.exe"
+        );
+        assert_eq!(entry("a\u{200b}b\u{2066}c", 1).safe_name(), "a_b_c");
         assert_eq!(
             entry("Zeugnis für Jörg.pdf", 1).safe_name(),
             "Zeugnis für Jörg.pdf"

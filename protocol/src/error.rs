@@ -37,6 +37,10 @@ pub enum ErrorCode {
     WrongUploadToken,
     /// The secret was created before every part of its upload arrived.
     UploadIncomplete,
+    /// No longer sent: servers before the web page could open files answered its reveal of
+    /// a secret with files with it (nothing was consumed). Kept so that the shape stays
+    /// pinned.
+    FilesUnsupported,
     /// A secret with this id exists.
     IdExists,
     /// Unknown, used up, destroyed or expired: deliberately one answer.
@@ -80,7 +84,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server sends, for documentation and fixture tests.
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::InvalidBody,
         ErrorCode::InvalidCiphertext,
         ErrorCode::UnsupportedVersion,
@@ -94,6 +98,7 @@ impl ErrorCode {
         ErrorCode::InvalidRange,
         ErrorCode::WrongUploadToken,
         ErrorCode::UploadIncomplete,
+        ErrorCode::FilesUnsupported,
         ErrorCode::IdExists,
         ErrorCode::NotFound,
         ErrorCode::ProofRequired,

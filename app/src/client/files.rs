@@ -16,6 +16,8 @@ const READ_LEN: u64 = 16 * CHUNK_LEN as u64;
 pub enum FileProblem {
     /// A file could not be read (moved, deleted or changed since it was chosen).
     Read,
+    /// The browser could not encrypt it (no secure random numbers, a WebCrypto fault).
+    Seal,
     /// The data is not what the manifest says (cut short, altered, reordered…).
     Damaged,
 }
@@ -86,6 +88,11 @@ impl SealedData {
         }
     }
 
+    /// Whether every byte of the data has been handed out.
+    pub fn is_done(&self) -> bool {
+        self.current.is_none() && self.next_file >= self.files.len() && self.ready.is_empty()
+    }
+
     /// The next `want` bytes of the data (fewer only at its end).
     pub async fn next_part(&mut self, want: usize) -> Result<Vec<u8>, FileProblem> {
         while self.ready.len() < want && self.seal_more().await? {}
@@ -103,7 +110,7 @@ impl SealedData {
             let size = file.entry.size();
             let sealer = ChunkSealer::new(file.entry.key(), size)
                 .await
-                .map_err(|_| FileProblem::Read)?;
+                .map_err(|_| FileProblem::Seal)?;
             self.current = Some((self.next_file, sealer, 0));
             self.next_file += 1;
         }
@@ -128,7 +135,7 @@ impl SealedData {
             let sealed = sealer
                 .seal_chunk(chunk)
                 .await
-                .map_err(|_| FileProblem::Read)?;
+                .map_err(|_| FileProblem::Seal)?;
             self.ready.extend_from_slice(&sealed);
         }
         *at = end;
@@ -165,26 +172,33 @@ impl Incoming {
         self.chunks_done
     }
 
+    /// Whether every chunk has been opened.
+    pub fn is_complete(&self) -> bool {
+        self.opener.next_place().is_none()
+    }
+
     /// Takes the next bytes of the data; returns the plaintext of every chunk they
     /// complete, in order.
     pub async fn push(&mut self, bytes: &[u8]) -> Result<Vec<Zeroizing<Vec<u8>>>, FileProblem> {
         self.pending.extend_from_slice(bytes);
         let mut out = Vec::new();
+        // Chunks are cut from the front by a cursor; what is left moves once per push.
+        let mut at = 0;
         while let Some(place) = self.opener.next_place() {
-            if self.pending.len() < place.sealed_len() {
+            let Some(chunk) = self.pending.get(at..at + place.sealed_len()) else {
                 break;
-            }
-            let rest = self.pending.split_off(place.sealed_len());
-            let chunk = std::mem::replace(&mut self.pending, rest);
+            };
             out.push(
                 self.opener
-                    .open_chunk(&chunk)
+                    .open_chunk(chunk)
                     .await
                     .map_err(|_| FileProblem::Damaged)?,
             );
+            at += place.sealed_len();
             self.chunks_done += 1;
         }
-        if self.opener.next_place().is_none() && !self.pending.is_empty() {
+        self.pending.drain(..at);
+        if self.is_complete() && !self.pending.is_empty() {
             return Err(FileProblem::Damaged);
         }
         Ok(out)

@@ -1,18 +1,21 @@
 //! A revealed secret's files: received one after the other as soon as the secret is
 //! revealed (inside the claim's window), decrypted to the browser's private storage as
-//! they arrive, then previewed (small images) and saved by the recipient. The claim is
-//! confirmed — and the server deletes the data — only once every file has arrived whole.
+//! they arrive, then saved by the recipient (small images previewed once checked). The
+//! claim is confirmed — and the server deletes the data — only once every file has arrived
+//! whole, and only while the page is still open.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use image_privacy::{ImageType, MAX_IMAGE_BYTES};
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 
 use crate::client::files::{FileEntry, stream_offsets};
 use crate::disk::{DiskProblem, PageFiles, Saved};
 use crate::i18n::{t, use_i18n};
 use crate::transfer::download::{self, Claim, DownloadProblem};
 use crate::{api, browser};
-
-/// Images the page previews: types every browser shows, up to the image field's size.
-const PREVIEW_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/gif", "image/webp"];
 
 /// Where one file stands.
 #[derive(Clone, PartialEq)]
@@ -27,71 +30,103 @@ enum State {
 #[derive(Clone)]
 struct Row {
     index: usize,
+    /// The name as it is shown and saved (`FileEntry::safe_name`).
     name: String,
-    safe_name: String,
     mime: String,
     size: u64,
     state: RwSignal<State>,
+    /// An object URL of the checked image, when the file is one the page previews.
+    preview: RwSignal<Option<String>>,
 }
 
 /// The files of a revealed secret; starts receiving them at once.
 #[component]
-pub(super) fn ReceivedFiles(
-    files: Vec<FileEntry>,
-    claim: Claim,
-    /// Called once every file has arrived whole.
-    on_complete: Callback<()>,
-) -> impl IntoView {
+pub(super) fn ReceivedFiles(files: Vec<FileEntry>, claim: Claim) -> impl IntoView {
     let i18n = use_i18n();
     let rows: Vec<Row> = files
         .iter()
         .enumerate()
         .map(|(index, f)| Row {
             index,
-            name: f.name().to_owned(),
-            safe_name: f.safe_name(),
+            name: f.safe_name(),
             mime: f.mime().to_owned(),
             size: f.size(),
             state: RwSignal::new(State::Waiting),
+            preview: RwSignal::new(None),
         })
         .collect();
-    let page = StoredValue::new(PageFiles::new());
-    let states: Vec<_> = rows.iter().map(|r| r.state).collect();
+    let page = PageFiles::new();
+    // Off once the page is gone: nothing is written, shown or confirmed after that.
+    let alive = Arc::new(AtomicBool::new(true));
+    let task_rows = rows.clone();
+    let task_page = page.clone();
+    let task_alive = alive.clone();
     leptos::task::spawn_local(async move {
-        crate::disk::clear_leftovers().await;
         let offsets = stream_offsets(&files);
-        let page = page.get_value();
+        let is_alive = move || task_alive.load(Ordering::SeqCst);
         let mut all = true;
-        for (index, entry) in files.iter().enumerate() {
-            let state = states[index];
-            state.set(State::Receiving(0));
-            let on_progress = move |bytes| state.set(State::Receiving(bytes));
-            match download::fetch_file(&claim, entry, index, offsets[index], &page, on_progress)
-                .await
-            {
-                Ok(saved) => state.set(State::Ready(saved)),
+        for (row, entry) in task_rows.iter().zip(&files) {
+            let state = row.state;
+            state.try_set(State::Receiving(0));
+            let on_progress = move |bytes| {
+                state.try_set(State::Receiving(bytes));
+            };
+            let fetched = download::fetch_file(
+                &claim,
+                entry,
+                row.index,
+                offsets[row.index],
+                &task_page,
+                on_progress,
+                is_alive.clone(),
+            )
+            .await;
+            match fetched {
+                Ok(saved) => {
+                    preview(row, &saved).await;
+                    state.try_set(State::Ready(saved));
+                }
                 Err(problem) => {
                     all = false;
-                    state.set(State::Failed(problem));
+                    state.try_set(State::Failed(problem));
                 }
             }
         }
-        if all {
-            on_complete.run(());
+        if all && is_alive() {
+            api::confirm_delivered(claim.alias.clone(), claim.claim.clone()).await;
         }
     });
-    // The decrypted files leave the browser's storage with the page.
-    on_cleanup(move || {
-        if let Some(page) = page.try_get_value() {
+    // The decrypted files leave the browser's storage with the page: on cleanup, and on
+    // `pagehide` in case the tab is closed (a crash is caught by `disk::clear_leftovers`).
+    let on_hide = {
+        let page = SendWrapper::new(page.clone());
+        window_event_listener(leptos::ev::pagehide, move |_| {
+            let page = (*page).clone();
             leptos::task::spawn_local(async move { page.delete().await });
+        })
+    };
+    let urls = SendWrapper::new(rows.clone());
+    let page = SendWrapper::new(page);
+    on_cleanup(move || {
+        alive.store(false, Ordering::SeqCst);
+        on_hide.remove();
+        for row in urls.iter() {
+            if let Some(State::Ready(saved)) = row.state.try_get_untracked() {
+                browser::revoke_object_url(&saved.url);
+            }
+            if let Some(Some(url)) = row.preview.try_get_untracked() {
+                browser::revoke_object_url(&url);
+            }
         }
+        let page = (*page).clone();
+        leptos::task::spawn_local(async move { page.delete().await });
     });
     let save_all = {
         let rows = rows.clone();
         move |_| {
             for row in &rows {
                 if let State::Ready(saved) = row.state.get_untracked() {
-                    browser::save_url(&saved.url, &row.safe_name);
+                    browser::save_url(&saved.url, &row.name);
                 }
             }
         }
@@ -115,20 +150,36 @@ pub(super) fn ReceivedFiles(
     }
 }
 
+/// Sets the row's preview if the file is an image the page shows: declared as one, within
+/// the image field's size, and checked by content and declared dimensions
+/// (`image_privacy::inspect`) before any decoder sees it.
+async fn preview(row: &Row, saved: &Saved) {
+    if ImageType::from_mime(&row.mime).is_none() || row.size > MAX_IMAGE_BYTES as u64 {
+        return;
+    }
+    let Some(bytes) = browser::read_slice(&saved.blob, 0, row.size).await else {
+        return;
+    };
+    if let Ok(declared) = image_privacy::inspect(&bytes)
+        && let Some(url) = browser::object_url(&bytes, declared.kind.mime())
+    {
+        row.preview.try_set(Some(url));
+    }
+}
+
 #[component]
 fn FileRow(row: Row) -> impl IntoView {
     let i18n = use_i18n();
     let Row {
         index,
         name,
-        safe_name,
         mime,
         size,
         state,
+        preview,
     } = row;
     let size_text = crate::pages::human_size(size);
-    let previewable =
-        PREVIEW_TYPES.contains(&mime.as_str()) && size <= image_privacy::MAX_IMAGE_BYTES as u64;
+    let shown = name.clone();
     let status = move || {
         match state.get() {
         State::Waiting => view! { <span class="hint">{t!(i18n, reveal_file_waiting)}</span> }.into_any(),
@@ -142,16 +193,15 @@ fn FileRow(row: Row) -> impl IntoView {
         }
         State::Ready(saved) => {
             let url = saved.url.clone();
-            let name = safe_name.clone();
-            let preview = previewable.then(|| view! {
-                <img class="file-preview" src=saved.url.clone() alt="" data-testid="file-preview"/>
-            });
+            let name = name.clone();
             view! {
                 <button type="button" class="secondary small" data-testid="save-file"
                     on:click=move |_| browser::save_url(&url, &name)>
                     {t!(i18n, reveal_file_save)}
                 </button>
-                {preview}
+                {move || preview.get().map(|url| view! {
+                    <img class="file-preview" src=url alt="" data-testid="file-preview"/>
+                })}
             }
             .into_any()
         }
@@ -161,7 +211,7 @@ fn FileRow(row: Row) -> impl IntoView {
                 DownloadProblem::Damaged => t!(i18n, reveal_file_damaged).into_any(),
                 DownloadProblem::Disk(DiskProblem::TooLargeForMemory) => t!(i18n, reveal_file_too_large_memory).into_any(),
                 DownloadProblem::Disk(DiskProblem::Write) => t!(i18n, reveal_file_disk).into_any(),
-                DownloadProblem::Network => t!(i18n, reveal_file_network).into_any(),
+                DownloadProblem::Network | DownloadProblem::Stopped => t!(i18n, reveal_file_network).into_any(),
             }}</p>
         }
         .into_any(),
@@ -169,21 +219,12 @@ fn FileRow(row: Row) -> impl IntoView {
     };
     view! {
         <li class="file-row" data-testid="received-file" data-index=index>
-            <span class="file-name" translate="no" data-testid="received-name">{name}</span>
+            <bdi class="file-name" translate="no" data-testid="received-name">{shown}</bdi>
             " "
             <span class="file-size">{size_text}</span>
             " "
-            <span class="file-type hint" translate="no">{mime}</span>
+            <bdi class="file-type hint" translate="no">{mime}</bdi>
             <div class="file-status">{status}</div>
         </li>
     }
-}
-
-/// Confirms the reveal's claim (the server deletes the data) once every file arrived.
-pub(super) fn confirm_when_complete(alias: String, claim: String) -> Callback<()> {
-    Callback::new(move |_| {
-        let alias = alias.clone();
-        let claim = claim.clone();
-        leptos::task::spawn_local(async move { api::confirm_delivered(alias, claim).await });
-    })
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_router::hooks::use_params_map;
 
-use super::received::{ReceivedFiles, confirm_when_complete};
+use super::received::ReceivedFiles;
 use super::{Problem, problem_message};
 use crate::api::{self, Availability, RevealOutcome};
 use crate::client::files::FileEntry;
@@ -277,10 +277,10 @@ pub fn RevealPage() -> impl IntoView {
             }
             .into_any(),
             Phase::Shown(shown) => {
-                let files = received.try_update_value(Option::take).flatten().map(|(files, claim)| {
-                    let on_complete = confirm_when_complete(claim.alias.clone(), claim.claim.clone());
-                    view! { <ReceivedFiles files claim on_complete/> }
-                });
+                let files = received
+                    .try_update_value(Option::take)
+                    .flatten()
+                    .map(|(files, claim)| view! { <ReceivedFiles files claim/> });
                 view! { <Revealed shown/> {files} }.into_any()
             }
         }}

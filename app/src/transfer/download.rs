@@ -3,6 +3,7 @@
 //! headers), opened chunk by chunk as it arrives and written to [`crate::disk`]. A dropped
 //! connection resumes at the first chunk not yet opened, as long as the claim lives.
 
+use crate::browser::Backoff;
 use crate::client::files::{FileEntry, FileProblem, Incoming, chunk_offset, file_data_len};
 use crate::disk::{self, DiskProblem, PageFiles, Saved};
 use crate::net;
@@ -22,6 +23,8 @@ pub enum DownloadProblem {
     Disk(DiskProblem),
     /// The server could not be reached for too long.
     Network,
+    /// The page was left before the file arrived.
+    Stopped,
 }
 
 /// What proves this reveal to the data endpoint.
@@ -35,8 +38,18 @@ pub struct Claim {
     pub claim: String,
 }
 
+/// Whether a `206` answer's `Content-Range` is exactly the range asked for.
+fn is_range(content_range: Option<&str>, start: u64, end: u64) -> bool {
+    let Some(range) = content_range.and_then(|r| r.strip_prefix("bytes ")) else {
+        return false;
+    };
+    let span = range.split('/').next().unwrap_or_default();
+    span == format!("{start}-{end}")
+}
+
 /// Fetches and opens file `index` (`entry`, whose data starts at `offset`); `on_progress`
-/// gets the plaintext bytes written so far.
+/// gets the plaintext bytes written so far. Stops (as [`DownloadProblem::Stopped`]) once
+/// `alive` says the page is gone.
 pub async fn fetch_file(
     claim: &Claim,
     entry: &FileEntry,
@@ -44,6 +57,7 @@ pub async fn fetch_file(
     offset: u64,
     page: &PageFiles,
     on_progress: impl Fn(u64),
+    alive: impl Fn() -> bool,
 ) -> Result<Saved, DownloadProblem> {
     let damaged = |_: FileProblem| DownloadProblem::Damaged;
     let mut sink = disk::open(page, &format!("file-{index}"), entry.size())
@@ -53,9 +67,13 @@ pub async fn fetch_file(
     let end = offset + file_data_len(entry) - 1;
     let url = format!("/api/secrets/{}/data", claim.alias);
     let mut written = 0u64;
-    let mut waited = 0;
-    let mut pause = 500;
-    loop {
+    let mut backoff = Backoff::new(RETRY_FOR_MS);
+    // Until every chunk is open: a connection that breaks, or ends early, resumes at the
+    // first chunk not yet opened.
+    while !incoming.is_complete() {
+        if !alive() {
+            return Err(DownloadProblem::Stopped);
+        }
         let start = offset + chunk_offset(incoming.chunks_done());
         let range = format!("bytes={start}-{end}");
         let headers = [
@@ -63,45 +81,42 @@ pub async fn fetch_file(
             ("Oncelink-Claim", claim.claim.as_str()),
             ("Range", range.as_str()),
         ];
-        let broke = match net::get_streamed(&url, &headers).await {
-            Ok((206, mut body)) => loop {
-                match body.next().await {
-                    Some(Ok(bytes)) => {
-                        for plain in incoming.push(&bytes).await.map_err(damaged)? {
-                            sink.write(&plain).await.map_err(DownloadProblem::Disk)?;
-                            written += plain.len() as u64;
-                        }
-                        on_progress(written);
-                    }
-                    Some(Err(())) => break true,
-                    None => break false,
+        match net::get_streamed(&url, &headers).await {
+            Ok(answer) if answer.status == 206 => {
+                if !is_range(answer.content_range.as_deref(), start, end) {
+                    answer.body.cancel();
+                    return Err(DownloadProblem::Damaged);
                 }
-            },
-            Ok((404, _)) => return Err(DownloadProblem::Gone),
-            Ok((status, body)) if status < 500 && status != 429 => {
-                body.cancel();
+                let mut body = answer.body;
+                while let Some(Ok(bytes)) = body.next().await {
+                    if !alive() {
+                        body.cancel();
+                        return Err(DownloadProblem::Stopped);
+                    }
+                    for plain in incoming.push(&bytes).await.map_err(damaged)? {
+                        sink.write(&plain).await.map_err(DownloadProblem::Disk)?;
+                        written += plain.len() as u64;
+                        backoff.reset();
+                    }
+                    on_progress(written);
+                }
+            }
+            Ok(answer) if answer.status == 404 => return Err(DownloadProblem::Gone),
+            Ok(answer) if answer.status < 500 && answer.status != 429 => {
+                answer.body.cancel();
                 return Err(DownloadProblem::Damaged);
             }
-            Ok((_, body)) => {
-                body.cancel();
-                true
-            }
-            Err(()) => true,
-        };
-        if !broke {
+            Ok(answer) => answer.body.cancel(),
+            Err(()) => {}
+        }
+        if incoming.is_complete() {
             break;
         }
-        if waited + pause > RETRY_FOR_MS {
+        incoming.drop_partial();
+        if !backoff.wait().await {
             return Err(DownloadProblem::Network);
         }
-        // Resume at the first chunk not yet opened.
-        incoming.drop_partial();
-        crate::browser::sleep_ms(pause).await;
-        waited += pause;
-        pause = (pause * 2).min(8_000);
     }
     incoming.finish().map_err(damaged)?;
-    sink.finish(entry.mime())
-        .await
-        .map_err(DownloadProblem::Disk)
+    sink.finish().await.map_err(DownloadProblem::Disk)
 }

@@ -1,22 +1,24 @@
 //! Sending a secret's file data: `POST /api/uploads`, then the parts, sealed as they are
-//! read, a few in flight at once, each retried after a dropped connection until it arrives
-//! (a part sent again replaces itself). Cancel aborts what is in flight and deletes the
-//! upload on the server.
+//! read. Each part is sent as soon as it is sealed (while the next one is sealed), at most
+//! [`IN_FLIGHT`] at once, and retried after a dropped connection until it arrives (a part sent
+//! again replaces itself). Cancel aborts what is in flight and deletes the upload.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use futures::FutureExt as _;
 use futures::StreamExt as _;
 use futures::stream::FuturesUnordered;
 use protocol::rest::{UploadRequest, UploadResponse};
 use protocol::{ErrorBody, ErrorCode, Loose};
 
 use crate::api::UiError;
+use crate::browser::Backoff;
 use crate::client::files::{FileProblem, SealedData};
 use crate::net::{self, Abort, Reply};
 
-/// Parts sent at once. Measured in Chromium on loopback (BENCHMARKS.md, files): two keep
-/// the connection busy while the next part is sealed; more only hold more memory.
+/// Parts sent at once: two keep the connection busy while the next part is sealed; more
+/// only hold more memory (BENCHMARKS.md, files).
 const IN_FLIGHT: usize = 2;
 /// How long one part keeps being retried after a dropped connection or a busy server.
 const RETRY_FOR_MS: i32 = 120_000;
@@ -35,11 +37,11 @@ pub struct Sent {
 /// Why an upload stopped.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UploadProblem {
-    /// A file could not be read.
+    /// A file could not be read or sealed.
     File(FileProblem),
     /// The server refused (its answer), or could not be reached for too long.
     Server(UiError),
-    /// The user cancelled.
+    /// The user cancelled (or left the page).
     Cancelled,
 }
 
@@ -47,18 +49,19 @@ pub enum UploadProblem {
 #[derive(Clone, Default)]
 pub struct Cancel {
     abort: Abort,
-    cancelled: Rc<RefCell<bool>>,
+    cancelled: Rc<Cell<bool>>,
 }
 
 impl Cancel {
-    /// Stops the upload: parts in flight are aborted; [`upload`] deletes what arrived.
+    /// Stops the upload: parts in flight are aborted, none is sent after; [`upload`]
+    /// deletes what arrived.
     pub fn cancel(&self) {
-        *self.cancelled.borrow_mut() = true;
+        self.cancelled.set(true);
         self.abort.abort();
     }
 
     fn is_cancelled(&self) -> bool {
-        *self.cancelled.borrow()
+        self.cancelled.get()
     }
 }
 
@@ -69,8 +72,63 @@ fn refused(reply: &Reply) -> UiError {
     }
 }
 
-fn transient(reply: &Reply) -> bool {
-    reply.status == 429 || reply.status >= 500
+fn network_error() -> UiError {
+    UiError::Request("network error".into())
+}
+
+/// What every part of one upload shares.
+struct Shared {
+    id: String,
+    bearer: String,
+    /// Bytes done per part (whole parts, plus the progress of those in flight).
+    done: RefCell<Vec<f64>>,
+    retrying: Cell<bool>,
+    total: f64,
+    on_progress: Box<dyn Fn(Sent)>,
+    cancel: Cancel,
+}
+
+impl Shared {
+    fn report(&self) {
+        (self.on_progress)(Sent {
+            bytes: self.done.borrow().iter().sum(),
+            total: self.total,
+            retrying: self.retrying.get(),
+        });
+    }
+
+    fn set_done(&self, n: u64, bytes: f64) {
+        if let Some(slot) = self.done.borrow_mut().get_mut(n as usize) {
+            *slot = bytes;
+        }
+        self.report();
+    }
+}
+
+/// Begins the upload of `total` bytes for secret `id`.
+async fn begin(id: &str, total: u64) -> Result<UploadResponse, UiError> {
+    let request = UploadRequest {
+        secret_id: Some(Loose::Valid(id.to_owned())),
+        length: Some(Loose::Valid(total)),
+    };
+    let body = serde_json::to_vec(&request).map_err(|e| UiError::Request(e.to_string()))?;
+    let json = [("Content-Type", "application/json")];
+    let reply = net::send("POST", "/api/uploads", &json, Some(&body), |_| {}, None)
+        .await
+        .ok_or_else(network_error)?;
+    if !reply.is_success() {
+        return Err(refused(&reply));
+    }
+    let begun: UploadResponse =
+        serde_json::from_slice(&reply.body).map_err(|e| UiError::Request(e.to_string()))?;
+    // The parts must cover the data exactly, or the upload cannot finish.
+    let covers = begun.part_size > 0
+        && begun.parts == total.div_ceil(begun.part_size).max(1)
+        && usize::try_from(begun.part_size).is_ok();
+    if !covers {
+        return Err(UiError::Request("unexpected upload answer".into()));
+    }
+    Ok(begun)
 }
 
 /// Uploads `data` (`total` bytes) for secret `id`; returns the upload token for the create.
@@ -81,41 +139,18 @@ pub async fn upload(
     on_progress: impl Fn(Sent) + 'static,
     cancel: &Cancel,
 ) -> Result<String, UploadProblem> {
-    let request = UploadRequest {
-        secret_id: Some(Loose::Valid(id.to_owned())),
-        length: Some(Loose::Valid(total)),
-    };
-    let body = serde_json::to_vec(&request)
-        .map_err(|e| UploadProblem::Server(UiError::Request(e.to_string())))?;
-    let json = [("Content-Type", "application/json")];
-    let reply = net::send("POST", "/api/uploads", &json, Some(&body), |_| {}, None)
-        .await
-        .ok_or_else(|| UploadProblem::Server(UiError::Request("network error".into())))?;
-    if !reply.is_success() {
-        return Err(UploadProblem::Server(refused(&reply)));
-    }
-    let begun: UploadResponse = serde_json::from_slice(&reply.body)
-        .map_err(|e| UploadProblem::Server(UiError::Request(e.to_string())))?;
+    let begun = begin(id, total).await.map_err(UploadProblem::Server)?;
     let token = begun.upload_token;
     let part_size = usize::try_from(begun.part_size).unwrap_or(usize::MAX);
-
-    // Bytes done per part (whole parts, plus the progress of those in flight).
-    let done: Rc<RefCell<Vec<f64>>> = Rc::new(RefCell::new(vec![0.0; begun.parts as usize]));
-    let retrying = Rc::new(RefCell::new(false));
-    let on_progress = Rc::new(on_progress);
-    let report = {
-        let done = done.clone();
-        let retrying = retrying.clone();
-        let on_progress = on_progress.clone();
-        move || {
-            on_progress(Sent {
-                bytes: done.borrow().iter().sum(),
-                total: total as f64,
-                retrying: *retrying.borrow(),
-            })
-        }
-    };
-    let report = Rc::new(report);
+    let shared = Rc::new(Shared {
+        id: id.to_owned(),
+        bearer: format!("Bearer {token}"),
+        done: RefCell::new(vec![0.0; begun.parts as usize]),
+        retrying: Cell::new(false),
+        total: total as f64,
+        on_progress: Box::new(on_progress),
+        cancel: cancel.clone(),
+    });
 
     let mut in_flight = FuturesUnordered::new();
     let mut outcome = Ok(());
@@ -131,16 +166,10 @@ pub async fn upload(
                 break;
             }
         };
-        in_flight.push(put_part(
-            id.to_owned(),
-            token.clone(),
-            n,
-            part,
-            done.clone(),
-            retrying.clone(),
-            report.clone(),
-            cancel.clone(),
-        ));
+        // Spawned, so the part is on its way while the next one is sealed.
+        let (sending, handle) = put_part(shared.clone(), n, part).remote_handle();
+        leptos::task::spawn_local(sending);
+        in_flight.push(handle);
         if in_flight.len() >= IN_FLIGHT
             && let Some(Err(e)) = in_flight.next().await
         {
@@ -148,54 +177,51 @@ pub async fn upload(
             break;
         }
     }
+    if outcome.is_ok() && !data.is_done() {
+        outcome = Err(UploadProblem::Server(UiError::Request(
+            "the upload's parts do not hold the data".into(),
+        )));
+    }
+    let failed = outcome.is_err();
+    if failed {
+        // Nothing more goes out once one part failed for good (or the user cancelled).
+        cancel.cancel();
+    }
     while let Some(result) = in_flight.next().await {
         if outcome.is_ok() {
             outcome = result;
         }
     }
-    if cancel.is_cancelled() {
+    if !failed && cancel.is_cancelled() {
         outcome = Err(UploadProblem::Cancelled);
     }
     match outcome {
         Ok(()) => Ok(token),
         Err(e) => {
             // Nothing is left on the server: what arrived is deleted now (the sweep would
-            // take it after a day otherwise).
+            // take it after a day otherwise, and the quota would stay charged).
             abort(id, &token).await;
             Err(e)
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)] // one part's whole state, moved into its future
-async fn put_part(
-    id: String,
-    token: String,
-    n: u64,
-    part: Vec<u8>,
-    done: Rc<RefCell<Vec<f64>>>,
-    retrying: Rc<RefCell<bool>>,
-    report: Rc<dyn Fn()>,
-    cancel: Cancel,
-) -> Result<(), UploadProblem> {
-    let url = format!("/api/uploads/{id}/parts/{n}");
-    let bearer = format!("Bearer {token}");
+/// Sends part `n`, again after each transient failure, until it arrives or the retries
+/// are spent.
+async fn put_part(shared: Rc<Shared>, n: u64, part: Vec<u8>) -> Result<(), UploadProblem> {
+    let url = format!("/api/uploads/{}/parts/{n}", shared.id);
     let headers = [
-        ("Authorization", bearer.as_str()),
+        ("Authorization", shared.bearer.as_str()),
         ("Content-Type", "application/octet-stream"),
     ];
-    let mut waited = 0;
-    let mut pause = 500;
+    let mut backoff = Backoff::new(RETRY_FOR_MS);
     loop {
+        if shared.cancel.is_cancelled() {
+            return Err(UploadProblem::Cancelled);
+        }
         let progress = {
-            let done = done.clone();
-            let report = report.clone();
-            move |sent: f64| {
-                if let Some(slot) = done.borrow_mut().get_mut(n as usize) {
-                    *slot = sent;
-                }
-                report();
-            }
+            let shared = shared.clone();
+            move |sent: f64| shared.set_done(n, sent)
         };
         let reply = net::send(
             "PUT",
@@ -203,47 +229,36 @@ async fn put_part(
             &headers,
             Some(&part),
             progress,
-            Some(&cancel.abort),
+            Some(&shared.cancel.abort),
         )
         .await;
-        if cancel.is_cancelled() {
+        if shared.cancel.is_cancelled() {
             return Err(UploadProblem::Cancelled);
         }
-        match reply {
+        let failure = match reply {
             Some(reply) if reply.is_success() => {
-                if let Some(slot) = done.borrow_mut().get_mut(n as usize) {
-                    *slot = part.len() as f64;
-                }
-                *retrying.borrow_mut() = false;
-                report();
+                shared.retrying.set(false);
+                shared.set_done(n, part.len() as f64);
                 return Ok(());
             }
-            Some(reply) if !transient(&reply) => {
-                return Err(UploadProblem::Server(refused(&reply)));
-            }
-            failed if waited + pause > RETRY_FOR_MS => {
-                return Err(UploadProblem::Server(match failed {
-                    Some(reply) => refused(&reply),
-                    None => UiError::Request("network error".into()),
-                }));
-            }
-            _ => {
-                // Dropped connection or busy server: the part is sent again, whole.
-                if let Some(slot) = done.borrow_mut().get_mut(n as usize) {
-                    *slot = 0.0;
-                }
-                *retrying.borrow_mut() = true;
-                report();
-                crate::browser::sleep_ms(pause).await;
-                waited += pause;
-                pause = (pause * 2).min(8_000);
-            }
+            Some(reply) => refused(&reply),
+            None => network_error(),
+        };
+        if !failure.is_transient() {
+            return Err(UploadProblem::Server(failure));
+        }
+        // Dropped connection or busy server: the part is sent again, whole.
+        shared.retrying.set(true);
+        shared.set_done(n, 0.0);
+        if !backoff.wait().await {
+            return Err(UploadProblem::Server(failure));
         }
     }
 }
 
-/// `DELETE /api/uploads/{id}`: best effort (the sweep removes it after a day otherwise).
-async fn abort(id: &str, token: &str) {
+/// `DELETE /api/uploads/{id}`: best effort (the sweep removes it after a day otherwise). A
+/// create that took the upload already makes this a harmless 404.
+pub async fn abort(id: &str, token: &str) {
     let bearer = format!("Bearer {token}");
     let _ = net::send(
         "DELETE",

@@ -20,7 +20,7 @@ const VIEWS: [u32; 5] = [1, 2, 3, 5, 10];
 
 /// The create form; `busy` while a secret is being sealed and sent.
 #[component]
-pub(super) fn Editor(form: FormState, busy: bool) -> impl IntoView {
+pub(super) fn Editor(form: FormState, busy: bool, limits: super::files::Limits) -> impl IntoView {
     let i18n = use_i18n();
     let hydrated = use_context::<crate::Hydrated>();
     let FormState {
@@ -62,7 +62,7 @@ pub(super) fn Editor(form: FormState, busy: bool) -> impl IntoView {
             ></textarea>
 
             <ImageField form busy/>
-            <FilesField form busy/>
+            <FilesField form busy limits/>
 
             <div class="row">
                 <label for="expiry" class="field-label">{t!(i18n, expiry_label)}</label>
@@ -141,7 +141,7 @@ pub(super) fn Editor(form: FormState, busy: bool) -> impl IntoView {
                             {t!(i18n, creating_uploading)} " " {percent} "%"
                         </span>
                     }.into_any()),
-                    Phase::SendingFiles(progress) => Some(view! { <FilesProgressView form progress/> }.into_any()),
+                    Phase::SendingFiles => Some(view! { <FilesProgressView form/> }.into_any()),
                     _ => None,
                 }}
             </div>
@@ -149,39 +149,51 @@ pub(super) fn Editor(form: FormState, busy: bool) -> impl IntoView {
     }
 }
 
-/// The files' upload: a bar, bytes sent, speed and time left, and Cancel.
+/// The files' upload: a bar, bytes sent, speed and time left, and Cancel. Only the text
+/// follows the progress; the button stays put.
 #[component]
-fn FilesProgressView(form: FormState, progress: FilesProgress) -> impl IntoView {
+fn FilesProgressView(form: FormState) -> impl IntoView {
     let i18n = use_i18n();
-    let FilesProgress {
-        sent,
-        total,
-        speed,
-        retrying,
-    } = progress;
-    let percent = if total > 0.0 {
-        (sent / total * 100.0).clamp(0.0, 100.0)
-    } else {
-        0.0
+    let progress = form.files_progress;
+    let percent = move || {
+        let p = progress.get();
+        if p.total > 0.0 {
+            (p.sent / p.total * 100.0).clamp(0.0, 100.0)
+        } else {
+            0.0
+        }
     };
-    let sent_text = human_size(sent as u64);
-    let total_text = human_size(total as u64);
-    let speed_text = human_size(speed as u64);
-    let left = if speed > 0.0 {
-        ((total - sent) / speed).ceil().max(0.0) as u64
-    } else {
-        0
-    };
-    let left_text = if left >= 60 {
-        format!("{} min", left.div_ceil(60))
-    } else {
-        format!("{left} s")
-    };
+    // Sent, total, speed and time left, as the text shows them.
+    let figures = Memo::new(move |_| {
+        let FilesProgress {
+            sent, total, speed, ..
+        } = progress.get();
+        let left = if speed > 0.0 {
+            ((total - sent) / speed).ceil().max(0.0) as u64
+        } else {
+            0
+        };
+        let left = if left >= 60 {
+            format!("{} min", left.div_ceil(60))
+        } else {
+            format!("{left} s")
+        };
+        (
+            human_size(sent as u64),
+            human_size(total as u64),
+            human_size(speed as u64),
+            left,
+        )
+    });
     view! {
         <span class="progress" role="status" data-testid="progress">
             <progress max="100" value=percent data-testid="files-progress"></progress>
-            {t!(i18n, files_sending, sent = move || sent_text.clone(), total = move || total_text.clone(), speed = move || speed_text.clone(), left = move || left_text.clone())}
-            {retrying.then(|| view! { " " <span data-testid="files-retrying">{t!(i18n, files_retrying)}</span> })}
+            {t!(i18n, files_sending,
+                sent = move || figures.get().0,
+                total = move || figures.get().1,
+                speed = move || figures.get().2,
+                left = move || figures.get().3)}
+            {move || progress.get().retrying.then(|| view! { " " <span data-testid="files-retrying">{t!(i18n, files_retrying)}</span> })}
         </span>
         <button type="button" class="secondary" data-testid="cancel-upload" on:click=move |_| submit::cancel(form)>
             {t!(i18n, files_cancel)}

@@ -42,31 +42,21 @@ pub(super) struct ChosenFile {
     pub treatment: Treatment,
 }
 
-/// The limits to keep to; a server that does not say gets the defaults.
-pub(super) fn limits_or_default(info: Option<&FilesInfo>) -> (u32, u64) {
-    match info {
-        Some(info) => (info.max_files.unwrap_or(20), info.max_bytes),
-        None => (20, 2 << 30),
-    }
-}
+/// The server's limits of file data, from the page's `file_limits` call.
+pub(super) type Limits = OnceResource<Result<Option<FilesInfo>, crate::api::UiError>>;
 
-/// Image types the cleaner takes, by the type the browser gives.
-fn image_type(mime: &str) -> Option<ImageType> {
-    match mime {
-        "image/jpeg" => Some(ImageType::Jpeg),
-        "image/png" => Some(ImageType::Png),
-        "image/gif" => Some(ImageType::Gif),
-        "image/webp" => Some(ImageType::Webp),
-        _ => None,
-    }
+/// How many files, and how many sealed bytes, one secret may have here.
+fn counts(info: &FilesInfo) -> (u32, u64) {
+    // A server from before `max_files` was advertised keeps to the default.
+    (info.max_files.unwrap_or(20), info.max_bytes)
 }
 
 /// Adds chosen or dropped files to the form, refusing at once (nothing added) if they would
 /// pass the server's limits.
-pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: Option<FilesInfo>) {
+pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: &FilesInfo) {
     form.problem.set(None);
     let chosen: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.item(i)).collect();
-    let (max_files, max_bytes) = limits_or_default(info.as_ref());
+    let (max_files, max_bytes) = counts(info);
     let current = form.files.get_untracked();
     if current.len() + chosen.len() > max_files as usize {
         form.problem.set(Some(Problem::TooManyFiles(max_files)));
@@ -86,7 +76,7 @@ pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: Option<F
             let mime = file.type_();
             let size = file.size() as u64;
             let blob: web_sys::Blob = file.into();
-            let entry = match image_type(&mime) {
+            let entry = match ImageType::from_mime(&mime) {
                 Some(_) if size <= MAX_IMAGE_BYTES as u64 => {
                     let Some(bytes) = browser::read_slice(&blob, 0, size).await else {
                         form.problem.set(Some(Problem::ReadFile));
@@ -130,24 +120,41 @@ pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: Option<F
     });
 }
 
-/// The files fieldset: limits, a picker and drop zone, and the chosen files.
+/// The files fieldset: limits, a picker and drop zone, and the chosen files. Not shown
+/// when the server takes no files.
 #[component]
-pub(super) fn FilesField(form: FormState, busy: bool) -> impl IntoView {
+pub(super) fn FilesField(form: FormState, busy: bool, limits: Limits) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| ()>
+            {move || match limits.get() {
+                Some(Ok(Some(info))) => Some(view! { <FilesPicker form busy info/> }),
+                _ => None,
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn FilesPicker(form: FormState, busy: bool, info: FilesInfo) -> impl IntoView {
     let i18n = use_i18n();
-    let limits = OnceResource::new(crate::api::file_limits());
-    let info = move || limits.get().and_then(Result::ok).flatten();
+    let (count, bytes) = counts(&info);
+    let size = human_size(crate::client::files::largest_content(bytes));
+    let info = StoredValue::new(info);
     let on_input = move |ev: leptos::ev::Event| {
         if let Some(input) = browser::input_of(&ev) {
             if let Some(list) = input.files() {
-                add_files(form, list, info());
+                info.with_value(|info| add_files(form, list, info));
             }
             input.set_value("");
         }
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
+        if busy {
+            return;
+        }
         if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
-            add_files(form, list, info());
+            info.with_value(|info| add_files(form, list, info));
         }
     };
     view! {
@@ -173,17 +180,9 @@ pub(super) fn FilesField(form: FormState, busy: bool) -> impl IntoView {
                         <span class="link-like">{t!(i18n, files_choose)}</span>
                     </label>
                 </p>
-                <Suspense fallback=|| ()>
-                    {move || limits.get().map(|_| {
-                        let (count, bytes) = limits_or_default(info().as_ref());
-                        let size = human_size(crate::client::files::largest_content(bytes));
-                        view! {
-                            <p class="hint" data-testid="files-limits">
-                                {t!(i18n, files_limits, count = move || count, size = move || size.clone())}
-                            </p>
-                        }
-                    })}
-                </Suspense>
+                <p class="hint" data-testid="files-limits">
+                    {t!(i18n, files_limits, count = move || count, size = move || size.clone())}
+                </p>
                 <p class="hint">{t!(i18n, files_as_is_hint)}</p>
             </div>
             <ul class="file-list" data-testid="file-list">
@@ -209,7 +208,7 @@ fn FileRow(form: FormState, file: ChosenFile, busy: bool) -> impl IntoView {
     };
     view! {
         <li class="file-row" data-testid="file-row">
-            <span class="file-name" translate="no">{file.name}</span>
+            <bdi class="file-name" translate="no">{file.name}</bdi>
             " "
             <span class="file-size">{size}</span>
             <button

@@ -15,13 +15,13 @@ pub(super) enum Phase {
     Encrypting,
     /// Percent sent.
     Uploading(u8),
-    /// Files' data being sent.
-    SendingFiles(FilesProgress),
+    /// Files' data being sent (how far: `FormState::files_progress`).
+    SendingFiles,
     Done(Shared),
 }
 
 /// How far the files' upload is, for the progress bar.
-#[derive(Clone, Copy, PartialEq, Debug)]
+#[derive(Clone, Copy, PartialEq, Debug, Default)]
 pub(super) struct FilesProgress {
     /// Bytes sent.
     pub sent: f64,
@@ -47,6 +47,8 @@ pub(super) struct FormState {
     pub ttl_seconds: RwSignal<u64>,
     /// Files to send with the secret.
     pub files: RwSignal<Vec<ChosenFile>>,
+    /// How far the files' upload is.
+    pub files_progress: RwSignal<FilesProgress>,
     /// Stops the files' upload under way.
     // `SendWrapper`: the page is also rendered on the server's threads, where this stays `None`.
     pub cancel: StoredValue<Option<send_wrapper::SendWrapper<crate::transfer::upload::Cancel>>>,
@@ -69,6 +71,7 @@ impl FormState {
             keep_original: RwSignal::new(false),
             ttl_seconds: RwSignal::new(86_400),
             files: RwSignal::new(Vec::new()),
+            files_progress: RwSignal::new(FilesProgress::default()),
             cancel: StoredValue::new(None),
             views: RwSignal::new(1),
             passphrase: RwSignal::new(String::new()),

@@ -22,7 +22,20 @@ use result::ResultView;
 #[component]
 pub fn CreatePage() -> impl IntoView {
     let form = FormState::new();
-    on_cleanup(move || form.clear_image());
+    // Leaving the page stops an upload under way (and deletes what arrived).
+    on_cleanup(move || {
+        submit::cancel(form);
+        form.clear_image();
+    });
+    // What file data the server takes, asked once (rendered on the server).
+    let limits = OnceResource::new(crate::api::file_limits());
+    // The view changes only between editing and done (and busy or not), never with the
+    // progress of an upload, so nothing the user may click is rebuilt under the pointer.
+    let done = Memo::new(move |_| match form.phase.get() {
+        Phase::Done(shared) => Some(shared),
+        _ => None,
+    });
+    let busy = Memo::new(move |_| form.phase.get() != Phase::Editing);
     // Effects run once the page is hydrated: then, while the browser is idle, fetch the
     // chunks the next steps may need (image cleaner, Argon2id, QR code), so nobody waits.
     Effect::new(move |_| {
@@ -34,12 +47,12 @@ pub fn CreatePage() -> impl IntoView {
     });
 
     view! {
-        {move || match form.phase.get() {
-            Phase::Done(shared) => {
+        {move || match done.get() {
+            Some(shared) => {
                 view! { <ResultView shared on_new=move || form.phase.set(Phase::Editing)/> }
                     .into_any()
             }
-            busy => view! { <Editor form busy=busy != Phase::Editing/> }.into_any(),
+            None => view! { <Editor form busy=busy.get() limits/> }.into_any(),
         }}
     }
 }

@@ -56,16 +56,17 @@ async fn send_files(
     let started = js_sys::Date::now();
     let on_progress = move |sent: Sent| {
         let seconds = ((js_sys::Date::now() - started) / 1000.0).max(0.001);
-        form.phase.set(Phase::SendingFiles(FilesProgress {
+        form.files_progress.try_set(FilesProgress {
             sent: sent.bytes,
             total: sent.total,
             speed: sent.bytes / seconds,
             retrying: sent.retrying,
-        }));
+        });
     };
     on_progress(Sent::default());
+    form.phase.try_set(Phase::SendingFiles);
     let sent = upload::upload(id, SealedData::new(outgoing), total, on_progress, &cancel).await;
-    form.cancel.set_value(None);
+    form.cancel.try_set_value(None);
     sent.map_err(|e| match e {
         UploadProblem::Cancelled => None,
         UploadProblem::File(_) => Some(Problem::FileChanged),
@@ -76,7 +77,7 @@ async fn send_files(
 /// Stops the files' upload under way; the page goes back to the form, nothing is left on
 /// the server.
 pub(super) fn cancel(form: FormState) {
-    if let Some(cancel) = form.cancel.get_value() {
+    if let Some(Some(cancel)) = form.cancel.try_get_value() {
         cancel.cancel();
     }
 }
@@ -100,9 +101,10 @@ pub(super) fn create(form: FormState, lang: &'static str) {
     let ttl = form.ttl_seconds.get_untracked();
     let max_views = form.views.get_untracked();
     let secret_passphrase = form.passphrase.get_untracked();
+    // `try_`: the user may have left the page while the secret was being made.
     let fail = move |problem: Option<Problem>| {
-        form.problem.set(problem);
-        form.phase.set(Phase::Editing);
+        form.problem.try_set(problem);
+        form.phase.try_set(Phase::Editing);
     };
     leptos::task::spawn_local(async move {
         browser::next_frame().await;
@@ -137,13 +139,13 @@ pub(super) fn create(form: FormState, lang: &'static str) {
             },
             None => None,
         };
-        form.phase.set(Phase::Uploading(0));
+        form.phase.try_set(Phase::Uploading(0));
         let payload = std::mem::take(&mut sealed.payload);
         let on_progress = move |sent: f64| {
             // Whole percents, so the page re-renders at most a hundred times.
             let percent = (sent * 100.0).clamp(0.0, 100.0) as u8;
-            if form.phase.get_untracked() != Phase::Uploading(percent) {
-                form.phase.set(Phase::Uploading(percent));
+            if form.phase.try_get_untracked() != Some(Phase::Uploading(percent)) {
+                form.phase.try_set(Phase::Uploading(percent));
             }
         };
         let args = api::CreateSecret {
@@ -155,10 +157,19 @@ pub(super) fn create(form: FormState, lang: &'static str) {
                 access_verifier: sealed.access_verifier.clone(),
                 passphrase_verifier: sealed.passphrase_verifier.clone(),
                 manage_verifier: sealed.manage_verifier.clone(),
-                upload_token,
+                upload_token: upload_token.clone(),
             },
         };
         let created = api::create_secret_with_progress(args, on_progress).await;
+        if created.is_err()
+            && let Some(token) = &upload_token
+        {
+            // The files' data would otherwise wait a day for the sweep, charged to the quota.
+            upload::abort(sealed.id.as_str(), token).await;
+        }
+        if form.phase.try_get_untracked().is_none() {
+            return; // The page is gone.
+        }
         match created {
             Ok(created) => match sealed.links(&browser::location_origin(), &created.alias, lang) {
                 Some(links) => {

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""A 1 GiB file through the CLI against curl moving the same bytes (the floor the issue
+compares with: ratio ≥ 0.9), with the peak RSS of the CLI and of the server.
+
+    python3 bench/files_cli.py BASE_URL SERVER_PID FILE CLI
+
+- Upload: `oncelink send --file FILE` (sealed in 64 KiB chunks, parts one after another)
+  against curl PUTting the same parts of FILE to a begun upload, one after another.
+- Download: `oncelink open -o DIR` of the second of two views against curl reading the
+  sealed data with the claim of a REST reveal of the first.
+Prints one JSON line.
+"""
+import base64, hashlib, hmac, json, os, subprocess, sys, tempfile, time, urllib.request, uuid
+
+
+base, server_pid, path, cli = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+size = os.path.getsize(path)
+
+
+def peak_of(argv, **kw):
+    """Runs argv; returns (seconds, stdout, peak RSS MiB from VmHWM just before it ends)."""
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, **kw)
+    peak = 0.0
+    while proc.poll() is None:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]) / 1024)
+        except FileNotFoundError:
+            pass
+        time.sleep(0.05)
+    out = proc.stdout.read().decode()
+    if proc.returncode != 0:
+        sys.exit(f"{argv[:2]} failed with {proc.returncode}")
+    return time.monotonic() - start, out, peak
+
+
+def post_json(url, body, headers=None):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"content-type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read() or b"null")
+
+
+def access_proof(link):
+    """HKDF-SHA-256(master key, salt "oncelink-access-v1", info "access proof"), base64url."""
+    key = link.split("#", 1)[1]
+    master = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    prk = hmac.new(b"oncelink-access-v1", master, hashlib.sha256).digest()
+    okm = hmac.new(prk, b"access proof" + b"\x01", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(okm).rstrip(b"=").decode()
+
+
+env = {**os.environ, "ONCELINK_PASSPHRASE": ""}
+# The CLI: send (two views: the floor uses the first).
+send_s, link, send_rss = peak_of([cli, "send", "--server", base, "--views", "2", "bench", "--file", path], env=env)
+link = link.strip()
+
+# The floor: curl PUTs the same parts of the file, one after another.
+secret_id = str(uuid.uuid4())
+start = time.monotonic()
+begun = post_json(f"{base}/api/uploads", {"secret_id": secret_id, "length": size})
+with open(path, "rb") as f:
+    for n in range(begun["parts"]):
+        part = f.read(begun["part_size"])
+        subprocess.run(["curl", "-sS", "-f", "-o", "/dev/null", "-X", "PUT", "--data-binary", "@-",
+                        "-H", f"authorization: Bearer {begun['upload_token']}",
+                        "-H", "content-type: application/octet-stream",
+                        f"{base}/api/uploads/{secret_id}/parts/{n}"], input=part, check=True)
+bare_up_s = time.monotonic() - start
+subprocess.run(["curl", "-sS", "-o", "/dev/null", "-X", "DELETE", "-H", f"authorization: Bearer {begun['upload_token']}",
+                f"{base}/api/uploads/{secret_id}"], check=True)
+
+# The floor for the download: curl reads the sealed data with the first view's claim.
+alias = link.split("#")[0].rstrip("/").split("/")[-1].split("?")[0]
+proof = access_proof(link)
+claim = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+post_json(f"{base}/api/secrets/{alias}/reveal", {"access_proof": proof, "claim": claim})
+start = time.monotonic()
+subprocess.run(["curl", "-sS", "-f", "-o", "/dev/null", "-H", f"oncelink-access-proof: {proof}",
+                "-H", f"oncelink-claim: {claim}", f"{base}/api/secrets/{alias}/data"], check=True)
+bare_down_s = time.monotonic() - start
+
+# The CLI: the second view, into a directory; the file must come back whole.
+with tempfile.TemporaryDirectory(dir=os.path.dirname(path)) as out:
+    open_s, _, open_rss = peak_of([cli, "open", link, "-o", out], env=env)
+    got = os.path.join(out, os.path.basename(path))
+    same = os.path.getsize(got) == size and subprocess.run(["cmp", "-s", got, path]).returncode == 0
+
+with open(f"/proc/{server_pid}/status") as f:
+    server_peak = next(int(l.split()[1]) / 1024 for l in f if l.startswith("VmHWM:"))
+mbps = lambda s: round(size / 1e6 / s, 1)
+print(json.dumps({
+    "bench": "files-1gib-cli", "bytes": size, "identical": same,
+    "upload_s": round(send_s, 2), "upload_mbps": mbps(send_s),
+    "bare_upload_s": round(bare_up_s, 2), "bare_upload_mbps": mbps(bare_up_s),
+    "upload_ratio": round(bare_up_s / send_s, 2),
+    "download_s": round(open_s, 2), "download_mbps": mbps(open_s),
+    "bare_download_s": round(bare_down_s, 2), "bare_download_mbps": mbps(bare_down_s),
+    "download_ratio": round(bare_down_s / open_s, 2),
+    "cli_peak_rss_mib": round(max(send_rss, open_rss), 1),
+    "server_peak_rss_mib": round(server_peak, 1),
+}))

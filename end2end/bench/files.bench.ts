@@ -1,0 +1,182 @@
+import { test, expect, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+
+// A 1 GiB file through the web app on localhost, against the same page moving the same bytes
+// with no app and no crypto (the floor the issue compares with: ratio ≥ 0.9):
+// - Upload: from the click on Create (file chosen) to the link, against the page PUTting the
+//   file's slices to a begun upload, as many parts at once as the app sends.
+// - Download: from the click on Reveal to every file decrypted into the private file
+//   system, against the page reading the same sealed data from the data endpoint (claimed
+//   by a REST reveal of the first of two views) and dropping it.
+// Peak RSS of the server (VmHWM of a server started for this stage) and of Chromium (all of
+// its processes, sampled) are reported too.
+
+const file = process.env.ONCELINK_BENCH_FILE!;
+const serverPid = process.env.ONCELINK_SERVER_PID;
+const MB = 1e6;
+
+/** Sum of the resident memory of every Chromium process, in bytes. */
+function chromiumRss(): number {
+  try {
+    const out = execFileSync('ps', ['-C', 'chromium', '-o', 'rss='], { encoding: 'utf8' });
+    return out.split('\n').filter(Boolean).reduce((sum, kb) => sum + Number(kb) * 1024, 0);
+  } catch {
+    return 0;
+  }
+}
+
+function sampler(read: () => number) {
+  let max = 0;
+  const timer = setInterval(() => (max = Math.max(max, read())), 250);
+  return () => {
+    clearInterval(timer);
+    return max;
+  };
+}
+
+const timed = (page: Page, button: string, done: string) =>
+  page.evaluate(
+    ([button, done]) =>
+      new Promise<number>((resolve) => {
+        const ready = new Function(`return (${done})`) as () => boolean;
+        const start = performance.now();
+        (document.querySelector(`[data-testid="${button}"]`) as HTMLElement).click();
+        const poll = () => (ready() ? resolve(performance.now() - start) : setTimeout(poll, 20));
+        poll();
+      }),
+    [button, done],
+  );
+
+async function accessProof(link: string): Promise<string> {
+  const { webcrypto } = await import('node:crypto');
+  const master = Buffer.from(new URL(link).hash.slice(1), 'base64url');
+  const ikm = await webcrypto.subtle.importKey('raw', master, 'HKDF', false, ['deriveBits']);
+  const bits = await webcrypto.subtle.deriveBits(
+    { name: 'HKDF', hash: 'SHA-256', salt: Buffer.from('oncelink-access-v1'), info: Buffer.from('access proof') },
+    ikm,
+    256,
+  );
+  return Buffer.from(bits).toString('base64url');
+}
+
+/** The page uploads `file` (chosen in an input it adds) with bare fetches: returns ms. */
+async function bareUpload(page: Page): Promise<number> {
+  await page.goto('/security');
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.id = 'bare';
+    document.body.append(input);
+  });
+  await page.setInputFiles('#bare', file);
+  return page.evaluate(async () => {
+    const f = (document.getElementById('bare') as HTMLInputElement).files![0];
+    const id = crypto.randomUUID();
+    const start = performance.now();
+    const begun = await fetch('/api/uploads', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ secret_id: id, length: f.size }),
+    }).then((r) => r.json());
+    const auth = { authorization: `Bearer ${begun.upload_token}` };
+    let next = 0;
+    const worker = async () => {
+      while (next < begun.parts) {
+        const n = next++;
+        const body = f.slice(n * begun.part_size, Math.min((n + 1) * begun.part_size, f.size));
+        const r = await fetch(`/api/uploads/${id}/parts/${n}`, { method: 'PUT', headers: auth, body });
+        if (r.status !== 204) throw new Error(`part ${n}: ${r.status}`);
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    const ms = performance.now() - start;
+    await fetch(`/api/uploads/${id}`, { method: 'DELETE', headers: auth });
+    return ms;
+  });
+}
+
+/** The page reads the secret's sealed data with a claim and drops it: returns ms. */
+async function bareDownload(page: Page, alias: string, access: string, claim: string): Promise<number> {
+  return page.evaluate(
+    async ([alias, access, claim]) => {
+      const start = performance.now();
+      const r = await fetch(`/api/secrets/${alias}/data`, {
+        headers: { 'oncelink-access-proof': access, 'oncelink-claim': claim },
+        cache: 'no-store',
+      });
+      const reader = r.body!.getReader();
+      let bytes = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.length;
+      }
+      if (r.status !== 200 || bytes === 0) throw new Error(`data: ${r.status}, ${bytes} bytes`);
+      return performance.now() - start;
+    },
+    [alias, access, claim],
+  );
+}
+
+test('1 GiB file: upload and download in Chromium against the bare transfer', async ({ browser, request }) => {
+  test.setTimeout(900_000);
+  const size = fs.statSync(file).size;
+  const browserPeak = sampler(chromiumRss);
+
+  const sender = await browser.newPage();
+  await sender.goto('/');
+  await expect(sender.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await sender.getByTestId('views').selectOption('2');
+  await sender.getByTestId('files-input').setInputFiles(file);
+  await expect(sender.getByTestId('file-row')).toHaveCount(1);
+  const upMs = await timed(sender, 'create', `document.querySelector('[data-testid="link"]')?.value`);
+  const link = await sender.getByTestId('link').inputValue();
+  const bareUpMs = await bareUpload(sender);
+  await sender.close();
+
+  // The first of the two views, claimed over REST: the floor reads the data with it.
+  const alias = new URL(link).pathname.split('/').pop()!;
+  const access = await accessProof(link);
+  const claim = crypto.randomBytes(32).toString('base64url');
+  const revealed = await request.post(`/api/secrets/${alias}/reveal`, { data: { access_proof: access, claim } });
+  expect(revealed.status()).toBe(200);
+  const floor = await browser.newPage();
+  await floor.goto('/security');
+  const bareDownMs = await bareDownload(floor, alias, access, claim);
+  await floor.close();
+
+  // The app: the second view, received and decrypted to the private file system.
+  const recipient = await browser.newPage();
+  await recipient.goto(link);
+  await expect(recipient.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  const downMs = await timed(recipient, 'reveal', `document.querySelectorAll('[data-testid="save-file"]').length === 1`);
+  await recipient.close();
+  const browserRss = browserPeak();
+
+  let serverPeak = 0;
+  if (serverPid) {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${serverPid}/status`, 'utf8'));
+    serverPeak = hwm ? Number(hwm[1]) * 1024 : 0;
+  }
+  const mbps = (ms: number) => Math.round((size / MB / (ms / 1000)) * 10) / 10;
+  console.log(
+    JSON.stringify({
+      bench: 'files-1gib-chromium',
+      bytes: size,
+      upload_ms: Math.round(upMs),
+      upload_mbps: mbps(upMs),
+      bare_upload_ms: Math.round(bareUpMs),
+      bare_upload_mbps: mbps(bareUpMs),
+      upload_ratio: Math.round((bareUpMs / upMs) * 100) / 100,
+      download_ms: Math.round(downMs),
+      download_mbps: mbps(downMs),
+      bare_download_ms: Math.round(bareDownMs),
+      bare_download_mbps: mbps(bareDownMs),
+      download_ratio: Math.round((bareDownMs / downMs) * 100) / 100,
+      server_peak_rss_mib: Math.round((serverPeak / 2 ** 20) * 10) / 10,
+      browser_peak_rss_mib: Math.round((browserRss / 2 ** 20) * 10) / 10,
+    }),
+  );
+});

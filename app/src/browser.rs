@@ -58,6 +58,24 @@ pub fn blob_of(bytes: &[u8], mime: &str) -> Option<web_sys::Blob> {
     web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()
 }
 
+/// An object URL over a blob's bytes, retyped as `mime` (nothing is read).
+pub fn retyped_url(blob: &web_sys::Blob, mime: &str) -> Option<String> {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let parts = js_sys::Array::of1(blob);
+    let typed = web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&typed).ok()
+}
+
+/// Whether the browser shows PDFs itself (`navigator.pdfViewerEnabled`).
+pub fn shows_pdfs() -> bool {
+    window()
+        .and_then(|w| {
+            js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("pdfViewerEnabled")).ok()
+        })
+        .is_some_and(|v| v.is_truthy())
+}
+
 /// An object URL for bytes of a MIME type; revoke it with [`revoke_object_url`].
 pub fn object_url(bytes: &[u8], mime: &str) -> Option<String> {
     web_sys::Url::create_object_url_with_blob(&blob_of(bytes, mime)?).ok()

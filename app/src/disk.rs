@@ -21,11 +21,10 @@ pub const MEMORY_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// The private directory that holds decrypted downloads.
 const DIR: &str = "oncelink-downloads";
-/// A page's lock is named this plus its directory's name.
+/// A page's lock is named this plus its directory's name. The page asks for it when it is
+/// made, before any file is written, and it is granted at once (no one else asks for that
+/// name): a directory on disk always has its lock held or pending while its page lives.
 const LOCK_PREFIX: &str = "oncelink-files-";
-/// A directory younger than this is left alone even without its lock: its page may be
-/// about to take it.
-const GRACE_MS: f64 = 60_000.0;
 
 /// A file being written.
 pub enum Sink {
@@ -301,8 +300,8 @@ async fn page_dirs(dir: &web_sys::FileSystemDirectoryHandle) -> Vec<String> {
     names
 }
 
-/// Deletes the directories of pages that are gone (their lock is free) and were made more
-/// than a minute ago. Without Web Locks nothing is deleted: no live page's files are risked.
+/// Deletes the directories of pages that are gone (their lock is neither held nor asked
+/// for). Without Web Locks nothing is deleted: no live page's files are risked.
 pub async fn clear_leftovers() {
     let Some(dir) = downloads().await else { return };
     let Some(locked) = lock_names().await else {
@@ -311,9 +310,7 @@ pub async fn clear_leftovers() {
     let options = web_sys::FileSystemRemoveOptions::new();
     options.set_recursive(true);
     for name in page_dirs(&dir).await {
-        let made: Option<f64> = name.split('-').next().and_then(|t| t.parse().ok());
-        let old = made.is_some_and(|made| js_sys::Date::now() - made > GRACE_MS);
-        if old && !locked.contains(&format!("{LOCK_PREFIX}{name}")) {
+        if !locked.contains(&format!("{LOCK_PREFIX}{name}")) {
             let _ = JsFuture::from(dir.remove_entry_with_options(&name, &options)).await;
         }
     }

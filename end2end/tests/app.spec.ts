@@ -198,6 +198,7 @@ test('both pages send CSP and the other security headers', async ({ session, req
     expect(csp).toContain("default-src 'self'");
     expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'wasm-unsafe-eval'/);
     expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain('frame-src blob:');
     expect(csp).toContain("base-uri 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("img-src 'self' blob: data:");

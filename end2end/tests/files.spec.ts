@@ -12,6 +12,14 @@ import { test, expect, hydrated, fixture } from './support';
 
 type Made = { path: string; name: string; bytes: Buffer };
 
+/** A one-page PDF that says "Hello PDF". */
+const MINIMAL_PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+    '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 200]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj\n' +
+    '4 0 obj<</Length 44>>stream\nBT /F1 24 Tf 40 100 Td (Hello PDF) Tj ET\nendstream endobj\n' +
+    '5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+);
+
 function makeFiles(dir: string, specs: { name: string; bytes: Buffer }[]): Made[] {
   return specs.map(({ name, bytes }) => {
     const p = path.join(dir, name);
@@ -51,10 +59,27 @@ async function receiveAll(page: Page, link: string, count: number): Promise<Map<
   return saved;
 }
 
+/** How many decrypted files the page's origin keeps in its private file system. */
+async function privateFiles(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    let count = 0;
+    const walk = async (dir: FileSystemDirectoryHandle) => {
+      // @ts-expect-error: entries() is not in every TypeScript DOM library yet.
+      for await (const [, handle] of dir.entries()) {
+        if (handle.kind === 'file') count++;
+        else await walk(handle as FileSystemDirectoryHandle);
+      }
+    };
+    await walk(root);
+    return count;
+  });
+}
+
 test('several files round-trip byte-exact, images cleaned, names never sent, a second open refused', async ({ session }) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oncelink-files-'));
   const files = makeFiles(dir, [
-    { name: 'contract-draft-Q7x.pdf', bytes: Buffer.concat([Buffer.from('%PDF-1.4\n'), crypto.randomBytes(3000)]) },
+    { name: 'contract-draft-Q7x.pdf', bytes: MINIMAL_PDF },
     { name: 'notes-Z9k.txt', bytes: Buffer.from('meeting at nine\n') },
     { name: 'empty-W3m.bin', bytes: Buffer.alloc(0) },
     // Three upload parts at the default 8 MiB, and many chunks.
@@ -62,15 +87,17 @@ test('several files round-trip byte-exact, images cleaned, names never sent, a s
   ]);
   const photo = path.join(dir, 'holiday-R2d.jpg');
   fs.copyFileSync(fixture('gps-camera.jpg'), photo);
-  for (const f of [...files.map((f) => f.name), 'holiday-R2d.jpg']) session.secret(f.replace(/\.[a-z]+$/, ''));
+  const png = path.join(dir, 'screenshot-V8s.png');
+  fs.copyFileSync(fixture('gps.png'), png);
+  for (const f of [...files.map((f) => f.name), 'holiday-R2d.jpg', 'screenshot-V8s.png']) session.secret(f.replace(/\.[a-z]+$/, ''));
 
   const sender = await session.page();
-  const link = await createWithFiles(sender, 'the files you asked for', [...files.map((f) => f.path), photo]);
+  const link = await createWithFiles(sender, 'the files you asked for', [...files.map((f) => f.path), photo, png]);
   session.track(link);
   await expect(sender.getByTestId('link')).toBeVisible();
 
   const recipient = await session.page();
-  const saved = await receiveAll(recipient, link, files.length + 1);
+  const saved = await receiveAll(recipient, link, files.length + 2);
   await expect(recipient.getByTestId('secret-text')).toHaveText('the files you asked for');
   for (const f of files) {
     expect(saved.get(f.name)?.equals(f.bytes), f.name).toBe(true);
@@ -83,7 +110,15 @@ test('several files round-trip byte-exact, images cleaned, names never sent, a s
   const tags = execFileSync('exiftool', ['-j', '-G', cleanedPath]).toString();
   expect(tags).not.toMatch(/GPS/);
   expect(tags).not.toMatch(/Make|Model/);
-  await expect(recipient.getByTestId('file-preview')).toHaveCount(1);
+  // The JPEG and the PNG preview inline (checked images), the PDF in the browser's viewer.
+  await expect(recipient.getByTestId('file-preview')).toHaveCount(2);
+  await expect(recipient.getByTestId('file-preview-pdf')).toHaveCount(1);
+  await expect(recipient.getByTestId('file-preview-pdf')).toHaveAttribute('src', /^blob:/);
+  // The decrypted files sit in the origin's private file system while the page shows them,
+  // and are gone once it is left.
+  expect(await privateFiles(recipient)).toBe(files.length + 2);
+  await recipient.goto('/security');
+  await expect.poll(() => privateFiles(recipient)).toBe(0);
 
   // One view: the link is used up, and its data with it.
   const other = await session.page();

@@ -23,7 +23,9 @@ impl CspNonce {
 }
 
 /// The Content-Security-Policy for a nonce: no third-party anything, no inline script
-/// without the nonce, WASM allowed, no framing.
+/// without the nonce, WASM allowed, no framing of us. Frames only of `blob:` URLs: the
+/// received-files preview of a PDF (a blob the page made, typed `application/pdf` by the
+/// page itself, shown by the browser's PDF viewer); plugins (`object-src`) stay off.
 pub fn content_security_policy(nonce: &str) -> String {
     let script = if nonce.is_empty() {
         "script-src 'self' 'wasm-unsafe-eval'".to_owned()
@@ -33,7 +35,7 @@ pub fn content_security_policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; {script}; style-src 'self'; img-src 'self' blob: data:; \
          connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
+         form-action 'self'; frame-ancestors 'none'; frame-src blob:"
     )
 }
 

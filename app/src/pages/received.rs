@@ -26,6 +26,24 @@ enum State {
     Failed(DownloadProblem),
 }
 
+/// A preview: an object URL of a checked image, or of a PDF for the browser's viewer.
+#[derive(Clone, PartialEq)]
+enum Preview {
+    Image(String),
+    Pdf(String),
+}
+
+impl Preview {
+    fn url(&self) -> &str {
+        match self {
+            Preview::Image(url) | Preview::Pdf(url) => url,
+        }
+    }
+}
+
+/// The largest PDF the page shows inline (the browser's viewer reads it whole).
+const PDF_PREVIEW_BYTES: u64 = 20 * 1024 * 1024;
+
 /// One file as the page shows it.
 #[derive(Clone)]
 struct Row {
@@ -35,8 +53,8 @@ struct Row {
     mime: String,
     size: u64,
     state: RwSignal<State>,
-    /// An object URL of the checked image, when the file is one the page previews.
-    preview: RwSignal<Option<String>>,
+    /// What the page shows of the file, when it previews it.
+    preview: RwSignal<Option<Preview>>,
 }
 
 /// The files of a revealed secret; starts receiving them at once.
@@ -114,8 +132,8 @@ pub(super) fn ReceivedFiles(files: Vec<FileEntry>, claim: Claim) -> impl IntoVie
             if let Some(State::Ready(saved)) = row.state.try_get_untracked() {
                 browser::revoke_object_url(&saved.url);
             }
-            if let Some(Some(url)) = row.preview.try_get_untracked() {
-                browser::revoke_object_url(&url);
+            if let Some(Some(preview)) = row.preview.try_get_untracked() {
+                browser::revoke_object_url(preview.url());
             }
         }
         let page = (*page).clone();
@@ -150,20 +168,30 @@ pub(super) fn ReceivedFiles(files: Vec<FileEntry>, claim: Claim) -> impl IntoVie
     }
 }
 
-/// Sets the row's preview if the file is an image the page shows: declared as one, within
-/// the image field's size, and checked by content and declared dimensions
-/// (`image_privacy::inspect`) before any decoder sees it.
+/// Sets the row's preview if the page shows the file: an image declared as one, within the
+/// image field's size, checked by content and declared dimensions (`image_privacy::inspect`)
+/// before any decoder sees it; or a PDF declared as one that starts like one, up to
+/// [`PDF_PREVIEW_BYTES`], where the browser has a PDF viewer. Anything else is only saved.
 async fn preview(row: &Row, saved: &Saved) {
-    if ImageType::from_mime(&row.mime).is_none() || row.size > MAX_IMAGE_BYTES as u64 {
-        return;
-    }
-    let Some(bytes) = browser::read_slice(&saved.blob, 0, row.size).await else {
-        return;
-    };
-    if let Ok(declared) = image_privacy::inspect(&bytes)
-        && let Some(url) = browser::object_url(&bytes, declared.kind.mime())
+    if ImageType::from_mime(&row.mime).is_some() && row.size <= MAX_IMAGE_BYTES as u64 {
+        let Some(bytes) = browser::read_slice(&saved.blob, 0, row.size).await else {
+            return;
+        };
+        if let Ok(declared) = image_privacy::inspect(&bytes)
+            && let Some(url) = browser::object_url(&bytes, declared.kind.mime())
+        {
+            row.preview.try_set(Some(Preview::Image(url)));
+        }
+    } else if row.mime == "application/pdf"
+        && row.size <= PDF_PREVIEW_BYTES
+        && browser::shows_pdfs()
+        && browser::read_slice(&saved.blob, 0, 5u64.min(row.size))
+            .await
+            .as_deref()
+            == Some(b"%PDF-")
+        && let Some(url) = browser::retyped_url(&saved.blob, "application/pdf")
     {
-        row.preview.try_set(Some(url));
+        row.preview.try_set(Some(Preview::Pdf(url)));
     }
 }
 
@@ -180,6 +208,7 @@ fn FileRow(row: Row) -> impl IntoView {
     } = row;
     let size_text = crate::pages::human_size(size);
     let shown = name.clone();
+    let pdf_title = name.clone();
     let status = move || {
         match state.get() {
         State::Waiting => view! { <span class="hint">{t!(i18n, reveal_file_waiting)}</span> }.into_any(),
@@ -194,13 +223,19 @@ fn FileRow(row: Row) -> impl IntoView {
         State::Ready(saved) => {
             let url = saved.url.clone();
             let name = name.clone();
+            let pdf_title = pdf_title.clone();
             view! {
                 <button type="button" class="secondary small" data-testid="save-file"
                     on:click=move |_| browser::save_url(&url, &name)>
                     {t!(i18n, reveal_file_save)}
                 </button>
-                {move || preview.get().map(|url| view! {
-                    <img class="file-preview" src=url alt="" data-testid="file-preview"/>
+                {move || preview.get().map(|preview| match preview {
+                    Preview::Image(url) => view! {
+                        <img class="file-preview" src=url alt="" data-testid="file-preview"/>
+                    }.into_any(),
+                    Preview::Pdf(url) => view! {
+                        <iframe class="file-preview-pdf" src=url title=pdf_title.clone() data-testid="file-preview-pdf"></iframe>
+                    }.into_any(),
                 })}
             }
             .into_any()

@@ -69,6 +69,8 @@ async fn pages_render_with_security_headers(server: TestServer) {
         .to_owned();
     assert!(csp.contains("default-src 'self'"));
     assert!(csp.contains("object-src 'none'"));
+    // Frames only of the page's own blobs (the PDF preview), never of anything else.
+    assert!(csp.contains("frame-src blob:"));
     assert!(csp.contains("frame-ancestors 'none'"));
     assert!(csp.contains("'wasm-unsafe-eval'"));
     assert_eq!(headers["referrer-policy"], "no-referrer");

@@ -110,6 +110,12 @@ test('several files round-trip byte-exact, images cleaned, names never sent, a s
   const tags = execFileSync('exiftool', ['-j', '-G', cleanedPath]).toString();
   expect(tags).not.toMatch(/GPS/);
   expect(tags).not.toMatch(/Make|Model/);
+  // Save all: every file once more, each as a download of its own.
+  const all: string[] = [];
+  recipient.on('download', (d) => all.push(d.suggestedFilename()));
+  await recipient.getByTestId('save-all').click();
+  await expect.poll(() => all.length).toBe(files.length + 2);
+  expect(new Set(all)).toEqual(new Set(saved.keys()));
   // The JPEG and the PNG preview inline (checked images), the PDF in the browser's viewer.
   await expect(recipient.getByTestId('file-preview')).toHaveCount(2);
   await expect(recipient.getByTestId('file-preview-pdf')).toHaveCount(1);
@@ -181,6 +187,25 @@ test('a cancelled upload leaves nothing on the server', async ({ session, reques
   const id = new URL(answer.url()).pathname.split('/').pop()!;
   const status = await request.get(`/api/uploads/${id}`, { headers: { authorization: 'Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
   expect(status.status()).toBe(404);
+});
+
+test('files larger than the server takes are refused at once, nothing read or sent', async ({ session }) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oncelink-files-'));
+  // Sparse: 3 GiB on paper, nothing on disk; over the default 2 GiB.
+  const huge = path.join(dir, 'huge-X1z.bin');
+  fs.closeSync(fs.openSync(huge, 'w'));
+  fs.truncateSync(huge, 3 * 1024 ** 3);
+  const sender = await session.page();
+  const uploads: string[] = [];
+  sender.on('request', (r) => {
+    if (r.url().includes('/api/uploads')) uploads.push(r.url());
+  });
+  await sender.goto('/');
+  await hydrated(sender);
+  await sender.getByTestId('files-input').setInputFiles([huge]);
+  await expect(sender.getByTestId('problem')).toBeVisible();
+  await expect(sender.getByTestId('file-row')).toHaveCount(0);
+  expect(uploads).toEqual([]);
 });
 
 test('more files than the server takes are refused at once, nothing added', async ({ session }) => {

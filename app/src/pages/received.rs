@@ -41,6 +41,9 @@ impl Preview {
     }
 }
 
+/// The pause between two files of "Save all".
+const SAVE_ALL_PAUSE_MS: i32 = 400;
+
 /// The largest PDF the page shows inline (the browser's viewer reads it whole).
 const PDF_PREVIEW_BYTES: u64 = 20 * 1024 * 1024;
 
@@ -142,11 +145,22 @@ pub(super) fn ReceivedFiles(files: Vec<FileEntry>, claim: Claim) -> impl IntoVie
     let save_all = {
         let rows = rows.clone();
         move |_| {
-            for row in &rows {
-                if let State::Ready(saved) = row.state.get_untracked() {
-                    browser::save_url(&saved.url, &row.name);
+            let ready: Vec<(String, String)> = rows
+                .iter()
+                .filter_map(|row| match row.state.get_untracked() {
+                    State::Ready(saved) => Some((saved.url, row.name.clone())),
+                    _ => None,
+                })
+                .collect();
+            // One after another: a browser drops downloads started in the same instant.
+            leptos::task::spawn_local(async move {
+                for (i, (url, name)) in ready.iter().enumerate() {
+                    if i > 0 {
+                        browser::sleep_ms(SAVE_ALL_PAUSE_MS).await;
+                    }
+                    browser::save_url(url, name);
                 }
-            }
+            });
         }
     };
     let many = rows.len() > 1;

@@ -8,7 +8,7 @@ use super::form::{FilesProgress, FormState, Phase};
 use super::image::Chosen;
 use super::result::Shared;
 use crate::client::Attached;
-use crate::client::files::{Outgoing, SealedData};
+use crate::client::files::{FileProblem, Outgoing, SealedData};
 use crate::pages::Problem;
 use crate::transfer::upload::{self, Cancel, Sent, UploadProblem};
 use crate::{api, browser, client};
@@ -69,7 +69,8 @@ async fn send_files(
     form.cancel.try_set_value(None);
     sent.map_err(|e| match e {
         UploadProblem::Cancelled => None,
-        UploadProblem::File(_) => Some(Problem::FileChanged),
+        UploadProblem::File(FileProblem::Read) => Some(Problem::FileChanged),
+        UploadProblem::File(_) => Some(Problem::Generic),
         UploadProblem::Server(e) => Some(e.into()),
     })
 }

@@ -445,16 +445,17 @@ if any(r for _, r in files):
         "server (embedded store, file data in a directory): in Chromium, the page `PUT`ting the "
         "file's slices as the same parts, two at a time, and reading the sealed data with a claim; "
         "for the CLI, curl `PUT`ting the parts one after another (as the CLI does) and reading the "
-        "data. Ratio = floor's time ÷ app's time (1.0: no cost). Peak RSS: the server's VmHWM; "
-        "Chromium's, all its processes summed; the CLI's VmHWM.")
+        "data. Ratio = floor's time ÷ app's time (1.0: no cost). Peak memory: the server's VmHWM; "
+        "Chromium's, the proportional set sizes of all its processes summed (the whole browser, "
+        "with the three pages the run opens); the CLI's VmHWM.")
     add("")
-    add("| client | upload MB/s | floor MB/s | ratio | download MB/s | floor MB/s | ratio | server peak RSS | client peak RSS |")
+    add("| client | upload MB/s | floor MB/s | ratio | download MB/s | floor MB/s | ratio | server peak RSS | client peak memory |")
     add("|---|---|---|---|---|---|---|---|---|")
     for name, r in files:
         if not r:
             continue
         client = "Chromium" if name.endswith("chromium") else "CLI"
-        peak = r.get("browser_peak_rss_mib", r.get("cli_peak_rss_mib"))
+        peak = r.get("browser_peak_pss_mib", r.get("cli_peak_rss_mib"))
         add(f"| {client} | {r['upload_mbps']} | {r['bare_upload_mbps']} | {r['upload_ratio']} | "
             f"{r['download_mbps']} | {r['bare_download_mbps']} | {r['download_ratio']} | "
             f"{r['server_peak_rss_mib']} MiB | {peak} MiB |")

@@ -193,13 +193,15 @@ impl Sink {
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), DiskProblem> {
         match self {
             Sink::Disk { writer, .. } => {
+                // A copy of exactly these bytes, not a view into the WASM memory (see
+                // `net::send`: the browser's slow path for such views), wiped once written.
+                let copy = js_sys::Uint8Array::from(bytes);
                 let promise = writer
-                    .write_with_u8_array(bytes)
+                    .write_with_js_u8_array(&copy)
                     .map_err(|_| DiskProblem::Write)?;
-                JsFuture::from(promise)
-                    .await
-                    .map(drop)
-                    .map_err(|_| DiskProblem::Write)
+                let written = JsFuture::from(promise).await;
+                copy.fill(0, 0, copy.length());
+                written.map(drop).map_err(|_| DiskProblem::Write)
             }
             Sink::Memory(parts) => {
                 parts.push(&js_sys::Uint8Array::from(bytes));

@@ -77,7 +77,18 @@ pub async fn send(
     if let Some(abort) = abort {
         abort.hold(&xhr);
     }
-    let sent = xhr.send_with_opt_u8_array(body).is_ok();
+    // The body as a Blob: given bytes (a view into the WASM memory, or a copy), Chromium's
+    // `send` blocked the page about 150 ms per 8 MiB part (profile of a 256 MiB upload).
+    let body = match body {
+        Some(bytes) => Some(
+            web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(
+                &js_sys::Uint8Array::from(bytes),
+            ))
+            .ok()?,
+        ),
+        None => None,
+    };
+    let sent = xhr.send_with_opt_blob(body.as_ref()).is_ok();
     let outcome = if sent {
         JsFuture::from(done).await.is_ok()
     } else {

@@ -189,6 +189,32 @@ impl StreamSealer {
         self.next += 1;
     }
 
+    /// The places of the next chunks, if `plain_len` bytes are exactly whole chunks from
+    /// here (an empty file's one empty chunk included).
+    pub(crate) fn places_for_many(&self, plain_len: usize) -> Result<Vec<ChunkPlace>, Error> {
+        let mut places = Vec::new();
+        let mut left = plain_len;
+        loop {
+            let place = ChunkPlace::of(self.size, self.next + places.len() as u64)
+                .map_err(|_| Error::FileData("a chunk to seal has the wrong length"))?;
+            if place.plain_len > left {
+                return Err(Error::FileData("a chunk to seal has the wrong length"));
+            }
+            left -= place.plain_len;
+            places.push(place);
+            if left == 0 {
+                return Ok(places);
+            }
+        }
+    }
+
+    /// Moves past `n` chunks sealed at [`Self::places_for_many`]'s places (by WebCrypto:
+    /// natively every chunk goes through [`Self::seal_chunk`]).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn advance_by(&mut self, n: usize) {
+        self.next += n as u64;
+    }
+
     /// Whether every chunk has been sealed.
     pub fn is_done(&self) -> bool {
         self.next == chunk_count(self.size)
@@ -196,6 +222,7 @@ impl StreamSealer {
 }
 
 /// Decrypts one file chunk by chunk, in order, and knows when it is complete.
+#[derive(Clone)]
 pub struct StreamOpener {
     cipher: Aes256Gcm,
     size: u64,
@@ -216,6 +243,11 @@ impl StreamOpener {
             size,
             next: index,
         })
+    }
+
+    /// The places of every chunk not yet opened, in order.
+    pub fn places_ahead(&self) -> impl Iterator<Item = ChunkPlace> + '_ {
+        (self.next..chunk_count(self.size)).filter_map(|i| ChunkPlace::of(self.size, i).ok())
     }
 
     /// The place of the next chunk to open, or `None` when the file is complete.
@@ -259,6 +291,28 @@ impl StreamOpener {
     /// Moves past a chunk opened at [`Self::place_for`]'s place.
     pub(crate) fn advance(&mut self) {
         self.next += 1;
+    }
+
+    /// The places of the next chunks, if `sealed_len` bytes are exactly whole sealed chunks
+    /// from here.
+    pub(crate) fn places_for_many(&self, sealed_len: usize) -> Result<Vec<ChunkPlace>, Error> {
+        let mut places = Vec::new();
+        let mut left = sealed_len;
+        while left > 0 {
+            let place = ChunkPlace::of(self.size, self.next + places.len() as u64)?;
+            if place.sealed_len() > left {
+                return Err(Error::FileData("the file data ends before the file does"));
+            }
+            left -= place.sealed_len();
+            places.push(place);
+        }
+        Ok(places)
+    }
+
+    /// Moves past `n` chunks opened at [`Self::places_for_many`]'s places (by WebCrypto).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn advance_by(&mut self, n: usize) {
+        self.next += n as u64;
     }
 
     /// Succeeds only once every chunk has been opened: a stream that stops early is

@@ -10,18 +10,34 @@ import * as fs from 'node:fs';
 // - Download: from the click on Reveal to every file decrypted into the private file
 //   system, against the page reading the same sealed data from the data endpoint (claimed
 //   by a REST reveal of the first of two views) and dropping it.
-// Peak RSS of the server (VmHWM of a server started for this stage) and of Chromium (all of
-// its processes, sampled) are reported too.
+// The server's peak RSS (VmHWM of a server started for this stage) and Chromium's peak
+// memory (the proportional set sizes of all its processes, summed, sampled) are reported too.
 
 const file = process.env.ONCELINK_BENCH_FILE!;
 const serverPid = process.env.ONCELINK_SERVER_PID;
 const MB = 1e6;
 
-/** Sum of the resident memory of every Chromium process, in bytes. */
-function chromiumRss(): number {
+/**
+ * The memory of every Chromium process together, in bytes: the sum of their proportional
+ * set sizes (shared pages split between the processes that map them; a sum of RSS would
+ * count each shared library once per process).
+ */
+function chromiumPss(): number {
   try {
-    const out = execFileSync('ps', ['-C', 'chromium', '-o', 'rss='], { encoding: 'utf8' });
-    return out.split('\n').filter(Boolean).reduce((sum, kb) => sum + Number(kb) * 1024, 0);
+    const pids = execFileSync('ps', ['-C', 'chromium', '-o', 'pid='], { encoding: 'utf8' })
+      .split('\n')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    let sum = 0;
+    for (const pid of pids) {
+      try {
+        const pss = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+        sum += pss ? Number(pss[1]) * 1024 : 0;
+      } catch {
+        // The process ended between ps and the read.
+      }
+    }
+    return sum;
   } catch {
     return 0;
   }
@@ -123,7 +139,7 @@ async function bareDownload(page: Page, alias: string, access: string, claim: st
 test('1 GiB file: upload and download in Chromium against the bare transfer', async ({ browser, request }) => {
   test.setTimeout(900_000);
   const size = fs.statSync(file).size;
-  const browserPeak = sampler(chromiumRss);
+  const browserPeak = sampler(chromiumPss);
 
   const sender = await browser.newPage();
   await sender.goto('/');
@@ -153,7 +169,7 @@ test('1 GiB file: upload and download in Chromium against the bare transfer', as
   await expect(recipient.locator('body')).toHaveAttribute('data-hydrated', 'true');
   const downMs = await timed(recipient, 'reveal', `document.querySelectorAll('[data-testid="save-file"]').length === 1`);
   await recipient.close();
-  const browserRss = browserPeak();
+  const browserPss = browserPeak();
 
   let serverPeak = 0;
   if (serverPid) {
@@ -176,7 +192,7 @@ test('1 GiB file: upload and download in Chromium against the bare transfer', as
       bare_download_mbps: mbps(bareDownMs),
       download_ratio: Math.round((bareDownMs / downMs) * 100) / 100,
       server_peak_rss_mib: Math.round((serverPeak / 2 ** 20) * 10) / 10,
-      browser_peak_rss_mib: Math.round((browserRss / 2 ** 20) * 10) / 10,
+      browser_peak_pss_mib: Math.round((browserPss / 2 ** 20) * 10) / 10,
     }),
   );
 });

@@ -7,9 +7,12 @@ use crypto_core::stream::{CHUNK_LEN, FileKey, SEALED_CHUNK_LEN, sealed_len};
 pub use crypto_core::{FileEntry, stream_offsets};
 use zeroize::Zeroizing;
 
-/// Bytes read from a file at once: sixteen chunks, so one read feeds a burst of WebCrypto
-/// calls without holding much.
-const READ_LEN: u64 = 16 * CHUNK_LEN as u64;
+/// Bytes read from a file at once: 64 chunks, sealed by WebCrypto side by side
+/// (`ChunkSealer::seal_chunks`), so the round trip to its worker is paid once per 4 MiB.
+const READ_LEN: u64 = 64 * CHUNK_LEN as u64;
+
+/// Chunks of a download opened together (4 MiB): one round trip to WebCrypto each.
+const OPEN_BATCH: u64 = 64;
 
 /// Why file data could not be sealed or opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,19 +128,11 @@ impl SealedData {
             .filter(|b| b.len() as u64 == end - *at)
             .ok_or(FileProblem::Read)?;
         let bytes = Zeroizing::new(bytes);
-        // An empty file is one empty chunk.
-        let chunks: Vec<&[u8]> = if bytes.is_empty() {
-            vec![&[]]
-        } else {
-            bytes.chunks(CHUNK_LEN).collect()
-        };
-        for chunk in chunks {
-            let sealed = sealer
-                .seal_chunk(chunk)
-                .await
-                .map_err(|_| FileProblem::Seal)?;
-            self.ready.extend_from_slice(&sealed);
-        }
+        let sealed = sealer
+            .seal_chunks(&bytes)
+            .await
+            .map_err(|_| FileProblem::Seal)?;
+        self.ready.extend_from_slice(&sealed);
         *at = end;
         if sealer.is_done() {
             self.current = None;
@@ -177,31 +172,59 @@ impl Incoming {
         self.opener.next_place().is_none()
     }
 
-    /// Takes the next bytes of the data; returns the plaintext of every chunk they
-    /// complete, in order.
-    pub async fn push(&mut self, bytes: &[u8]) -> Result<Vec<Zeroizing<Vec<u8>>>, FileProblem> {
+    /// Takes the next bytes of the data. Once [`OPEN_BATCH`] chunks (or the rest of the
+    /// file) are whole, opens them together (`ChunkOpener::open_chunks`) and returns their
+    /// plaintext end to end; otherwise returns nothing yet.
+    pub async fn push(&mut self, bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, FileProblem> {
         self.pending.extend_from_slice(bytes);
-        let mut out = Vec::new();
-        // Chunks are cut from the front by a cursor; what is left moves once per push.
-        let mut at = 0;
-        while let Some(place) = self.opener.next_place() {
-            let Some(chunk) = self.pending.get(at..at + place.sealed_len()) else {
-                break;
-            };
-            out.push(
-                self.opener
-                    .open_chunk(chunk)
-                    .await
-                    .map_err(|_| FileProblem::Damaged)?,
-            );
-            at += place.sealed_len();
-            self.chunks_done += 1;
+        let (whole, count, rest_of_file) = self.whole_chunks();
+        if count < OPEN_BATCH && !rest_of_file {
+            return Ok(Zeroizing::new(Vec::new()));
         }
-        self.pending.drain(..at);
+        self.open_whole(whole, count).await
+    }
+
+    /// Opens every whole chunk waiting (the body ended or broke); returns their plaintext.
+    pub async fn flush(&mut self) -> Result<Zeroizing<Vec<u8>>, FileProblem> {
+        let (whole, count, _) = self.whole_chunks();
+        self.open_whole(whole, count).await
+    }
+
+    /// The bytes and number of the whole chunks waiting, and whether they finish the file.
+    fn whole_chunks(&self) -> (usize, u64, bool) {
+        let mut whole = 0;
+        let mut count = 0;
+        let mut rest_of_file = true;
+        for place in self.opener.places_ahead() {
+            if whole + place.sealed_len() > self.pending.len() {
+                rest_of_file = false;
+                break;
+            }
+            whole += place.sealed_len();
+            count += 1;
+        }
+        (whole, count, rest_of_file)
+    }
+
+    async fn open_whole(
+        &mut self,
+        whole: usize,
+        count: u64,
+    ) -> Result<Zeroizing<Vec<u8>>, FileProblem> {
+        let plain = if whole > 0 {
+            self.opener
+                .open_chunks(&self.pending[..whole])
+                .await
+                .map_err(|_| FileProblem::Damaged)?
+        } else {
+            Zeroizing::new(Vec::new())
+        };
+        self.pending.drain(..whole);
+        self.chunks_done += count;
         if self.is_complete() && !self.pending.is_empty() {
             return Err(FileProblem::Damaged);
         }
-        Ok(out)
+        Ok(plain)
     }
 
     /// Forgets bytes of an unfinished chunk (the connection broke inside it).

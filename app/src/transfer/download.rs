@@ -88,17 +88,27 @@ pub async fn fetch_file(
                     return Err(DownloadProblem::Damaged);
                 }
                 let mut body = answer.body;
-                while let Some(Ok(bytes)) = body.next().await {
+                loop {
+                    let piece = body.next().await;
                     if !alive() {
                         body.cancel();
                         return Err(DownloadProblem::Stopped);
                     }
-                    for plain in incoming.push(&bytes).await.map_err(damaged)? {
+                    let plain = match &piece {
+                        Some(Ok(bytes)) => incoming.push(bytes).await,
+                        // Ended or broke: what is whole counts; a resume starts after it.
+                        _ => incoming.flush().await,
+                    }
+                    .map_err(damaged)?;
+                    if !plain.is_empty() {
                         sink.write(&plain).await.map_err(DownloadProblem::Disk)?;
                         written += plain.len() as u64;
                         backoff.reset();
+                        on_progress(written);
                     }
-                    on_progress(written);
+                    if !matches!(piece, Some(Ok(_))) {
+                        break;
+                    }
                 }
             }
             Ok(answer) if answer.status == 404 => return Err(DownloadProblem::Gone),

@@ -3,7 +3,7 @@
 
 use crypto_core::ErrorKind;
 use crypto_core::bulk::stream::{ChunkOpener, ChunkSealer};
-use crypto_core::stream::{CHUNK_LEN, FileKey, SEALED_CHUNK_LEN};
+use crypto_core::stream::{FileKey, SEALED_CHUNK_LEN};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
@@ -57,40 +57,19 @@ fn content(size: u64) -> Vec<u8> {
     (0..size).map(|i| (i % 251) as u8).collect()
 }
 
+/// Seals a whole vector file in one batch (`seal_chunks`, as the page does per 4 MiB).
 async fn seal(key: &FileKey, size: u64) -> Result<Vec<u8>, crypto_core::Error> {
     let mut sealer = ChunkSealer::new(key, size).await?;
-    let plain = content(size);
-    let mut out = Vec::new();
-    // An empty file is one empty chunk.
-    let chunks: Vec<&[u8]> = if plain.is_empty() {
-        vec![&[]]
-    } else {
-        plain.chunks(CHUNK_LEN).collect()
-    };
-    for chunk in chunks {
-        out.extend(sealer.seal_chunk(chunk).await?);
-    }
-    Ok(out)
+    sealer.seal_chunks(&content(size)).await
 }
 
-/// Opens `data` as the page's download does: cut at each chunk's sealed length, the rest
-/// must be nothing.
+/// Opens `data` in one batch (`open_chunks`): its length must be whole chunks of the file,
+/// and the file must be complete.
 async fn open(key: &FileKey, size: u64, data: &[u8]) -> Result<Vec<u8>, crypto_core::Error> {
     let mut opener = ChunkOpener::starting_at(key, size, 0).await?;
-    let mut rest = data;
-    let mut out = Vec::new();
-    while let Some(place) = opener.next_place() {
-        let (chunk, after) = rest.split_at(place.sealed_len().min(rest.len()));
-        out.extend_from_slice(&opener.open_chunk(chunk).await?);
-        rest = after;
-    }
-    if !rest.is_empty() {
-        return Err(crypto_core::Error::FileData(
-            "the file data continues past the file's end",
-        ));
-    }
+    let plain = opener.open_chunks(data).await?;
     opener.finish()?;
-    Ok(out)
+    Ok(plain.to_vec())
 }
 
 /// Checks every stream (seals to its hash and tags, opens back: three checks each) and
@@ -173,4 +152,19 @@ pub async fn check_file_streams(json: String) -> Result<String, JsValue> {
         });
     }
     Ok(report.to_json())
+}
+
+/// Seals `size` bytes as one file, `batch` chunks per call (`seal_chunks`), for the files
+/// benchmark: returns the sealed length. Time it from JavaScript.
+#[wasm_bindgen]
+pub async fn bench_file_seal(size: usize, batch: usize) -> Result<usize, JsValue> {
+    let err = |e: crypto_core::Error| JsValue::from_str(&e.to_string());
+    let key = FileKey::from_bytes([7; 32]);
+    let data = vec![1u8; size];
+    let mut sealer = ChunkSealer::new(&key, size as u64).await.map_err(err)?;
+    let mut sealed = 0;
+    for piece in data.chunks(batch.max(1) * crypto_core::stream::CHUNK_LEN) {
+        sealed += sealer.seal_chunks(piece).await.map_err(err)?.len();
+    }
+    Ok(sealed)
 }

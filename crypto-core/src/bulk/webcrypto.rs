@@ -109,39 +109,73 @@ pub(super) async fn open(
     Some(Ok(plaintext))
 }
 
-/// Seals one file chunk (no associated data): ciphertext followed by the tag.
-pub(super) async fn seal_chunk(
+/// Seals consecutive file chunks (no associated data) in one go: WebCrypto works on them
+/// side by side, where one call per chunk, awaited in turn, pays a round trip to its
+/// worker each. Each chunk is `(nonce, plaintext)`; WebCrypto copies each plaintext when
+/// called. Returns the sealed chunks end to end.
+pub(super) async fn seal_chunks(
     subtle: &SubtleCrypto,
     key: &CryptoKey,
-    nonce: &[u8; 12],
-    plaintext: &[u8],
+    chunks: &[([u8; 12], &[u8])],
 ) -> Option<Vec<u8>> {
-    let promise = subtle
-        .encrypt_with_object_and_u8_array(&params(nonce, None), key, plaintext)
-        .ok()?;
-    let sealed = Uint8Array::new(&JsFuture::from(promise).await.ok()?);
-    if sealed.length() as usize != plaintext.len() + TAG_LEN {
-        return None;
+    let promises = Array::new();
+    for (nonce, plaintext) in chunks {
+        let promise = subtle
+            .encrypt_with_object_and_u8_array(&params(nonce, None), key, plaintext)
+            .ok()?;
+        promises.push(&promise);
     }
-    Some(sealed.to_vec())
+    let sealed = Array::from(&JsFuture::from(js_sys::Promise::all(&promises)).await.ok()?);
+    let total: usize = chunks.iter().map(|(_, p)| p.len() + TAG_LEN).sum();
+    let mut out = vec![0u8; total];
+    let mut at = 0;
+    for (i, (_, plaintext)) in chunks.iter().enumerate() {
+        let one = Uint8Array::new(&sealed.get(i as u32));
+        let len = plaintext.len() + TAG_LEN;
+        if one.length() as usize != len {
+            return None;
+        }
+        one.copy_to(&mut out[at..at + len]);
+        at += len;
+    }
+    Some(out)
 }
 
-/// Opens one file chunk whose length was checked by the caller.
-pub(super) async fn open_chunk(
+/// Opens consecutive file chunks whose lengths the caller checked, in one go (as
+/// [`seal_chunks`]); any chunk that does not authenticate fails them all.
+pub(super) async fn open_chunks(
     subtle: &SubtleCrypto,
     key: &CryptoKey,
-    nonce: &[u8; 12],
-    sealed: &[u8],
+    chunks: &[([u8; 12], &[u8])],
 ) -> Option<Result<Zeroizing<Vec<u8>>, Error>> {
-    let promise = subtle
-        .decrypt_with_object_and_u8_array(&params(nonce, None), key, sealed)
-        .ok()?;
-    let Ok(opened) = JsFuture::from(promise).await else {
+    let promises = Array::new();
+    for (nonce, sealed) in chunks {
+        let promise = subtle
+            .decrypt_with_object_and_u8_array(&params(nonce, None), key, sealed)
+            .ok()?;
+        promises.push(&promise);
+    }
+    // WebCrypto rejects every failed tag check the same way (OperationError).
+    let Ok(opened) = JsFuture::from(js_sys::Promise::all(&promises)).await else {
         return Some(Err(Error::Authentication));
     };
-    let opened = Uint8Array::new(&opened);
-    let mut plaintext = Zeroizing::new(vec![0u8; opened.length() as usize]);
-    opened.copy_to(&mut plaintext);
-    opened.fill(0, 0, opened.length());
-    Some(Ok(plaintext))
+    let opened = Array::from(&opened);
+    let total: usize = chunks
+        .iter()
+        .map(|(_, s)| s.len().saturating_sub(TAG_LEN))
+        .sum();
+    let mut plaintext = Zeroizing::new(vec![0u8; total]);
+    let mut at = 0;
+    for i in 0..opened.length() {
+        let one = Uint8Array::new(&opened.get(i));
+        let len = one.length() as usize;
+        if at + len > total {
+            return None;
+        }
+        one.copy_to(&mut plaintext[at..at + len]);
+        // Leave no copy of the plaintext in the JavaScript heap.
+        one.fill(0, 0, one.length());
+        at += len;
+    }
+    (at == total).then_some(Ok(plaintext))
 }

@@ -45,9 +45,10 @@ pub fn status(code: ErrorCode) -> StatusCode {
     match code {
         c if c.is_bad_input() => StatusCode::BAD_REQUEST,
         ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorCode::IdExists | ErrorCode::AlreadyGone | ErrorCode::UploadIncomplete => {
-            StatusCode::CONFLICT
-        }
+        ErrorCode::IdExists
+        | ErrorCode::AlreadyGone
+        | ErrorCode::UploadIncomplete
+        | ErrorCode::FilesUnsupported => StatusCode::CONFLICT,
         ErrorCode::InvalidRange => StatusCode::RANGE_NOT_SATISFIABLE,
         ErrorCode::ProofRequired
         | ErrorCode::WrongAccessProof

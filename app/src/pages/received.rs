@@ -165,7 +165,7 @@ pub(super) fn ReceivedFiles(files: Vec<FileEntry>, claim: Claim) -> impl IntoVie
     };
     let many = rows.len() > 1;
     view! {
-        <section class="received-files" data-testid="received-files">
+        <section class="card received-files" data-testid="received-files">
             <h2>{t!(i18n, reveal_files_heading)}</h2>
             <p class="hint">{t!(i18n, reveal_files_note)}</p>
             <ul class="file-list">

@@ -2,6 +2,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import { accessProof } from '../tests/support';
 
 // A 1 GiB file through the web app on localhost, against the same page moving the same bytes
 // with no app and no crypto (the floor the issue compares with: ratio ≥ 0.9):
@@ -64,18 +65,6 @@ const timed = (page: Page, button: string, done: string) =>
       }),
     [button, done],
   );
-
-async function accessProof(link: string): Promise<string> {
-  const { webcrypto } = await import('node:crypto');
-  const master = Buffer.from(new URL(link).hash.slice(1), 'base64url');
-  const ikm = await webcrypto.subtle.importKey('raw', master, 'HKDF', false, ['deriveBits']);
-  const bits = await webcrypto.subtle.deriveBits(
-    { name: 'HKDF', hash: 'SHA-256', salt: Buffer.from('oncelink-access-v1'), info: Buffer.from('access proof') },
-    ikm,
-    256,
-  );
-  return Buffer.from(bits).toString('base64url');
-}
 
 /** The page uploads `file` (chosen in an input it adds) with bare fetches: returns ms. */
 async function bareUpload(page: Page): Promise<number> {

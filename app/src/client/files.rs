@@ -35,11 +35,6 @@ pub fn new_entry(name: &str, mime: &str, size: u64) -> Result<FileEntry, crypto_
     FileEntry::new(name, mime, size, FileKey::generate()?)
 }
 
-/// The length of the sealed data of these files, end to end (what the upload declares).
-pub fn data_len(entries: &[FileEntry]) -> u64 {
-    sealed_total(entries.iter().map(FileEntry::size))
-}
-
 /// The sealed length of files of these sizes, end to end (to check a choice against the
 /// server's limit before anything is read).
 pub fn sealed_total(sizes: impl Iterator<Item = u64>) -> u64 {

@@ -47,9 +47,7 @@ async fn send_files(
     id: &str,
     outgoing: Vec<Outgoing>,
 ) -> Result<String, Option<Problem>> {
-    let entries: Vec<_> = outgoing.iter().map(|o| o.entry.duplicate()).collect();
-    let total = client::files::data_len(&entries);
-    drop(entries);
+    let total = client::files::sealed_total(outgoing.iter().map(|o| o.entry.size()));
     let cancel = Cancel::default();
     form.cancel
         .set_value(Some(send_wrapper::SendWrapper::new(cancel.clone())));

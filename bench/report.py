@@ -449,6 +449,7 @@ if any(r for _, r in files):
         "Chromium's, the proportional set sizes of all its processes summed (the whole browser, "
         "with the three pages the run opens); the CLI's VmHWM.")
     add("")
+    extra_memory = None
     add("| client | upload MB/s | floor MB/s | ratio | download MB/s | floor MB/s | ratio | server peak RSS | client peak memory |")
     add("|---|---|---|---|---|---|---|---|---|")
     for name, r in files:
@@ -459,11 +460,18 @@ if any(r for _, r in files):
         add(f"| {client} | {r['upload_mbps']} | {r['bare_upload_mbps']} | {r['upload_ratio']} | "
             f"{r['download_mbps']} | {r['bare_download_mbps']} | {r['download_ratio']} | "
             f"{r['server_peak_rss_mib']} MiB | {peak} MiB |")
+        if "browser_upload_pss_mib" in r:
+            extra_memory = (f"Chromium's memory (summed PSS): {r['browser_idle_pss_mib']} MiB with the "
+                            f"sender's page open before the upload, peak {r['browser_upload_pss_mib']} MiB "
+                            f"during the upload, {r['browser_download_pss_mib']} MiB during the download.")
         for way in ("upload", "download"):
             targets.append((f"1 GiB {way} through {client} ≥ 0.9 × the bare transfer",
                             f"{r[way + '_ratio']} ({r[way + '_mbps']} against {r['bare_' + way + '_mbps']} MB/s)",
                             r[way + "_ratio"] >= 0.9))
     add("")
+    if extra_memory:
+        add(extra_memory)
+        add("")
 
 if targets:
     add("### Targets")

@@ -147,14 +147,29 @@ pub fn input_of(ev: &leptos::ev::Event) -> Option<web_sys::HtmlInputElement> {
 
 /// Reads bytes `start..end` of a file or blob (a slice: the rest is never loaded).
 pub async fn read_slice(blob: &web_sys::Blob, start: u64, end: u64) -> Option<Vec<u8>> {
-    // Sizes are below 2^53 (crypto_core::stream::MAX_FILE_SIZE): exact as f64.
-    let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
-    let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
-    let view = js_sys::Uint8Array::new(&buffer);
+    let view = read_slice_js(blob, start, end).await?;
     let bytes = view.to_vec();
     // The file's bytes may be plaintext: leave no copy in the JavaScript heap.
     view.fill(0, 0, view.length());
     Some(bytes)
+}
+
+/// Reads bytes `start..end` of a file or blob into JavaScript memory (not copied into
+/// WASM); the caller wipes it if it may be plaintext. `None` if fewer bytes came.
+pub async fn read_slice_js(
+    blob: &web_sys::Blob,
+    start: u64,
+    end: u64,
+) -> Option<js_sys::Uint8Array> {
+    // Sizes are below 2^53 (crypto_core::stream::MAX_FILE_SIZE): exact as f64.
+    let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
+    let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
+    let view = js_sys::Uint8Array::new(&buffer);
+    if u64::from(view.length()) != end - start {
+        view.fill(0, 0, view.length());
+        return None;
+    }
+    Some(view)
 }
 
 /// Makes the browser save `url` (an object URL) under `name`, as a click on a download link.

@@ -34,6 +34,8 @@ pub enum Sink {
         handle: web_sys::FileSystemFileHandle,
         /// Its open writer.
         writer: web_sys::FileSystemWritableFileStream,
+        /// The write under way and the copy it writes (wiped once written).
+        writing: Option<(JsFuture, js_sys::Uint8Array)>,
     },
     /// Pieces in memory.
     Memory(js_sys::Array),
@@ -176,7 +178,11 @@ pub async fn open(page: &PageFiles, name: &str, size: u64) -> Result<Sink, DiskP
                 .ok()
                 .and_then(|w| w.dyn_into().ok());
             if let Some(writer) = writer {
-                return Ok(Sink::Disk { handle, writer });
+                return Ok(Sink::Disk {
+                    handle,
+                    writer,
+                    writing: None,
+                });
             }
         }
     }
@@ -189,22 +195,27 @@ pub async fn open(page: &PageFiles, name: &str, size: u64) -> Result<Sink, DiskP
 }
 
 impl Sink {
-    /// Appends plaintext.
-    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), DiskProblem> {
+    /// Appends plaintext (a buffer of its own, which the sink wipes once written). On disk
+    /// the write goes on after this returns (the next batch is opened meanwhile); the next
+    /// write, or [`Sink::finish`], waits for it first.
+    pub async fn write(&mut self, plain: js_sys::Uint8Array) -> Result<(), DiskProblem> {
         match self {
-            Sink::Disk { writer, .. } => {
-                // A copy of exactly these bytes, not a view into the WASM memory (see
-                // `net::send`: the browser's slow path for such views), wiped once written.
-                let copy = js_sys::Uint8Array::from(bytes);
-                let promise = writer
-                    .write_with_js_u8_array(&copy)
-                    .map_err(|_| DiskProblem::Write)?;
-                let written = JsFuture::from(promise).await;
-                copy.fill(0, 0, copy.length());
-                written.map(drop).map_err(|_| DiskProblem::Write)
+            Sink::Disk {
+                writer, writing, ..
+            } => {
+                settle(writing).await?;
+                let promise = match writer.write_with_js_u8_array(&plain) {
+                    Ok(promise) => promise,
+                    Err(_) => {
+                        plain.fill(0, 0, plain.length());
+                        return Err(DiskProblem::Write);
+                    }
+                };
+                *writing = Some((JsFuture::from(promise), plain));
+                Ok(())
             }
             Sink::Memory(parts) => {
-                parts.push(&js_sys::Uint8Array::from(bytes));
+                parts.push(&plain);
                 Ok(())
             }
         }
@@ -215,7 +226,12 @@ impl Sink {
         let options = web_sys::BlobPropertyBag::new();
         options.set_type("application/octet-stream");
         let blob = match self {
-            Sink::Disk { handle, writer } => {
+            Sink::Disk {
+                handle,
+                writer,
+                mut writing,
+            } => {
+                settle(&mut writing).await?;
                 JsFuture::from(writer.close())
                     .await
                     .map_err(|_| DiskProblem::Write)?;
@@ -228,7 +244,13 @@ impl Sink {
                 web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options)
             }
             Sink::Memory(parts) => {
-                web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+                let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options);
+                // The blob holds its own copy.
+                for part in parts.iter() {
+                    let part = js_sys::Uint8Array::new(&part);
+                    part.fill(0, 0, part.length());
+                }
+                blob
             }
         }
         .map_err(|_| DiskProblem::Write)?;
@@ -239,6 +261,16 @@ impl Sink {
             blob: send_wrapper::SendWrapper::new(blob),
         })
     }
+}
+
+/// Waits for the write under way, if any, and wipes its copy.
+async fn settle(writing: &mut Option<(JsFuture, js_sys::Uint8Array)>) -> Result<(), DiskProblem> {
+    let Some((written, copy)) = writing.take() else {
+        return Ok(());
+    };
+    let written = written.await;
+    copy.fill(0, 0, copy.length());
+    written.map(drop).map_err(|_| DiskProblem::Write)
 }
 
 /// The names of the locks held or asked for in this origin now.

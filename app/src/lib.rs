@@ -8,6 +8,7 @@ mod browser;
 pub mod client;
 mod components;
 mod disk;
+mod js_bytes;
 mod net;
 mod pages;
 mod transfer;

@@ -2,7 +2,7 @@
 //! REST endpoints of file data (`docs/api.md`, Files) and streamed downloads. Browser only:
 //! compiled on the server, never called there.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::closure::Closure;
@@ -55,6 +55,29 @@ pub async fn send(
     progress: impl Fn(f64) + 'static,
     abort: Option<&Abort>,
 ) -> Option<Reply> {
+    // The body as a Blob: given bytes (a view into the WASM memory, or a copy), Chromium's
+    // `send` blocked the page about 150 ms per 8 MiB part (profile of a 256 MiB upload).
+    let body = match body {
+        Some(bytes) => Some(
+            web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(
+                &js_sys::Uint8Array::from(bytes),
+            ))
+            .ok()?,
+        ),
+        None => None,
+    };
+    send_blob(method, url, headers, body.as_ref(), progress, abort).await
+}
+
+/// [`send`] with a body already in a Blob (an upload's part).
+pub async fn send_blob(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&web_sys::Blob>,
+    progress: impl Fn(f64) + 'static,
+    abort: Option<&Abort>,
+) -> Option<Reply> {
     let xhr = web_sys::XmlHttpRequest::new().ok()?;
     xhr.open(method, url).ok()?;
     for (name, value) in headers {
@@ -77,18 +100,7 @@ pub async fn send(
     if let Some(abort) = abort {
         abort.hold(&xhr);
     }
-    // The body as a Blob: given bytes (a view into the WASM memory, or a copy), Chromium's
-    // `send` blocked the page about 150 ms per 8 MiB part (profile of a 256 MiB upload).
-    let body = match body {
-        Some(bytes) => Some(
-            web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(
-                &js_sys::Uint8Array::from(bytes),
-            ))
-            .ok()?,
-        ),
-        None => None,
-    };
-    let sent = xhr.send_with_opt_blob(body.as_ref()).is_ok();
+    let sent = xhr.send_with_opt_blob(body).is_ok();
     let outcome = if sent {
         JsFuture::from(done).await.is_ok()
     } else {
@@ -114,31 +126,56 @@ pub async fn send(
 }
 
 /// How long a download may stall before it counts as broken (and is resumed).
-const IDLE_MS: i32 = 30_000;
+const IDLE_MS: f64 = 30_000.0;
+/// How often a download's watchdog looks for a stall.
+const WATCH_EVERY_MS: i32 = 5_000;
 
-/// A response body as it arrives.
-pub struct Body(web_sys::ReadableStreamDefaultReader);
+/// A response body as it arrives. One watchdog per body (not a timer per piece: a 1 GiB
+/// file arrives in about 16,000 pieces) aborts the request once nothing came for
+/// [`IDLE_MS`], which breaks the pending read.
+pub struct Body {
+    reader: web_sys::ReadableStreamDefaultReader,
+    /// When the last piece came (`Date.now()`), shared with the watchdog.
+    last: Rc<Cell<f64>>,
+    watchdog: Option<(i32, Closure<dyn Fn()>)>,
+}
 
 impl Body {
+    fn new(
+        reader: web_sys::ReadableStreamDefaultReader,
+        controller: web_sys::AbortController,
+    ) -> Self {
+        let last = Rc::new(Cell::new(js_sys::Date::now()));
+        let seen = last.clone();
+        let watch = Closure::<dyn Fn()>::new(move || {
+            if js_sys::Date::now() - seen.get() > IDLE_MS {
+                controller.abort();
+            }
+        });
+        let watchdog = web_sys::window().and_then(|window| {
+            window
+                .set_interval_with_callback_and_timeout_and_arguments_0(
+                    watch.as_ref().unchecked_ref(),
+                    WATCH_EVERY_MS,
+                )
+                .ok()
+                .map(|handle| (handle, watch))
+        });
+        Self {
+            reader,
+            last,
+            watchdog,
+        }
+    }
+
     /// The next piece; `None` at the end, `Some(Err)` when the connection broke or
     /// stalled for [`IDLE_MS`].
-    pub async fn next(&mut self) -> Option<Result<Vec<u8>, ()>> {
-        let window = web_sys::window()?;
-        let mut timer = None;
-        let stalled = js_sys::Promise::new(&mut |_, reject| {
-            timer = window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&reject, IDLE_MS)
-                .ok();
-        });
-        let race = js_sys::Promise::race(&js_sys::Array::of2(&self.0.read(), &stalled));
-        let read = JsFuture::from(race).await;
-        if let Some(timer) = timer {
-            window.clear_timeout_with_handle(timer);
-        }
-        let Ok(read) = read else {
-            let _ = self.0.cancel();
+    pub async fn next(&mut self) -> Option<Result<js_sys::Uint8Array, ()>> {
+        let Ok(read) = JsFuture::from(self.reader.read()).await else {
+            let _ = self.reader.cancel();
             return Some(Err(()));
         };
+        self.last.set(js_sys::Date::now());
         let done = js_sys::Reflect::get(&read, &JsValue::from_str("done"))
             .map(|d| d.is_truthy())
             .unwrap_or(true);
@@ -146,14 +183,24 @@ impl Body {
             return None;
         }
         match js_sys::Reflect::get(&read, &JsValue::from_str("value")) {
-            Ok(value) => Some(Ok(js_sys::Uint8Array::new(&value).to_vec())),
+            Ok(value) => Some(Ok(js_sys::Uint8Array::new(&value))),
             Err(_) => Some(Err(())),
         }
     }
 
     /// Stops reading (the rest is not wanted).
     pub fn cancel(self) {
-        let _ = self.0.cancel();
+        let _ = self.reader.cancel();
+    }
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        if let Some((handle, _watch)) = self.watchdog.take()
+            && let Some(window) = web_sys::window()
+        {
+            window.clear_interval_with_handle(handle);
+        }
     }
 }
 
@@ -170,9 +217,11 @@ pub struct Answer {
 /// `GET url` with `fetch`. `Err` on a network error.
 pub async fn get_streamed(url: &str, headers: &[(&str, &str)]) -> Result<Answer, ()> {
     let window = web_sys::window().ok_or(())?;
+    let controller = web_sys::AbortController::new().map_err(|_| ())?;
     let init = web_sys::RequestInit::new();
     init.set_method("GET");
     init.set_cache(web_sys::RequestCache::NoStore);
+    init.set_signal(Some(&controller.signal()));
     let h = web_sys::Headers::new().map_err(|_| ())?;
     for (name, value) in headers {
         h.set(name, value).map_err(|_| ())?;
@@ -189,6 +238,6 @@ pub async fn get_streamed(url: &str, headers: &[(&str, &str)]) -> Result<Answer,
     Ok(Answer {
         status: response.status(),
         content_range: response.headers().get("content-range").ok().flatten(),
-        body: Body(reader),
+        body: Body::new(reader, controller),
     })
 }

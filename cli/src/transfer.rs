@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crypto_core::stream::{CHUNK_LEN, FileKey, StreamOpener, StreamSealer, read_up_to, sealed_len};
 use crypto_core::{FileEntry, SecretId, stream_offsets};
+use zeroize::Zeroizing;
 
 use crate::api::{Api, FileLimits};
 use crate::error::CliError;
@@ -248,7 +249,9 @@ pub fn download(
     let mut saved = Vec::with_capacity(files.len());
     for (i, file) in files.iter().enumerate() {
         let (path, out) = new_file(dir, &file.safe_name())?;
-        let result = download_one(api, alias, held, file, offsets[i], out, &path, &progress);
+        let result = written_aside(out, &path, |write| {
+            download_one(api, alias, held, file, offsets[i], write, &progress)
+        });
         if let Err(e) = result {
             // Ours (made new above), and not authentic: it goes.
             let _ = std::fs::remove_file(&path);
@@ -259,17 +262,55 @@ pub fn download(
     Ok(saved)
 }
 
-/// One file: fetched from `start` of the data, decrypted chunk by chunk into `out` (at
-/// `path`); after a dropped connection, fetched again from the chunk it stopped at.
-#[allow(clippy::too_many_arguments)] // one call site; the pieces of one download
+/// Runs `fetch` with a `write` that hands plaintext to a thread writing it to `out` (at
+/// `path`), so decrypting and writing go on side by side. The first error wins: the
+/// writer's, when a failed write is what stopped the fetch.
+fn written_aside(
+    mut out: File,
+    path: &Path,
+    fetch: impl FnOnce(
+        &mut dyn FnMut(Zeroizing<Vec<u8>>) -> Result<(), CliError>,
+    ) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::Io(format!("cannot write {}: {e}", path.display()));
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Zeroizing<Vec<u8>>>(WRITES_QUEUED);
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            for plain in receiver {
+                out.write_all(&plain)?;
+            }
+            out.flush()
+        });
+        let fetched = fetch(&mut |plain| {
+            sender
+                .send(plain)
+                .map_err(|_| CliError::Io(format!("cannot write {}", path.display())))
+        });
+        drop(sender);
+        let written = match writer.join() {
+            Ok(written) => written.map_err(io),
+            Err(_) => Err(CliError::Io(format!("cannot write {}", path.display()))),
+        };
+        match (fetched, written) {
+            (Ok(()), written) => written,
+            (Err(_), Err(e)) => Err(e),
+            (Err(e), Ok(())) => Err(e),
+        }
+    })
+}
+
+/// Chunks decrypted ahead of the writer (64 KiB each).
+const WRITES_QUEUED: usize = 16;
+
+/// One file: fetched from `start` of the data, decrypted chunk by chunk into `write`;
+/// after a dropped connection, fetched again from the chunk it stopped at.
 fn download_one(
     api: &Api,
     alias: &str,
     held: &Held<'_>,
     file: &FileEntry,
     start: u64,
-    mut out: File,
-    path: &Path,
+    write: &mut dyn FnMut(Zeroizing<Vec<u8>>) -> Result<(), CliError>,
     progress: &Progress,
 ) -> Result<(), CliError> {
     let mut opener = StreamOpener::new(file.key(), file.size()).map_err(damaged)?;
@@ -291,12 +332,7 @@ fn download_one(
         while let Some(place) = opener.next_place() {
             let want = place.sealed_len();
             match read_up_to(&mut body, &mut chunk[..want]) {
-                Ok(n) if n == want => {
-                    let plain = opener.open_chunk(&chunk[..want]).map_err(damaged)?;
-                    out.write_all(&plain).map_err(|e| {
-                        CliError::Io(format!("cannot write {}: {e}", path.display()))
-                    })?;
-                }
+                Ok(n) if n == want => write(opener.open_chunk(&chunk[..want]).map_err(damaged)?)?,
                 // Cut off mid-file: ask again from this chunk.
                 _ if tries + 1 < TRIES => {
                     tries += 1;
@@ -313,10 +349,7 @@ fn download_one(
         }
         progress.finish();
     }
-    opener.finish().map_err(damaged)?;
-    out.flush()
-        .map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))?;
-    Ok(())
+    opener.finish().map_err(damaged)
 }
 
 fn damaged(_: crypto_core::Error) -> CliError {

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { accessProof } from '../tests/support';
+import { clickAndTime } from './support';
 
 // A 1 GiB file through the web app on localhost, against the same page moving the same bytes
 // with no app and no crypto (the floor the issue compares with: ratio ≥ 0.9):
@@ -53,18 +54,6 @@ function sampler(read: () => number) {
   };
 }
 
-const timed = (page: Page, button: string, done: string) =>
-  page.evaluate(
-    ([button, done]) =>
-      new Promise<number>((resolve) => {
-        const ready = new Function(`return (${done})`) as () => boolean;
-        const start = performance.now();
-        (document.querySelector(`[data-testid="${button}"]`) as HTMLElement).click();
-        const poll = () => (ready() ? resolve(performance.now() - start) : setTimeout(poll, 20));
-        poll();
-      }),
-    [button, done],
-  );
 
 /** The page uploads `file` (chosen in an input it adds) with bare fetches: returns ms. */
 async function bareUpload(page: Page): Promise<number> {
@@ -136,7 +125,11 @@ test('1 GiB file: upload and download in Chromium against the bare transfer', as
   await sender.getByTestId('views').selectOption('2');
   await sender.getByTestId('files-input').setInputFiles(file);
   await expect(sender.getByTestId('file-row')).toHaveCount(1);
-  const upMs = await timed(sender, 'create', `document.querySelector('[data-testid="link"]')?.value`);
+  // The browser with one page open and nothing moving, then its peak during each transfer.
+  const idlePss = chromiumPss();
+  const uploadPeak = sampler(chromiumPss);
+  const upMs = await clickAndTime(sender, 'create', `document.querySelector('[data-testid="link"]')?.value`);
+  const uploadPss = uploadPeak();
   const link = await sender.getByTestId('link').inputValue();
   const bareUpMs = await bareUpload(sender);
   await sender.close();
@@ -156,7 +149,9 @@ test('1 GiB file: upload and download in Chromium against the bare transfer', as
   const recipient = await browser.newPage();
   await recipient.goto(link);
   await expect(recipient.locator('body')).toHaveAttribute('data-hydrated', 'true');
-  const downMs = await timed(recipient, 'reveal', `document.querySelectorAll('[data-testid="save-file"]').length === 1`);
+  const downloadPeak = sampler(chromiumPss);
+  const downMs = await clickAndTime(recipient, 'reveal', `document.querySelectorAll('[data-testid="save-file"]').length === 1`);
+  const downloadPss = downloadPeak();
   await recipient.close();
   const browserPss = browserPeak();
 
@@ -165,6 +160,7 @@ test('1 GiB file: upload and download in Chromium against the bare transfer', as
     const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${serverPid}/status`, 'utf8'));
     serverPeak = hwm ? Number(hwm[1]) * 1024 : 0;
   }
+  const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
   const mbps = (ms: number) => Math.round((size / MB / (ms / 1000)) * 10) / 10;
   console.log(
     JSON.stringify({
@@ -180,8 +176,11 @@ test('1 GiB file: upload and download in Chromium against the bare transfer', as
       bare_download_ms: Math.round(bareDownMs),
       bare_download_mbps: mbps(bareDownMs),
       download_ratio: Math.round((bareDownMs / downMs) * 100) / 100,
-      server_peak_rss_mib: Math.round((serverPeak / 2 ** 20) * 10) / 10,
-      browser_peak_pss_mib: Math.round((browserPss / 2 ** 20) * 10) / 10,
+      server_peak_rss_mib: mib(serverPeak),
+      browser_peak_pss_mib: mib(browserPss),
+      browser_idle_pss_mib: mib(idlePss),
+      browser_upload_pss_mib: mib(uploadPss),
+      browser_download_pss_mib: mib(downloadPss),
     }),
   );
 });

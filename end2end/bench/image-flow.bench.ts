@@ -1,5 +1,6 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import * as fs from 'node:fs';
+import { clickAndTime } from './support';
 
 // The 10 MB photo end to end on localhost, timed inside the page to the frame it shows up
 // in (requestAnimationFrame polling):
@@ -9,18 +10,6 @@ import * as fs from 'node:fs';
 //   binary, decrypt, unpack, object URL, <img> loaded; and to the photo decoded
 //   (`img.decode()`), which for a 24-megapixel JPEG is the browser's own work.
 
-const clickAndWait = (page: Page, button: string, done: string) =>
-  page.evaluate(
-    ([button, done]) =>
-      new Promise<number>((resolve) => {
-        const ready = new Function(`return (${done})`) as () => boolean;
-        const start = performance.now();
-        (document.querySelector(`[data-testid="${button}"]`) as HTMLElement).click();
-        const poll = () => (ready() ? resolve(performance.now() - start) : requestAnimationFrame(poll));
-        requestAnimationFrame(poll);
-      }),
-    [button, done],
-  );
 
 test('10 MB photo: Create to link, Reveal to image', async ({ browser }) => {
   const photo = process.env.ONCELINK_BENCH_JPEG!;
@@ -34,14 +23,14 @@ test('10 MB photo: Create to link, Reveal to image', async ({ browser }) => {
     await expect(sender.locator('body')).toHaveAttribute('data-hydrated', 'true');
     await sender.getByTestId('image-input').setInputFiles(photo);
     await sender.getByTestId('removed').waitFor();
-    create.push(await clickAndWait(sender, 'create', `document.querySelector('[data-testid="link"]')?.value`));
+    create.push(await clickAndTime(sender, 'create', `document.querySelector('[data-testid="link"]')?.value`));
     const link = await sender.getByTestId('link').inputValue();
     await sender.close();
 
     const recipient = await browser.newPage();
     await recipient.goto(link);
     await expect(recipient.locator('body')).toHaveAttribute('data-hydrated', 'true');
-    reveal.push(await clickAndWait(recipient, 'reveal',
+    reveal.push(await clickAndTime(recipient, 'reveal',
       `(() => { const img = document.querySelector('[data-testid="secret-image"]'); return !!img && img.complete && img.naturalWidth > 0; })()`));
     decoded.push(reveal[reveal.length - 1] + (await recipient.evaluate(async () => {
       const start = performance.now();

@@ -3,9 +3,12 @@
 //! slices, never whole; AES-GCM runs in WebCrypto (`crypto_core::bulk::stream`).
 
 use crypto_core::bulk::stream::{ChunkOpener, ChunkSealer};
-use crypto_core::stream::{CHUNK_LEN, FileKey, SEALED_CHUNK_LEN, sealed_len};
+use crypto_core::stream::{
+    CHUNK_LEN, ChunkPlace, FileKey, SEALED_CHUNK_LEN, chunk_count, sealed_len,
+};
 pub use crypto_core::{FileEntry, stream_offsets};
-use zeroize::Zeroizing;
+
+use crate::js_bytes::{JsQueue, joined};
 
 /// Bytes read from a file at once: 64 chunks, sealed by WebCrypto side by side
 /// (`ChunkSealer::seal_chunks`), so the round trip to its worker is paid once per 4 MiB.
@@ -65,14 +68,15 @@ pub struct Outgoing {
     pub entry: FileEntry,
 }
 
-/// The upload's bytes, produced in order: each file's chunks sealed as they are read.
+/// The upload's bytes, produced in order: each file's chunks sealed as they are read. The
+/// bytes stay in JavaScript memory from the file to the part sent (`crate::js_bytes`).
 pub struct SealedData {
     files: Vec<Outgoing>,
     /// The file being sealed, its sealer and how far it has been read.
     current: Option<(usize, ChunkSealer, u64)>,
     next_file: usize,
     /// Sealed bytes made but not yet handed out.
-    ready: Vec<u8>,
+    ready: JsQueue,
 }
 
 impl SealedData {
@@ -82,7 +86,7 @@ impl SealedData {
             files,
             current: None,
             next_file: 0,
-            ready: Vec::new(),
+            ready: JsQueue::default(),
         }
     }
 
@@ -91,12 +95,14 @@ impl SealedData {
         self.current.is_none() && self.next_file >= self.files.len() && self.ready.is_empty()
     }
 
-    /// The next `want` bytes of the data (fewer only at its end).
-    pub async fn next_part(&mut self, want: usize) -> Result<Vec<u8>, FileProblem> {
+    /// The next `want` bytes of the data (fewer only at its end), as a part to send.
+    pub async fn next_part(&mut self, want: usize) -> Result<web_sys::Blob, FileProblem> {
         while self.ready.len() < want && self.seal_more().await? {}
-        let take = want.min(self.ready.len());
-        let rest = self.ready.split_off(take);
-        Ok(std::mem::replace(&mut self.ready, rest))
+        let views = js_sys::Array::new();
+        for view in self.ready.take_views(want) {
+            views.push(&view);
+        }
+        web_sys::Blob::new_with_u8_array_sequence(&views).map_err(|_| FileProblem::Seal)
     }
 
     /// Seals one more slice into `ready`; false when every file is done.
@@ -118,16 +124,15 @@ impl SealedData {
         let file = &self.files[*index];
         let size = file.entry.size();
         let end = (*at + READ_LEN).min(size);
-        let bytes = crate::browser::read_slice(&file.blob, *at, end)
+        let bytes = crate::browser::read_slice_js(&file.blob, *at, end)
             .await
-            .filter(|b| b.len() as u64 == end - *at)
             .ok_or(FileProblem::Read)?;
-        let bytes = Zeroizing::new(bytes);
-        let sealed = sealer
-            .seal_chunks(&bytes)
-            .await
-            .map_err(|_| FileProblem::Seal)?;
-        self.ready.extend_from_slice(&sealed);
+        let sealed = web::seal(sealer, &bytes).await;
+        // The file's bytes may be plaintext: leave no copy in the JavaScript heap.
+        bytes.fill(0, 0, bytes.length());
+        for buffer in sealed? {
+            self.ready.push(buffer);
+        }
         *at = end;
         if sealer.is_done() {
             self.current = None;
@@ -136,102 +141,227 @@ impl SealedData {
     }
 }
 
-/// One file's download, opened as its bytes arrive.
-pub struct Incoming {
-    opener: ChunkOpener,
-    pending: Vec<u8>,
+/// The count of one file's sealed data as it arrives, cut into batches of whole chunks to
+/// open: where a resumed download starts, and what is left over when a connection breaks
+/// mid-chunk. It counts bytes; the caller keeps them (`crate::js_bytes::JsQueue`).
+pub struct Arrivals {
+    size: u64,
+    /// Chunks handed out in batches so far.
     chunks_done: u64,
+    /// Bytes after the last whole chunk handed out.
+    pending: usize,
 }
 
-impl Incoming {
-    /// Opens `entry`'s data from chunk `from_chunk` on (0, or where a broken download
-    /// stopped).
-    pub async fn new(entry: &FileEntry, from_chunk: u64) -> Result<Self, FileProblem> {
-        let opener = ChunkOpener::starting_at(entry.key(), entry.size(), from_chunk)
-            .await
-            .map_err(|_| FileProblem::Damaged)?;
-        Ok(Self {
-            opener,
-            pending: Vec::new(),
-            chunks_done: from_chunk,
-        })
+impl Arrivals {
+    /// The data of `entry`, from its first chunk.
+    pub fn new(entry: &FileEntry) -> Self {
+        Self {
+            size: entry.size(),
+            chunks_done: 0,
+            pending: 0,
+        }
     }
 
-    /// Whole chunks opened so far: a resumed download starts at this chunk.
+    /// Whole chunks handed out so far: a resumed download starts at this chunk.
     pub fn chunks_done(&self) -> u64 {
         self.chunks_done
     }
 
-    /// Whether every chunk has been opened.
+    /// Whether every chunk has been handed out.
     pub fn is_complete(&self) -> bool {
-        self.opener.next_place().is_none()
+        self.chunks_done >= chunk_count(self.size)
     }
 
-    /// Takes the next bytes of the data. Once [`OPEN_BATCH`] chunks (or the rest of the
-    /// file) are whole, opens them together (`ChunkOpener::open_chunks`) and returns their
-    /// plaintext end to end; otherwise returns nothing yet.
-    pub async fn push(&mut self, bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, FileProblem> {
-        self.pending.extend_from_slice(bytes);
+    /// Counts `len` more bytes. Once [`OPEN_BATCH`] chunks (or the rest of the file) are
+    /// whole, returns how many bytes at the front make them, to be opened together;
+    /// otherwise nothing yet. Bytes past the file's end are [`FileProblem::Damaged`].
+    pub fn push(&mut self, len: usize) -> Result<Option<usize>, FileProblem> {
+        self.pending += len;
         let (whole, count, rest_of_file) = self.whole_chunks();
-        if count < OPEN_BATCH && !rest_of_file {
-            return Ok(Zeroizing::new(Vec::new()));
+        if rest_of_file && whole < self.pending {
+            return Err(FileProblem::Damaged);
         }
-        self.open_whole(whole, count).await
+        if count < OPEN_BATCH && !rest_of_file {
+            return Ok(None);
+        }
+        Ok(Some(self.take(whole, count)))
     }
 
-    /// Opens every whole chunk waiting (the body ended or broke); returns their plaintext.
-    pub async fn flush(&mut self) -> Result<Zeroizing<Vec<u8>>, FileProblem> {
+    /// The bytes of the whole chunks waiting (the body ended or broke), if any.
+    pub fn flush(&mut self) -> Option<usize> {
         let (whole, count, _) = self.whole_chunks();
-        self.open_whole(whole, count).await
+        (count > 0).then(|| self.take(whole, count))
+    }
+
+    /// Forgets bytes of an unfinished chunk (the connection broke inside it).
+    pub fn drop_partial(&mut self) {
+        self.pending = 0;
     }
 
     /// The bytes and number of the whole chunks waiting, and whether they finish the file.
     fn whole_chunks(&self) -> (usize, u64, bool) {
         let mut whole = 0;
         let mut count = 0;
-        let mut rest_of_file = true;
-        for place in self.opener.places_ahead() {
-            if whole + place.sealed_len() > self.pending.len() {
-                rest_of_file = false;
-                break;
+        let mut index = self.chunks_done;
+        while let Ok(place) = ChunkPlace::of(self.size, index) {
+            if whole + place.sealed_len() > self.pending {
+                return (whole, count, false);
             }
             whole += place.sealed_len();
             count += 1;
+            index += 1;
         }
-        (whole, count, rest_of_file)
+        (whole, count, true)
     }
 
-    async fn open_whole(
-        &mut self,
-        whole: usize,
-        count: u64,
-    ) -> Result<Zeroizing<Vec<u8>>, FileProblem> {
-        let plain = if whole > 0 {
-            self.opener
-                .open_chunks(&self.pending[..whole])
-                .await
-                .map_err(|_| FileProblem::Damaged)?
-        } else {
-            Zeroizing::new(Vec::new())
-        };
-        self.pending.drain(..whole);
+    fn take(&mut self, whole: usize, count: u64) -> usize {
+        self.pending -= whole;
         self.chunks_done += count;
-        if self.is_complete() && !self.pending.is_empty() {
-            return Err(FileProblem::Damaged);
-        }
+        whole
+    }
+}
+
+/// One file's download, opened batch by batch ([`Arrivals`]) as it arrives.
+pub struct Incoming {
+    opener: ChunkOpener,
+}
+
+impl Incoming {
+    /// Opens `entry`'s data from its first chunk.
+    pub async fn new(entry: &FileEntry) -> Result<Self, FileProblem> {
+        let opener = ChunkOpener::starting_at(entry.key(), entry.size(), 0)
+            .await
+            .map_err(|_| FileProblem::Damaged)?;
+        Ok(Self { opener })
+    }
+
+    /// Opens the next whole chunks together (`ChunkOpener::open_chunks_js`, in JavaScript
+    /// memory) and returns their plaintext end to end in one buffer, which the caller wipes
+    /// once written.
+    pub async fn open(
+        &mut self,
+        batch: &js_sys::Uint8Array,
+    ) -> Result<js_sys::Uint8Array, FileProblem> {
+        let opened = web::open(&mut self.opener, batch).await?;
+        let plain = joined(&opened);
+        web::wipe(&opened);
         Ok(plain)
     }
 
-    /// Forgets bytes of an unfinished chunk (the connection broke inside it).
-    pub fn drop_partial(&mut self) {
-        self.pending.clear();
+    /// Succeeds only when every chunk has been opened.
+    pub fn finish(self) -> Result<(), FileProblem> {
+        self.opener.finish().map_err(|_| FileProblem::Damaged)
+    }
+}
+
+/// The WebCrypto calls on JavaScript buffers, which exist only in the browser: this code is
+/// compiled on the server too (server-side rendering), where no file data ever passes.
+#[cfg(target_arch = "wasm32")]
+mod web {
+    use super::*;
+
+    pub async fn seal(
+        sealer: &mut ChunkSealer,
+        plain: &js_sys::Uint8Array,
+    ) -> Result<Vec<js_sys::Uint8Array>, FileProblem> {
+        sealer
+            .seal_chunks_js(plain)
+            .await
+            .map_err(|_| FileProblem::Seal)
     }
 
-    /// Succeeds only when every chunk has been opened and nothing is left over.
-    pub fn finish(self) -> Result<(), FileProblem> {
-        if !self.pending.is_empty() {
-            return Err(FileProblem::Damaged);
+    pub async fn open(
+        opener: &mut ChunkOpener,
+        sealed: &js_sys::Uint8Array,
+    ) -> Result<Vec<js_sys::Uint8Array>, FileProblem> {
+        opener
+            .open_chunks_js(sealed)
+            .await
+            .map_err(|_| FileProblem::Damaged)
+    }
+
+    pub use crypto_core::bulk::stream::wipe;
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod web {
+    use super::*;
+
+    pub async fn seal(
+        _: &mut ChunkSealer,
+        _: &js_sys::Uint8Array,
+    ) -> Result<Vec<js_sys::Uint8Array>, FileProblem> {
+        Err(FileProblem::Seal)
+    }
+
+    pub async fn open(
+        _: &mut ChunkOpener,
+        _: &js_sys::Uint8Array,
+    ) -> Result<Vec<js_sys::Uint8Array>, FileProblem> {
+        Err(FileProblem::Damaged)
+    }
+
+    pub fn wipe(_: &[js_sys::Uint8Array]) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(size: u64) -> FileEntry {
+        FileEntry::new(
+            "a.bin",
+            "application/octet-stream",
+            size,
+            FileKey::from_bytes([7; 32]),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn batches_are_whole_chunks_and_the_rest_of_the_file() {
+        // 70 full chunks and a last one of 5 bytes.
+        let size = 70 * CHUNK_LEN as u64 + 5;
+        let mut arrivals = Arrivals::new(&entry(size));
+        let mut batches = Vec::new();
+        let mut left = sealed_len(size) as usize;
+        while left > 0 {
+            let piece = left.min(100_000);
+            batches.extend(arrivals.push(piece).unwrap());
+            left -= piece;
         }
-        self.opener.finish().map_err(|_| FileProblem::Damaged)
+        assert_eq!(
+            batches,
+            [64 * SEALED_CHUNK_LEN, 6 * SEALED_CHUNK_LEN + 5 + 16]
+        );
+        assert!(arrivals.is_complete());
+        assert_eq!(arrivals.chunks_done(), 71);
+    }
+
+    #[test]
+    fn a_break_hands_out_what_is_whole_and_resumes_after_it() {
+        let size = 10 * CHUNK_LEN as u64;
+        let mut arrivals = Arrivals::new(&entry(size));
+        assert_eq!(arrivals.push(3 * SEALED_CHUNK_LEN + 100).unwrap(), None);
+        assert_eq!(arrivals.flush(), Some(3 * SEALED_CHUNK_LEN));
+        arrivals.drop_partial();
+        assert_eq!(
+            chunk_offset(arrivals.chunks_done()),
+            3 * SEALED_CHUNK_LEN as u64
+        );
+        let rest = arrivals.push(7 * SEALED_CHUNK_LEN).unwrap();
+        assert_eq!(rest, Some(7 * SEALED_CHUNK_LEN));
+        assert!(arrivals.is_complete());
+        assert_eq!(arrivals.flush(), None);
+    }
+
+    #[test]
+    fn bytes_past_the_end_are_damage() {
+        let mut arrivals = Arrivals::new(&entry(3));
+        assert_eq!(arrivals.push(3 + 16 + 1), Err(FileProblem::Damaged));
+        // An empty file is one chunk of a bare tag.
+        let mut empty = Arrivals::new(&entry(0));
+        assert_eq!(empty.push(16), Ok(Some(16)));
+        assert!(empty.is_complete());
     }
 }

@@ -1,7 +1,8 @@
 //! Sending a secret's file data: `POST /api/uploads`, then the parts, sealed as they are
-//! read. Each part is sent as soon as it is sealed (while the next one is sealed), at most
-//! [`IN_FLIGHT`] at once, and retried after a dropped connection until it arrives (a part sent
-//! again replaces itself). Cancel aborts what is in flight and deletes the upload.
+//! read. Each part is sent as soon as it is sealed and a slot is free, at most
+//! [`IN_FLIGHT`] at once, the next part being sealed meanwhile; a part is retried after a
+//! dropped connection until it arrives (a part sent again replaces itself). Cancel aborts
+//! what is in flight and deletes the upload.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -166,16 +167,17 @@ pub async fn upload(
                 break;
             }
         };
-        // Spawned, so the part is on its way while the next one is sealed.
-        let (sending, handle) = put_part(shared.clone(), n, part).remote_handle();
-        leptos::task::spawn_local(sending);
-        in_flight.push(handle);
+        // Sealed while the parts before it were on their way; it waits for a free slot.
         if in_flight.len() >= IN_FLIGHT
             && let Some(Err(e)) = in_flight.next().await
         {
             outcome = Err(e);
             break;
         }
+        // Spawned, so the part is on its way while the next one is sealed.
+        let (sending, handle) = put_part(shared.clone(), n, part).remote_handle();
+        leptos::task::spawn_local(sending);
+        in_flight.push(handle);
     }
     if outcome.is_ok() && !data.is_done() {
         outcome = Err(UploadProblem::Server(UiError::Request(
@@ -208,7 +210,7 @@ pub async fn upload(
 
 /// Sends part `n`, again after each transient failure, until it arrives or the retries
 /// are spent.
-async fn put_part(shared: Rc<Shared>, n: u64, part: Vec<u8>) -> Result<(), UploadProblem> {
+async fn put_part(shared: Rc<Shared>, n: u64, part: web_sys::Blob) -> Result<(), UploadProblem> {
     let url = format!("/api/uploads/{}/parts/{n}", shared.id);
     let headers = [
         ("Authorization", shared.bearer.as_str()),
@@ -223,7 +225,7 @@ async fn put_part(shared: Rc<Shared>, n: u64, part: Vec<u8>) -> Result<(), Uploa
             let shared = shared.clone();
             move |sent: f64| shared.set_done(n, sent)
         };
-        let reply = net::send(
+        let reply = net::send_blob(
             "PUT",
             &url,
             &headers,
@@ -238,7 +240,7 @@ async fn put_part(shared: Rc<Shared>, n: u64, part: Vec<u8>) -> Result<(), Uploa
         let failure = match reply {
             Some(reply) if reply.is_success() => {
                 shared.retrying.set(false);
-                shared.set_done(n, part.len() as f64);
+                shared.set_done(n, part.size());
                 return Ok(());
             }
             Some(reply) => refused(&reply),

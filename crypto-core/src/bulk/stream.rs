@@ -54,22 +54,43 @@ impl ChunkSealer {
     /// Seals the next chunks at once; `plaintext` must be whole chunks from here (a multiple
     /// of [`crate::stream::CHUNK_LEN`], or up to the file's end). Returns them sealed, end to
     /// end.
+    #[allow(clippy::let_and_return)] // one `let` per target
     pub async fn seal_chunks(&mut self, plaintext: &[u8]) -> Result<Vec<u8>, Error> {
-        let places = self.inner.places_for_many(plaintext.len())?;
+        // In the browser, through the path the page takes (WebCrypto, or the Rust cipher
+        // where the page has none), so the vectors run there prove it.
         #[cfg(target_arch = "wasm32")]
+        let sealed = self
+            .seal_chunks_js(&js_sys::Uint8Array::from(plaintext))
+            .await
+            .map(|sealed| sealed.iter().flat_map(|b| b.to_vec()).collect());
+        #[cfg(not(target_arch = "wasm32"))]
+        let sealed = self.seal_in_rust(plaintext);
+        sealed
+    }
+
+    /// [`ChunkSealer::seal_chunks`] on bytes in JavaScript memory (a page's file slice),
+    /// which WebCrypto reads without a copy into WASM. Returns the sealed chunks end to end
+    /// in one or more buffers.
+    #[cfg(target_arch = "wasm32")]
+    pub async fn seal_chunks_js(
+        &mut self,
+        plaintext: &js_sys::Uint8Array,
+    ) -> Result<Vec<js_sys::Uint8Array>, Error> {
+        let places = self.inner.places_for_many(plaintext.length() as usize)?;
         if let Some((subtle, key)) = &self.web {
-            let mut chunks = Vec::with_capacity(places.len());
-            let mut rest = plaintext;
-            for place in &places {
-                let (chunk, after) = rest.split_at(place.plain_len);
-                chunks.push((place.nonce(), chunk));
-                rest = after;
-            }
+            let chunks = views(plaintext, places.iter().map(|p| (p.nonce(), p.plain_len)));
             if let Some(sealed) = super::webcrypto::seal_chunks(subtle, key, &chunks).await {
                 self.inner.advance_by(places.len());
                 return Ok(sealed);
             }
         }
+        let copy = Zeroizing::new(plaintext.to_vec());
+        let sealed = self.seal_in_rust(&copy)?;
+        Ok(vec![js_sys::Uint8Array::from(sealed.as_slice())])
+    }
+
+    fn seal_in_rust(&mut self, plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        let places = self.inner.places_for_many(plaintext.len())?;
         let mut sealed = Vec::with_capacity(plaintext.len() + places.len() * 16);
         let mut rest = plaintext;
         for place in &places {
@@ -123,24 +144,54 @@ impl ChunkOpener {
     /// Opens the next chunks at once; `sealed` must be whole sealed chunks from here.
     /// Returns their plaintext end to end. A chunk that does not authenticate fails them
     /// all, and none counts as opened.
+    #[allow(clippy::let_and_return)] // one `let` per target
     pub async fn open_chunks(&mut self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let places = self.inner.places_for_many(sealed.len())?;
+        // In the browser, through the page's path (as `seal_chunks`).
         #[cfg(target_arch = "wasm32")]
-        if let Some((subtle, key)) = &self.web {
-            let mut chunks = Vec::with_capacity(places.len());
-            let mut rest = sealed;
-            for place in &places {
-                let (chunk, after) = rest.split_at(place.sealed_len());
-                chunks.push((place.nonce(), chunk));
-                rest = after;
+        let opened = {
+            let opened = self
+                .open_chunks_js(&js_sys::Uint8Array::from(sealed))
+                .await?;
+            let total = opened.iter().map(|b| b.length() as usize).sum();
+            let mut plain = Zeroizing::new(vec![0u8; total]);
+            let mut at = 0;
+            for buffer in &opened {
+                let end = at + buffer.length() as usize;
+                buffer.copy_to(&mut plain[at..end]);
+                at = end;
             }
+            super::webcrypto::wipe(&opened);
+            Ok(plain)
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        let opened = self.open_in_rust(sealed);
+        opened
+    }
+
+    /// [`ChunkOpener::open_chunks`] on bytes in JavaScript memory (a download as it
+    /// arrives), never copied into WASM when WebCrypto does the work. Returns the plaintext
+    /// end to end in one or more buffers, which the caller wipes ([`wipe`]) once used.
+    #[cfg(target_arch = "wasm32")]
+    pub async fn open_chunks_js(
+        &mut self,
+        sealed: &js_sys::Uint8Array,
+    ) -> Result<Vec<js_sys::Uint8Array>, Error> {
+        let places = self.inner.places_for_many(sealed.length() as usize)?;
+        if let Some((subtle, key)) = &self.web {
+            let chunks = views(sealed, places.iter().map(|p| (p.nonce(), p.sealed_len())));
             if let Some(opened) = super::webcrypto::open_chunks(subtle, key, &chunks).await {
                 let opened = opened?;
                 self.inner.advance_by(places.len());
                 return Ok(opened);
             }
         }
-        // The Rust path checks every chunk before any counts as opened.
+        let plain = self.open_in_rust(&sealed.to_vec())?;
+        Ok(vec![js_sys::Uint8Array::from(plain.as_slice())])
+    }
+
+    /// The Rust path checks every chunk before any counts as opened.
+    fn open_in_rust(&mut self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let places = self.inner.places_for_many(sealed.len())?;
         let mut inner = self.inner.clone();
         let mut plain = Zeroizing::new(Vec::with_capacity(sealed.len()));
         let mut rest = sealed;
@@ -157,6 +208,28 @@ impl ChunkOpener {
     pub fn finish(self) -> Result<(), Error> {
         self.inner.finish()
     }
+}
+
+/// Zeroes JavaScript buffers that held plaintext.
+#[cfg(target_arch = "wasm32")]
+pub use super::webcrypto::wipe;
+
+/// Views of consecutive pieces of `bytes`, `(nonce, length)` each (lengths checked by the
+/// caller against the whole).
+#[cfg(target_arch = "wasm32")]
+fn views(
+    bytes: &js_sys::Uint8Array,
+    pieces: impl Iterator<Item = ([u8; 12], usize)>,
+) -> Vec<([u8; 12], js_sys::Uint8Array)> {
+    let mut at = 0u32;
+    pieces
+        .map(|(nonce, len)| {
+            let end = at + len as u32;
+            let view = bytes.subarray(at, end);
+            at = end;
+            (nonce, view)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -111,47 +111,44 @@ pub(super) async fn open(
 
 /// Seals consecutive file chunks (no associated data) in one go: WebCrypto works on them
 /// side by side, where one call per chunk, awaited in turn, pays a round trip to its
-/// worker each. Each chunk is `(nonce, plaintext)`; WebCrypto copies each plaintext when
-/// called. Returns the sealed chunks end to end.
+/// worker each. Each chunk is `(nonce, plaintext)`, a view of JavaScript memory that
+/// WebCrypto copies when called. Returns the sealed chunks, one buffer each, in order.
 pub(super) async fn seal_chunks(
     subtle: &SubtleCrypto,
     key: &CryptoKey,
-    chunks: &[([u8; 12], &[u8])],
-) -> Option<Vec<u8>> {
+    chunks: &[([u8; 12], Uint8Array)],
+) -> Option<Vec<Uint8Array>> {
     let promises = Array::new();
     for (nonce, plaintext) in chunks {
         let promise = subtle
-            .encrypt_with_object_and_u8_array(&params(nonce, None), key, plaintext)
+            .encrypt_with_object_and_js_u8_array(&params(nonce, None), key, plaintext)
             .ok()?;
         promises.push(&promise);
     }
     let sealed = Array::from(&JsFuture::from(js_sys::Promise::all(&promises)).await.ok()?);
-    let total: usize = chunks.iter().map(|(_, p)| p.len() + TAG_LEN).sum();
-    let mut out = vec![0u8; total];
-    let mut at = 0;
+    let mut out = Vec::with_capacity(chunks.len());
     for (i, (_, plaintext)) in chunks.iter().enumerate() {
         let one = Uint8Array::new(&sealed.get(i as u32));
-        let len = plaintext.len() + TAG_LEN;
-        if one.length() as usize != len {
+        if one.length() != plaintext.length() + TAG_LEN as u32 {
             return None;
         }
-        one.copy_to(&mut out[at..at + len]);
-        at += len;
+        out.push(one);
     }
     Some(out)
 }
 
 /// Opens consecutive file chunks whose lengths the caller checked, in one go (as
-/// [`seal_chunks`]); any chunk that does not authenticate fails them all.
+/// [`seal_chunks`]); any chunk that does not authenticate fails them all. Returns the
+/// plaintext of each chunk, one buffer each, in order.
 pub(super) async fn open_chunks(
     subtle: &SubtleCrypto,
     key: &CryptoKey,
-    chunks: &[([u8; 12], &[u8])],
-) -> Option<Result<Zeroizing<Vec<u8>>, Error>> {
+    chunks: &[([u8; 12], Uint8Array)],
+) -> Option<Result<Vec<Uint8Array>, Error>> {
     let promises = Array::new();
     for (nonce, sealed) in chunks {
         let promise = subtle
-            .decrypt_with_object_and_u8_array(&params(nonce, None), key, sealed)
+            .decrypt_with_object_and_js_u8_array(&params(nonce, None), key, sealed)
             .ok()?;
         promises.push(&promise);
     }
@@ -160,22 +157,22 @@ pub(super) async fn open_chunks(
         return Some(Err(Error::Authentication));
     };
     let opened = Array::from(&opened);
-    let total: usize = chunks
-        .iter()
-        .map(|(_, s)| s.len().saturating_sub(TAG_LEN))
-        .sum();
-    let mut plaintext = Zeroizing::new(vec![0u8; total]);
-    let mut at = 0;
-    for i in 0..opened.length() {
-        let one = Uint8Array::new(&opened.get(i));
-        let len = one.length() as usize;
-        if at + len > total {
-            return None;
-        }
-        one.copy_to(&mut plaintext[at..at + len]);
-        // Leave no copy of the plaintext in the JavaScript heap.
-        one.fill(0, 0, one.length());
-        at += len;
+    let out: Vec<Uint8Array> = opened.iter().map(|b| Uint8Array::new(&b)).collect();
+    let whole = out.len() == chunks.len()
+        && out
+            .iter()
+            .zip(chunks)
+            .all(|(one, (_, sealed))| one.length() + TAG_LEN as u32 == sealed.length());
+    if !whole {
+        wipe(&out);
+        return None;
     }
-    (at == total).then_some(Ok(plaintext))
+    Some(Ok(out))
+}
+
+/// Zeroes JavaScript buffers that held plaintext.
+pub fn wipe(buffers: &[Uint8Array]) {
+    for buffer in buffers {
+        buffer.fill(0, 0, buffer.length());
+    }
 }

@@ -34,8 +34,13 @@ pub enum Sink {
         handle: web_sys::FileSystemFileHandle,
         /// Its open writer.
         writer: web_sys::FileSystemWritableFileStream,
-        /// The write under way and the copy it writes (wiped once written).
-        writing: Option<(JsFuture, js_sys::Uint8Array)>,
+        /// The write under way.
+        writing: Option<JsFuture>,
+        /// Two buffers the writes take turns with, reused: a fresh buffer of this size costs
+        /// the page a fault per page of memory (`crate::js_bytes`). Wiped at the end.
+        buffers: [js_sys::Uint8Array; 2],
+        /// The buffer the next write fills.
+        turn: usize,
     },
     /// Pieces in memory.
     Memory(js_sys::Array),
@@ -182,6 +187,11 @@ pub async fn open(page: &PageFiles, name: &str, size: u64) -> Result<Sink, DiskP
                     handle,
                     writer,
                     writing: None,
+                    buffers: [
+                        js_sys::Uint8Array::new_with_length(0),
+                        js_sys::Uint8Array::new_with_length(0),
+                    ],
+                    turn: 0,
                 });
             }
         }
@@ -195,27 +205,43 @@ pub async fn open(page: &PageFiles, name: &str, size: u64) -> Result<Sink, DiskP
 }
 
 impl Sink {
-    /// Appends plaintext (a buffer of its own, which the sink wipes once written). On disk
-    /// the write goes on after this returns (the next batch is opened meanwhile); the next
-    /// write, or [`Sink::finish`], waits for it first.
-    pub async fn write(&mut self, plain: js_sys::Uint8Array) -> Result<(), DiskProblem> {
+    /// Appends plaintext, given in pieces that the sink wipes (on disk, once copied into
+    /// its buffer). On disk the write goes on after this returns (the next batch is opened
+    /// meanwhile); the next write, or [`Sink::finish`], waits for it first. The buffer a
+    /// write fills was last written two writes ago, so it is free again.
+    pub async fn write(&mut self, plain: Vec<js_sys::Uint8Array>) -> Result<(), DiskProblem> {
         match self {
             Sink::Disk {
-                writer, writing, ..
+                writer,
+                writing,
+                buffers,
+                turn,
+                ..
             } => {
+                let total: u32 = plain.iter().map(js_sys::Uint8Array::length).sum();
+                let buffer = &mut buffers[*turn];
+                if buffer.length() < total {
+                    *buffer = js_sys::Uint8Array::new_with_length(total);
+                }
+                let mut at = 0;
+                for piece in &plain {
+                    buffer.set(piece, at);
+                    at += piece.length();
+                    piece.fill(0, 0, piece.length());
+                }
+                let view = buffer.subarray(0, total);
+                *turn = 1 - *turn;
                 settle(writing).await?;
-                let promise = match writer.write_with_js_u8_array(&plain) {
-                    Ok(promise) => promise,
-                    Err(_) => {
-                        plain.fill(0, 0, plain.length());
-                        return Err(DiskProblem::Write);
-                    }
-                };
-                *writing = Some((JsFuture::from(promise), plain));
+                let promise = writer
+                    .write_with_js_u8_array(&view)
+                    .map_err(|_| DiskProblem::Write)?;
+                *writing = Some(JsFuture::from(promise));
                 Ok(())
             }
             Sink::Memory(parts) => {
-                parts.push(&plain);
+                for piece in plain {
+                    parts.push(&piece);
+                }
                 Ok(())
             }
         }
@@ -230,8 +256,14 @@ impl Sink {
                 handle,
                 writer,
                 mut writing,
+                buffers,
+                ..
             } => {
-                settle(&mut writing).await?;
+                let settled = settle(&mut writing).await;
+                for buffer in &buffers {
+                    buffer.fill(0, 0, buffer.length());
+                }
+                settled?;
                 JsFuture::from(writer.close())
                     .await
                     .map_err(|_| DiskProblem::Write)?;
@@ -247,8 +279,10 @@ impl Sink {
                 let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options);
                 // The blob holds its own copy.
                 for part in parts.iter() {
-                    let part = js_sys::Uint8Array::new(&part);
-                    part.fill(0, 0, part.length());
+                    // The pieces themselves (`Uint8Array::new` of one would wipe a copy).
+                    if let Ok(part) = part.dyn_into::<js_sys::Uint8Array>() {
+                        part.fill(0, 0, part.length());
+                    }
                 }
                 blob
             }
@@ -263,14 +297,12 @@ impl Sink {
     }
 }
 
-/// Waits for the write under way, if any, and wipes its copy.
-async fn settle(writing: &mut Option<(JsFuture, js_sys::Uint8Array)>) -> Result<(), DiskProblem> {
-    let Some((written, copy)) = writing.take() else {
-        return Ok(());
-    };
-    let written = written.await;
-    copy.fill(0, 0, copy.length());
-    written.map(drop).map_err(|_| DiskProblem::Write)
+/// Waits for the write under way, if any.
+async fn settle(writing: &mut Option<JsFuture>) -> Result<(), DiskProblem> {
+    match writing.take() {
+        Some(written) => written.await.map(drop).map_err(|_| DiskProblem::Write),
+        None => Ok(()),
+    }
 }
 
 /// The names of the locks held or asked for in this origin now.

@@ -54,9 +54,17 @@ impl JsQueue {
         views
     }
 
-    /// The first `n` bytes (at most all) in one buffer: one copy.
-    pub fn take_joined(&mut self, n: usize) -> Uint8Array {
-        joined(&self.take_views(n))
+    /// The next bytes cut at `lengths`, one buffer each: a view where a cut lies in one
+    /// piece, else a small copy (large fresh buffers cost the page a fault per page of
+    /// memory: 0.9 s per GiB in Chromium here, against 0.03 s to reuse one).
+    pub fn take_cut(&mut self, lengths: &[usize]) -> Vec<Uint8Array> {
+        lengths
+            .iter()
+            .map(|&n| match self.take_views(n).as_slice() {
+                [one] => one.clone(),
+                views => joined(views),
+            })
+            .collect()
     }
 
     /// Forgets everything queued.

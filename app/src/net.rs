@@ -183,7 +183,8 @@ impl Body {
             return None;
         }
         match js_sys::Reflect::get(&read, &JsValue::from_str("value")) {
-            Ok(value) => Some(Ok(js_sys::Uint8Array::new(&value))),
+            // Already a Uint8Array: `Uint8Array::new` of it would copy it.
+            Ok(value) => Some(value.dyn_into().map_err(drop)),
             Err(_) => Some(Err(())),
         }
     }

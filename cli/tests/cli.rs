@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use axum::response::IntoResponse as _;
 use serde_json::Value;
 use server::{AppState, Config};
 use testkit::TestRedis;
@@ -727,12 +728,56 @@ fn works_against_the_reference_api() {
 /// downgrade and TTL edges.
 mod sharp_edges;
 
+/// A download of file data cut off halfway by the network: `open` asks again from the first
+/// chunk it did not get whole, and the file arrives byte for byte.
+#[test]
+fn open_resumes_a_download_cut_short() {
+    use std::sync::atomic::Ordering;
+    let server = TestServer::start(false);
+    let gateway = LossyGateway::start(&server.base);
+    let dir = tempdir("cut-download");
+    let document: Vec<u8> = (0..3_000_000u32).map(|i| (i * 13 % 251) as u8).collect();
+    std::fs::write(dir.join("scan.bin"), &document).unwrap();
+    let out = run(
+        &dir,
+        &["send", "--server", &gateway.base, "--file", "scan.bin"],
+        None,
+        &[],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let link = stdout(&out).trim_end().to_owned();
+    std::fs::create_dir(dir.join("out")).unwrap();
+    let opened = run(&dir, &["open", "-o", "out", &link], None, &[]);
+    assert_eq!(code(&opened), 0, "{}", stderr(&opened));
+    assert!(stderr(&opened).contains("resuming"), "{}", stderr(&opened));
+    assert_eq!(std::fs::read(dir.join("out/scan.bin")).unwrap(), document);
+    let ranges = gateway.data_ranges.lock().unwrap().clone();
+    assert_eq!(ranges.len(), 2, "{ranges:?}");
+    // The second asks from a chunk boundary (64 KiB + tag) inside what the first delivered.
+    let from: u64 = ranges[1]
+        .strip_prefix("bytes=")
+        .and_then(|r| r.split('-').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(
+        from > 0 && from <= CUT_AFTER as u64 && from.is_multiple_of(65_552),
+        "{ranges:?}"
+    );
+    assert_eq!(gateway.confirms.load(Ordering::SeqCst), 1);
+}
+
+/// Bytes of file data the gateway lets through before it cuts the first download.
+const CUT_AFTER: usize = 1_000_000;
+
 /// A gateway in front of a server: forwards every request, but answers the first reveal with
-/// `504` after the server has answered it (the view is counted) — an answer lost on the way.
+/// `504` after the server has answered it (the view is counted) — an answer lost on the way —
+/// and cuts the connection of the first file-data download after [`CUT_AFTER`] bytes.
 struct LossyGateway {
     base: String,
     reveals: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     confirms: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The `Range` of each file-data request, in order.
+    data_ranges: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -746,10 +791,22 @@ impl LossyGateway {
             .unwrap();
         let reveals = std::sync::Arc::new(AtomicUsize::new(0));
         let confirms = std::sync::Arc::new(AtomicUsize::new(0));
-        let (r, c, upstream) = (reveals.clone(), confirms.clone(), upstream.to_owned());
+        let data_ranges = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (r, c, d, upstream) = (
+            reveals.clone(),
+            confirms.clone(),
+            data_ranges.clone(),
+            upstream.to_owned(),
+        );
         let client = reqwest::Client::new();
         let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
-            let (r, c, upstream, client) = (r.clone(), c.clone(), upstream.clone(), client.clone());
+            let (r, c, d, upstream, client) = (
+                r.clone(),
+                c.clone(),
+                d.clone(),
+                upstream.clone(),
+                client.clone(),
+            );
             async move {
                 let path = request.uri().path().to_owned();
                 let method = request.method().clone();
@@ -764,18 +821,42 @@ impl LossyGateway {
                     }
                 }
                 let answer = forward.body(body).send().await.unwrap();
-                let status = answer.status().as_u16();
+                let status = axum::http::StatusCode::from_u16(answer.status().as_u16()).unwrap();
+                let mut kept = axum::http::HeaderMap::new();
+                for name in ["content-type", "content-range", "content-length"] {
+                    if let Some(value) = answer.headers().get(name) {
+                        kept.insert(name, value.as_bytes().try_into().unwrap());
+                    }
+                }
                 let bytes = answer.bytes().await.unwrap();
                 if path.ends_with("/confirm") {
                     c.fetch_add(1, Ordering::SeqCst);
                 }
                 if path.ends_with("/reveal") && r.fetch_add(1, Ordering::SeqCst) == 0 {
-                    return (axum::http::StatusCode::GATEWAY_TIMEOUT, Vec::new());
+                    return (axum::http::StatusCode::GATEWAY_TIMEOUT, Vec::new()).into_response();
                 }
-                (
-                    axum::http::StatusCode::from_u16(status).unwrap(),
-                    bytes.to_vec(),
-                )
+                if path.ends_with("/data") {
+                    let range = headers
+                        .get("range")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    let first = {
+                        let mut ranges = d.lock().unwrap();
+                        ranges.push(range);
+                        ranges.len() == 1
+                    };
+                    if first && bytes.len() > CUT_AFTER {
+                        // The headers promise everything; the connection breaks after part.
+                        let cut: Vec<Result<axum::body::Bytes, std::io::Error>> = vec![
+                            Ok(bytes.slice(..CUT_AFTER)),
+                            Err(std::io::Error::other("cut")),
+                        ];
+                        let body = axum::body::Body::from_stream(futures::stream::iter(cut));
+                        return (status, kept, body).into_response();
+                    }
+                }
+                (status, kept, bytes.to_vec()).into_response()
             }
         });
         let base = runtime.block_on(async {
@@ -788,6 +869,7 @@ impl LossyGateway {
             base,
             reveals,
             confirms,
+            data_ranges,
             _runtime: runtime,
         }
     }

@@ -8,7 +8,8 @@ use crypto_core::stream::{
 };
 pub use crypto_core::{FileEntry, stream_offsets};
 
-use crate::js_bytes::{JsQueue, joined};
+use crate::browser::BlobReader;
+use crate::js_bytes::JsQueue;
 
 /// Bytes read from a file at once: 64 chunks, sealed by WebCrypto side by side
 /// (`ChunkSealer::seal_chunks`), so the round trip to its worker is paid once per 4 MiB.
@@ -72,8 +73,8 @@ pub struct Outgoing {
 /// bytes stay in JavaScript memory from the file to the part sent (`crate::js_bytes`).
 pub struct SealedData {
     files: Vec<Outgoing>,
-    /// The file being sealed, its sealer and how far it has been read.
-    current: Option<(usize, ChunkSealer, u64)>,
+    /// The file being sealed, its sealer, its reader and how far it has been read.
+    current: Option<(usize, ChunkSealer, BlobReader, u64)>,
     next_file: usize,
     /// Sealed bytes made but not yet handed out.
     ready: JsQueue,
@@ -115,22 +116,21 @@ impl SealedData {
             let sealer = ChunkSealer::new(file.entry.key(), size)
                 .await
                 .map_err(|_| FileProblem::Seal)?;
-            self.current = Some((self.next_file, sealer, 0));
+            let reader = BlobReader::new(&file.blob);
+            self.current = Some((self.next_file, sealer, reader, 0));
             self.next_file += 1;
         }
-        let Some((index, sealer, at)) = self.current.as_mut() else {
+        let Some((index, sealer, reader, at)) = self.current.as_mut() else {
             return Ok(false);
         };
-        let file = &self.files[*index];
-        let size = file.entry.size();
+        let size = self.files[*index].entry.size();
         let end = (*at + READ_LEN).min(size);
-        let bytes = crate::browser::read_slice_js(&file.blob, *at, end)
+        // At most READ_LEN: fits u32.
+        let bytes = reader
+            .next((end - *at) as u32)
             .await
             .ok_or(FileProblem::Read)?;
-        let sealed = web::seal(sealer, &bytes).await;
-        // The file's bytes may be plaintext: leave no copy in the JavaScript heap.
-        bytes.fill(0, 0, bytes.length());
-        for buffer in sealed? {
+        for buffer in web::seal(sealer, &bytes).await? {
             self.ready.push(buffer);
         }
         *at = end;
@@ -173,24 +173,26 @@ impl Arrivals {
     }
 
     /// Counts `len` more bytes. Once [`OPEN_BATCH`] chunks (or the rest of the file) are
-    /// whole, returns how many bytes at the front make them, to be opened together;
-    /// otherwise nothing yet. Bytes past the file's end are [`FileProblem::Damaged`].
-    pub fn push(&mut self, len: usize) -> Result<Option<usize>, FileProblem> {
+    /// whole, returns the sealed length of each, in order: the bytes at the front to cut
+    /// and open together. Otherwise nothing yet. Bytes past the file's end are
+    /// [`FileProblem::Damaged`].
+    pub fn push(&mut self, len: usize) -> Result<Option<Vec<usize>>, FileProblem> {
         self.pending += len;
-        let (whole, count, rest_of_file) = self.whole_chunks();
+        let (chunks, rest_of_file) = self.whole_chunks();
+        let whole: usize = chunks.iter().sum();
         if rest_of_file && whole < self.pending {
             return Err(FileProblem::Damaged);
         }
-        if count < OPEN_BATCH && !rest_of_file {
+        if (chunks.len() as u64) < OPEN_BATCH && !rest_of_file {
             return Ok(None);
         }
-        Ok(Some(self.take(whole, count)))
+        Ok(Some(self.take(chunks)))
     }
 
-    /// The bytes of the whole chunks waiting (the body ended or broke), if any.
-    pub fn flush(&mut self) -> Option<usize> {
-        let (whole, count, _) = self.whole_chunks();
-        (count > 0).then(|| self.take(whole, count))
+    /// The sealed lengths of the whole chunks waiting (the body ended or broke), if any.
+    pub fn flush(&mut self) -> Option<Vec<usize>> {
+        let (chunks, _) = self.whole_chunks();
+        (!chunks.is_empty()).then(|| self.take(chunks))
     }
 
     /// Forgets bytes of an unfinished chunk (the connection broke inside it).
@@ -198,26 +200,26 @@ impl Arrivals {
         self.pending = 0;
     }
 
-    /// The bytes and number of the whole chunks waiting, and whether they finish the file.
-    fn whole_chunks(&self) -> (usize, u64, bool) {
+    /// The sealed lengths of the whole chunks waiting, and whether they finish the file.
+    fn whole_chunks(&self) -> (Vec<usize>, bool) {
+        let mut chunks = Vec::new();
         let mut whole = 0;
-        let mut count = 0;
         let mut index = self.chunks_done;
         while let Ok(place) = ChunkPlace::of(self.size, index) {
             if whole + place.sealed_len() > self.pending {
-                return (whole, count, false);
+                return (chunks, false);
             }
             whole += place.sealed_len();
-            count += 1;
+            chunks.push(place.sealed_len());
             index += 1;
         }
-        (whole, count, true)
+        (chunks, true)
     }
 
-    fn take(&mut self, whole: usize, count: u64) -> usize {
-        self.pending -= whole;
-        self.chunks_done += count;
-        whole
+    fn take(&mut self, chunks: Vec<usize>) -> Vec<usize> {
+        self.pending -= chunks.iter().sum::<usize>();
+        self.chunks_done += chunks.len() as u64;
+        chunks
     }
 }
 
@@ -236,16 +238,13 @@ impl Incoming {
     }
 
     /// Opens the next whole chunks together (`ChunkOpener::open_chunks_js`, in JavaScript
-    /// memory) and returns their plaintext end to end in one buffer, which the caller wipes
-    /// once written.
+    /// memory; one buffer per chunk) and returns their plaintext end to end, in buffers the
+    /// caller wipes once written.
     pub async fn open(
         &mut self,
-        batch: &js_sys::Uint8Array,
-    ) -> Result<js_sys::Uint8Array, FileProblem> {
-        let opened = web::open(&mut self.opener, batch).await?;
-        let plain = joined(&opened);
-        web::wipe(&opened);
-        Ok(plain)
+        chunks: &[js_sys::Uint8Array],
+    ) -> Result<Vec<js_sys::Uint8Array>, FileProblem> {
+        web::open(&mut self.opener, chunks).await
     }
 
     /// Succeeds only when every chunk has been opened.
@@ -272,15 +271,13 @@ mod web {
 
     pub async fn open(
         opener: &mut ChunkOpener,
-        sealed: &js_sys::Uint8Array,
+        chunks: &[js_sys::Uint8Array],
     ) -> Result<Vec<js_sys::Uint8Array>, FileProblem> {
         opener
-            .open_chunks_js(sealed)
+            .open_chunks_js(chunks)
             .await
             .map_err(|_| FileProblem::Damaged)
     }
-
-    pub use crypto_core::bulk::stream::wipe;
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -296,12 +293,10 @@ mod web {
 
     pub async fn open(
         _: &mut ChunkOpener,
-        _: &js_sys::Uint8Array,
+        _: &[js_sys::Uint8Array],
     ) -> Result<Vec<js_sys::Uint8Array>, FileProblem> {
         Err(FileProblem::Damaged)
     }
-
-    pub fn wipe(_: &[js_sys::Uint8Array]) {}
 }
 
 #[cfg(test)]
@@ -330,10 +325,9 @@ mod tests {
             batches.extend(arrivals.push(piece).unwrap());
             left -= piece;
         }
-        assert_eq!(
-            batches,
-            [64 * SEALED_CHUNK_LEN, 6 * SEALED_CHUNK_LEN + 5 + 16]
-        );
+        let sums: Vec<usize> = batches.iter().map(|b| b.iter().sum()).collect();
+        assert_eq!(sums, [64 * SEALED_CHUNK_LEN, 6 * SEALED_CHUNK_LEN + 5 + 16]);
+        assert_eq!(batches[1].last(), Some(&(5 + 16)));
         assert!(arrivals.is_complete());
         assert_eq!(arrivals.chunks_done(), 71);
     }
@@ -343,14 +337,14 @@ mod tests {
         let size = 10 * CHUNK_LEN as u64;
         let mut arrivals = Arrivals::new(&entry(size));
         assert_eq!(arrivals.push(3 * SEALED_CHUNK_LEN + 100).unwrap(), None);
-        assert_eq!(arrivals.flush(), Some(3 * SEALED_CHUNK_LEN));
+        assert_eq!(arrivals.flush(), Some(vec![SEALED_CHUNK_LEN; 3]));
         arrivals.drop_partial();
         assert_eq!(
             chunk_offset(arrivals.chunks_done()),
             3 * SEALED_CHUNK_LEN as u64
         );
         let rest = arrivals.push(7 * SEALED_CHUNK_LEN).unwrap();
-        assert_eq!(rest, Some(7 * SEALED_CHUNK_LEN));
+        assert_eq!(rest, Some(vec![SEALED_CHUNK_LEN; 7]));
         assert!(arrivals.is_complete());
         assert_eq!(arrivals.flush(), None);
     }
@@ -361,7 +355,7 @@ mod tests {
         assert_eq!(arrivals.push(3 + 16 + 1), Err(FileProblem::Damaged));
         // An empty file is one chunk of a bare tag.
         let mut empty = Arrivals::new(&entry(0));
-        assert_eq!(empty.push(16), Ok(Some(16)));
+        assert_eq!(empty.push(16), Ok(Some(vec![16])));
         assert!(empty.is_complete());
     }
 }

@@ -3,8 +3,8 @@
 //! headers), opened in batches of chunks as it arrives and written to [`crate::disk`]. A
 //! dropped connection resumes at the first chunk not yet whole, as long as the claim lives.
 
-use futures::{SinkExt as _, StreamExt as _};
 use futures::channel::mpsc;
+use futures::{SinkExt as _, StreamExt as _};
 
 use crate::browser::Backoff;
 use crate::client::files::{
@@ -108,7 +108,7 @@ async fn fetch_batches(
     claim: &Claim,
     entry: &FileEntry,
     offset: u64,
-    mut batches: mpsc::Sender<js_sys::Uint8Array>,
+    mut batches: mpsc::Sender<Vec<js_sys::Uint8Array>>,
     alive: &impl Fn() -> bool,
 ) -> Result<(), Stop> {
     let mut arrivals = Arrivals::new(entry);
@@ -151,8 +151,8 @@ async fn fetch_batches(
                         // Ended or broke: what is whole counts; a resume starts after it.
                         _ => arrivals.flush(),
                     };
-                    if let Some(whole) = whole
-                        && batches.send(pieces.take_joined(whole)).await.is_err()
+                    if let Some(chunks) = whole
+                        && batches.send(pieces.take_cut(&chunks)).await.is_err()
                     {
                         body.cancel();
                         return Err(Stop::Writer);
@@ -189,13 +189,13 @@ async fn fetch_batches(
 async fn open_batches(
     mut incoming: Incoming,
     mut sink: Sink,
-    mut received: mpsc::Receiver<js_sys::Uint8Array>,
+    mut received: mpsc::Receiver<Vec<js_sys::Uint8Array>>,
     on_progress: impl Fn(u64),
 ) -> Result<Saved, DownloadProblem> {
     let mut written = 0u64;
-    while let Some(batch) = received.next().await {
-        let plain = incoming.open(&batch).await.map_err(damaged)?;
-        written += u64::from(plain.length());
+    while let Some(chunks) = received.next().await {
+        let plain = incoming.open(&chunks).await.map_err(damaged)?;
+        written += plain.iter().map(|p| u64::from(p.length())).sum::<u64>();
         sink.write(plain).await.map_err(DownloadProblem::Disk)?;
         on_progress(written);
     }

@@ -149,9 +149,13 @@ impl ChunkOpener {
         // In the browser, through the page's path (as `seal_chunks`).
         #[cfg(target_arch = "wasm32")]
         let opened = {
-            let opened = self
-                .open_chunks_js(&js_sys::Uint8Array::from(sealed))
-                .await?;
+            let places = self.inner.places_for_many(sealed.len())?;
+            let whole = js_sys::Uint8Array::from(sealed);
+            let chunks: Vec<_> = views(&whole, places.iter().map(|p| (p.nonce(), p.sealed_len())))
+                .into_iter()
+                .map(|(_, chunk)| chunk)
+                .collect();
+            let opened = self.open_chunks_js(&chunks).await?;
             let total = opened.iter().map(|b| b.length() as usize).sum();
             let mut plain = Zeroizing::new(vec![0u8; total]);
             let mut at = 0;
@@ -169,23 +173,42 @@ impl ChunkOpener {
     }
 
     /// [`ChunkOpener::open_chunks`] on bytes in JavaScript memory (a download as it
-    /// arrives), never copied into WASM when WebCrypto does the work. Returns the plaintext
-    /// end to end in one or more buffers, which the caller wipes ([`wipe`]) once used.
+    /// arrives), never copied into WASM when WebCrypto does the work: `chunks` holds the next
+    /// sealed chunks, one buffer each (a chunk of a different length is an error, and
+    /// nothing counts as opened). Returns the plaintext, one or more buffers end to end,
+    /// which the caller wipes ([`wipe`]) once used.
     #[cfg(target_arch = "wasm32")]
     pub async fn open_chunks_js(
         &mut self,
-        sealed: &js_sys::Uint8Array,
+        chunks: &[js_sys::Uint8Array],
     ) -> Result<Vec<js_sys::Uint8Array>, Error> {
-        let places = self.inner.places_for_many(sealed.length() as usize)?;
+        let total: usize = chunks.iter().map(|c| c.length() as usize).sum();
+        let places = self.inner.places_for_many(total)?;
+        let fits = chunks.len() == places.len()
+            && chunks
+                .iter()
+                .zip(&places)
+                .all(|(chunk, place)| chunk.length() as usize == place.sealed_len());
+        if !fits {
+            return Err(Error::FileData("the file data is not cut at its chunks"));
+        }
         if let Some((subtle, key)) = &self.web {
-            let chunks = views(sealed, places.iter().map(|p| (p.nonce(), p.sealed_len())));
-            if let Some(opened) = super::webcrypto::open_chunks(subtle, key, &chunks).await {
+            let calls: Vec<_> = places
+                .iter()
+                .zip(chunks)
+                .map(|(place, chunk)| (place.nonce(), chunk.clone()))
+                .collect();
+            if let Some(opened) = super::webcrypto::open_chunks(subtle, key, &calls).await {
                 let opened = opened?;
                 self.inner.advance_by(places.len());
                 return Ok(opened);
             }
         }
-        let plain = self.open_in_rust(&sealed.to_vec())?;
+        let mut sealed = Vec::with_capacity(total);
+        for chunk in chunks {
+            sealed.extend(chunk.to_vec());
+        }
+        let plain = self.open_in_rust(&sealed)?;
         Ok(vec![js_sys::Uint8Array::from(plain.as_slice())])
     }
 

@@ -109,6 +109,16 @@ pub(super) async fn open(
     Some(Ok(plaintext))
 }
 
+/// One set of parameters for a run of chunks, and its IV to set before each call: WebCrypto
+/// copies the parameters when called, and building them anew for every 64 KiB chunk cost
+/// about a sixth of the time in Chromium here.
+fn chunk_params() -> (AesGcmParams, Uint8Array) {
+    let iv = Uint8Array::new_with_length(12);
+    let params = AesGcmParams::new_with_u8_array("AES-GCM", &iv);
+    params.set_tag_length(128);
+    (params, iv)
+}
+
 /// Seals consecutive file chunks (no associated data) in one go: WebCrypto works on them
 /// side by side, where one call per chunk, awaited in turn, pays a round trip to its
 /// worker each. Each chunk is `(nonce, plaintext)`, a view of JavaScript memory that
@@ -119,9 +129,11 @@ pub(super) async fn seal_chunks(
     chunks: &[([u8; 12], Uint8Array)],
 ) -> Option<Vec<Uint8Array>> {
     let promises = Array::new();
+    let (params, iv) = chunk_params();
     for (nonce, plaintext) in chunks {
+        iv.copy_from(nonce);
         let promise = subtle
-            .encrypt_with_object_and_js_u8_array(&params(nonce, None), key, plaintext)
+            .encrypt_with_object_and_js_u8_array(&params, key, plaintext)
             .ok()?;
         promises.push(&promise);
     }
@@ -146,9 +158,11 @@ pub(super) async fn open_chunks(
     chunks: &[([u8; 12], Uint8Array)],
 ) -> Option<Result<Vec<Uint8Array>, Error>> {
     let promises = Array::new();
+    let (params, iv) = chunk_params();
     for (nonce, sealed) in chunks {
+        iv.copy_from(nonce);
         let promise = subtle
-            .decrypt_with_object_and_js_u8_array(&params(nonce, None), key, sealed)
+            .decrypt_with_object_and_js_u8_array(&params, key, sealed)
             .ok()?;
         promises.push(&promise);
     }

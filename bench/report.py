@@ -444,12 +444,14 @@ if any(r for _, r in files):
     add("The app against the same bytes moved with no app and no crypto, on the same machine and "
         "server (embedded store, file data in a directory): in Chromium, the page `PUT`ting the "
         "file's slices as the same parts, two at a time, and reading the sealed data with a claim; "
-        "for the CLI, curl `PUT`ting the parts one after another (as the CLI does) and reading the "
-        "data. Ratio = floor's time ÷ app's time (1.0: no cost). Peak memory: the server's VmHWM; "
-        "Chromium's, the proportional set sizes of all its processes summed (the whole browser, "
-        "with the three pages the run opens); the CLI's VmHWM.")
+        "for the CLI, curl `PUT`ting the parts one after another (as the CLI does) and saving the "
+        "data to a file on the same disk (as the CLI does). Ratio = floor's time ÷ app's time "
+        "(1.0: no cost). Peak memory: the server's VmHWM; Chromium's, the proportional set sizes "
+        "of all its processes summed (the whole browser, with a profile on disk and the three "
+        "pages the run opens); the CLI's VmHWM.")
     add("")
     extra_memory = None
+    cores_used = []
     add("| client | upload MB/s | floor MB/s | ratio | download MB/s | floor MB/s | ratio | server peak RSS | client peak memory |")
     add("|---|---|---|---|---|---|---|---|---|")
     for name, r in files:
@@ -464,6 +466,9 @@ if any(r for _, r in files):
             extra_memory = (f"Chromium's memory (summed PSS): {r['browser_idle_pss_mib']} MiB with the "
                             f"sender's page open before the upload, peak {r['browser_upload_pss_mib']} MiB "
                             f"during the upload, {r['browser_download_pss_mib']} MiB during the download.")
+        if "download_cores" in r:
+            cores_used.append(f"{client}: upload {r['upload_cores']} (floor {r['bare_upload_cores']}), "
+                              f"download {r['download_cores']} (floor {r['bare_download_cores']})")
         for way in ("upload", "download"):
             targets.append((f"1 GiB {way} through {client} ≥ 0.9 × the bare transfer",
                             f"{r[way + '_ratio']} ({r[way + '_mbps']} against {r['bare_' + way + '_mbps']} MB/s)",
@@ -471,6 +476,10 @@ if any(r for _, r in files):
     add("")
     if extra_memory:
         add(extra_memory)
+        add("")
+    if cores_used:
+        add("Cores busy on the whole machine during each transfer (of 2; `/proc/stat`, the server, "
+            "the client and everything else together): " + "; ".join(cores_used) + ".")
         add("")
 
 if targets:

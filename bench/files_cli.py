@@ -18,6 +18,12 @@ base, server_pid, path, cli = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.ar
 size = os.path.getsize(path)
 
 
+def settled():
+    """Flushes what earlier steps wrote, so that no transfer pays for another's disk writes."""
+    os.sync()
+    return cpu_times()
+
+
 def cpu_times():
     """Busy and total jiffies of the machine's CPUs so far (/proc/stat)."""
     fields = [int(x) for x in open("/proc/stat").readline().split()[1:9]]
@@ -68,14 +74,14 @@ def access_proof(link):
 
 env = {**os.environ, "ONCELINK_PASSPHRASE": ""}
 # The CLI: send (two views: the floor uses the first).
-mark = cpu_times()
+mark = settled()
 send_s, link, send_rss = peak_of([cli, "send", "--server", base, "--views", "2", "bench", "--file", path], env=env)
 link = link.strip()
 send_cores = cores_since(mark)
 
 # The floor: curl PUTs the same parts of the file, one after another.
 secret_id = str(uuid.uuid4())
-mark = cpu_times()
+mark = settled()
 start = time.monotonic()
 begun = post_json(f"{base}/api/uploads", {"secret_id": secret_id, "length": size})
 with open(path, "rb") as f:
@@ -97,7 +103,7 @@ proof = access_proof(link)
 claim = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
 post_json(f"{base}/api/secrets/{alias}/reveal", {"access_proof": proof, "claim": claim})
 bare_file = os.path.join(os.path.dirname(path), "curl-download.bin")
-mark = cpu_times()
+mark = settled()
 start = time.monotonic()
 subprocess.run(["curl", "-sS", "-f", "-o", bare_file, "-H", f"oncelink-access-proof: {proof}",
                 "-H", f"oncelink-claim: {claim}", f"{base}/api/secrets/{alias}/data"], check=True)
@@ -107,7 +113,7 @@ os.remove(bare_file)
 
 # The CLI: the second view, into a directory; the file must come back whole.
 with tempfile.TemporaryDirectory(dir=os.path.dirname(path)) as out:
-    mark = cpu_times()
+    mark = settled()
     open_s, _, open_rss = peak_of([cli, "open", link, "-o", out], env=env)
     open_cores = cores_since(mark)
     got = os.path.join(out, os.path.basename(path))

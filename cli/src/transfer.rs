@@ -6,9 +6,12 @@
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::Duration;
 
-use crypto_core::stream::{CHUNK_LEN, FileKey, StreamOpener, StreamSealer, read_up_to, sealed_len};
+use crypto_core::stream::{
+    FileKey, SEALED_CHUNK_LEN, StreamOpener, StreamSealer, read_up_to, sealed_len,
+};
 use crypto_core::{FileEntry, SecretId, stream_offsets};
 use zeroize::Zeroizing;
 
@@ -249,8 +252,8 @@ pub fn download(
     let mut saved = Vec::with_capacity(files.len());
     for (i, file) in files.iter().enumerate() {
         let (path, out) = new_file(dir, &file.safe_name())?;
-        let result = written_aside(out, &path, |write| {
-            download_one(api, alias, held, file, offsets[i], write, &progress)
+        let result = written_aside(out, &path, |aside| {
+            download_one(api, alias, held, file, offsets[i], aside, &progress)
         });
         if let Err(e) = result {
             // Ours (made new above), and not authentic: it goes.
@@ -262,39 +265,60 @@ pub fn download(
     Ok(saved)
 }
 
-/// Runs `fetch` with a `write` that hands plaintext to a thread writing it to `out` (at
-/// `path`), so decrypting and writing go on side by side. The first error wins: the
-/// writer's, when a failed write is what stopped the fetch.
+/// Plaintext on its way to the thread that writes it: each chunk is opened in a buffer that
+/// the writer gives back once written, so a download allocates and wipes a few buffers, not
+/// one per chunk.
+struct Aside {
+    chunks: SyncSender<(Zeroizing<Vec<u8>>, usize)>,
+    returned: Receiver<Zeroizing<Vec<u8>>>,
+}
+
+impl Aside {
+    /// A buffer for the next sealed chunk: one given back, or a new one.
+    fn buffer(&self) -> Zeroizing<Vec<u8>> {
+        self.returned
+            .try_recv()
+            .unwrap_or_else(|_| Zeroizing::new(vec![0; SEALED_CHUNK_LEN]))
+    }
+
+    /// Hands the first `len` bytes of `buffer` to the writer. `Err` when it stopped (its
+    /// own error says why).
+    fn write(&self, buffer: Zeroizing<Vec<u8>>, len: usize) -> Result<(), ()> {
+        self.chunks.send((buffer, len)).map_err(drop)
+    }
+}
+
+/// Runs `fetch` with an [`Aside`] whose thread writes to `out` (at `path`), so decrypting
+/// and writing go on side by side. The writer's error wins when a failed write is what
+/// stopped the fetch.
 fn written_aside(
     mut out: File,
     path: &Path,
-    fetch: impl FnOnce(
-        &mut dyn FnMut(Zeroizing<Vec<u8>>) -> Result<(), CliError>,
-    ) -> Result<(), CliError>,
+    fetch: impl FnOnce(&Aside) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let io = |e: std::io::Error| CliError::Io(format!("cannot write {}: {e}", path.display()));
     std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Zeroizing<Vec<u8>>>(WRITES_QUEUED);
+        let (chunks, to_write) = std::sync::mpsc::sync_channel(WRITES_QUEUED);
+        let (give_back, returned) = std::sync::mpsc::channel();
         let writer = scope.spawn(move || -> std::io::Result<()> {
-            for plain in receiver {
-                out.write_all(&plain)?;
+            for (buffer, len) in to_write {
+                let buffer: Zeroizing<Vec<u8>> = buffer;
+                out.write_all(&buffer[..len])?;
+                // Wiped when the download is over and the buffer dropped.
+                let _ = give_back.send(buffer);
             }
             out.flush()
         });
-        let fetched = fetch(&mut |plain| {
-            sender
-                .send(plain)
-                .map_err(|_| CliError::Io(format!("cannot write {}", path.display())))
-        });
-        drop(sender);
+        let aside = Aside { chunks, returned };
+        let fetched = fetch(&aside);
+        drop(aside);
         let written = match writer.join() {
             Ok(written) => written.map_err(io),
             Err(_) => Err(CliError::Io(format!("cannot write {}", path.display()))),
         };
         match (fetched, written) {
-            (Ok(()), written) => written,
-            (Err(_), Err(e)) => Err(e),
-            (Err(e), Ok(())) => Err(e),
+            (_, Err(e)) => Err(e),
+            (fetched, Ok(())) => fetched,
         }
     })
 }
@@ -302,23 +326,22 @@ fn written_aside(
 /// Chunks decrypted ahead of the writer (64 KiB each).
 const WRITES_QUEUED: usize = 16;
 
-/// One file: fetched from `start` of the data, decrypted chunk by chunk into `write`;
-/// after a dropped connection, fetched again from the chunk it stopped at.
+/// One file: fetched from `start` of the data, decrypted chunk by chunk in place and handed
+/// to `aside`; after a dropped connection, fetched again from the chunk it stopped at.
 fn download_one(
     api: &Api,
     alias: &str,
     held: &Held<'_>,
     file: &FileEntry,
     start: u64,
-    write: &mut dyn FnMut(Zeroizing<Vec<u8>>) -> Result<(), CliError>,
+    aside: &Aside,
     progress: &Progress,
 ) -> Result<(), CliError> {
     let mut opener = StreamOpener::new(file.key(), file.size()).map_err(damaged)?;
     let end = start + sealed_len(file.size());
     let mut tries = 0;
-    let mut chunk = vec![0u8; CHUNK_LEN + crypto_core::TAG_LEN];
     while let Some(place) = opener.next_place() {
-        let from = start + place.index * (CHUNK_LEN + crypto_core::TAG_LEN) as u64;
+        let from = start + place.index * SEALED_CHUNK_LEN as u64;
         let mut body = match api.download(alias, held.access, held.claim, from..end) {
             Ok(body) => progress.reader(body, end - from, "downloading"),
             Err(e) if e.is_transient() && tries + 1 < TRIES => {
@@ -331,8 +354,17 @@ fn download_one(
         // Chunk by chunk until this response ends or the file is whole.
         while let Some(place) = opener.next_place() {
             let want = place.sealed_len();
+            let mut chunk = aside.buffer();
             match read_up_to(&mut body, &mut chunk[..want]) {
-                Ok(n) if n == want => write(opener.open_chunk(&chunk[..want]).map_err(damaged)?)?,
+                Ok(n) if n == want => {
+                    let len = opener
+                        .open_chunk_in_place(&mut chunk[..want])
+                        .map_err(damaged)?;
+                    // A writer that stopped has its own error, which wins.
+                    if aside.write(chunk, len).is_err() {
+                        return Err(CliError::Io("the file could not be written".into()));
+                    }
+                }
                 // Cut off mid-file: ask again from this chunk.
                 _ if tries + 1 < TRIES => {
                     tries += 1;

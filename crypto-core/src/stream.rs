@@ -15,7 +15,7 @@
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
-use zeroize::{ZeroizeOnDrop, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::payload::TAG_LEN;
 use crate::{Error, rng};
@@ -259,20 +259,28 @@ impl StreamOpener {
     /// is cut short or too long); a chunk that does not authenticate at this place (altered,
     /// reordered, duplicated, from another file) is [`Error::Authentication`].
     pub fn open_chunk(&mut self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let place = self.place_for(sealed.len())?;
-        let (body, tag) = sealed.split_at(place.plain_len);
-        let mut plain = Zeroizing::new(body.to_vec());
-        let tag = Tag::try_from(tag).map_err(|_| Error::Authentication)?;
-        self.cipher
-            .decrypt_inout_detached(
-                &Nonce::from(place.nonce()),
-                b"",
-                plain.as_mut_slice().into(),
-                &tag,
-            )
-            .map_err(|_| Error::Authentication)?;
-        self.advance();
+        let mut plain = Zeroizing::new(sealed.to_vec());
+        let len = self.open_chunk_in_place(&mut plain)?;
+        plain.truncate(len);
         Ok(plain)
+    }
+
+    /// [`Self::open_chunk`] where the chunk lies: `sealed` ends up holding the plaintext in
+    /// its first bytes, whose length is returned (no allocation, for a reader that reuses
+    /// its buffers). On an error the buffer is wiped: it never holds unauthenticated data.
+    pub fn open_chunk_in_place(&mut self, sealed: &mut [u8]) -> Result<usize, Error> {
+        let place = self.place_for(sealed.len())?;
+        let (body, tag) = sealed.split_at_mut(place.plain_len);
+        let tag = Tag::try_from(&*tag).map_err(|_| Error::Authentication)?;
+        let opened =
+            self.cipher
+                .decrypt_inout_detached(&Nonce::from(place.nonce()), b"", body.into(), &tag);
+        if opened.is_err() {
+            sealed.zeroize();
+            return Err(Error::Authentication);
+        }
+        self.advance();
+        Ok(place.plain_len)
     }
 
     /// The next chunk's place, if `sealed_len` is its sealed length (the one rule for every
@@ -404,6 +412,28 @@ pub enum StreamIoError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opening_in_place_leaves_the_plaintext_or_nothing() {
+        let key = FileKey::from_bytes([5; 32]);
+        let size = CHUNK_LEN as u64 + 3;
+        let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        let mut sealer = StreamSealer::new(&key, size).unwrap();
+        let mut first = sealer.seal_chunk(&data[..CHUNK_LEN]).unwrap();
+        let mut second = sealer.seal_chunk(&data[CHUNK_LEN..]).unwrap();
+        let mut opener = StreamOpener::new(&key, size).unwrap();
+        assert_eq!(opener.open_chunk_in_place(&mut first), Ok(CHUNK_LEN));
+        assert_eq!(&first[..CHUNK_LEN], &data[..CHUNK_LEN]);
+        second[0] ^= 1;
+        assert_eq!(
+            opener.open_chunk_in_place(&mut second),
+            Err(Error::Authentication)
+        );
+        assert!(
+            second.iter().all(|&b| b == 0),
+            "nothing unauthenticated is left"
+        );
+    }
 
     fn key() -> FileKey {
         FileKey::from_bytes([7; 32])

@@ -56,8 +56,13 @@ function cpuTimes(): [number, number] {
   return [total - idle, total];
 }
 
-/** Runs `phase` and returns its result and how many of the machine's cores were busy. */
+/**
+ * Runs `phase` and returns its result and how many of the machine's cores were busy (the
+ * clock of `phase` starts inside it, after the flush).
+ */
 async function withCores<T>(phase: () => Promise<T>): Promise<[T, number]> {
+  // What earlier steps wrote is flushed first: no transfer pays for another's disk writes.
+  execFileSync('sync');
   const [busy0, total0] = cpuTimes();
   const result = await phase();
   const [busy1, total1] = cpuTimes();

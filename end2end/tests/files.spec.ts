@@ -291,7 +291,7 @@ async function jsHeap(page: Page): Promise<() => Promise<number>> {
 
 const MB = 1024 * 1024;
 // Stated bounds (README, Files): neither the page's JavaScript heap nor the server grows with
-// the file. A 256 MiB file held whole anywhere would pass them.
+// the file. A 256 MiB file held whole anywhere would break them.
 const PAGE_HEAP_BOUND = 64 * MB;
 const SERVER_RSS_BOUND = 200 * MB;
 

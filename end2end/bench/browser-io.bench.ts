@@ -2,6 +2,7 @@ import { test } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { chooseOnPlainPage } from './support';
 
 // What Chromium itself costs on this machine for the steps a file transfer cannot skip,
 // with no app code: the ceilings behind the files stage's ratios (BENCHMARKS.md, What
@@ -25,14 +26,7 @@ test('browser I/O ceilings', async ({ playwright, launchOptions }) => {
     baseURL: process.env.ONCELINK_BASE_URL,
   });
   const page = await context.newPage();
-  await page.goto('/security');
-  await page.evaluate(() => {
-    const input = document.createElement('input');
-    input.type = 'file';
-    input.id = 'io';
-    document.body.append(input);
-  });
-  await page.setInputFiles('#io', file);
+  await chooseOnPlainPage(page, file);
   const ms = await page.evaluate(async (size) => {
     const chunk = 4 << 20;
     const root = await navigator.storage.getDirectory();
@@ -48,7 +42,7 @@ test('browser I/O ceilings', async ({ playwright, launchOptions }) => {
       for (let at = 0; at < size; at += chunk) await writer.write(buffer);
       await writer.close();
     });
-    const f = (document.getElementById('io') as HTMLInputElement).files![0];
+    const f = (document.getElementById('chosen') as HTMLInputElement).files![0];
     const slices = await timed(async () => {
       for (let at = 0; at < f.size; at += chunk) await f.slice(at, at + chunk).arrayBuffer();
     });

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { accessProof } from '../tests/support';
-import { clickAndTime } from './support';
+import { chooseOnPlainPage, clickAndTime } from './support';
 
 // A 1 GiB file through the web app on localhost, against the same page moving the same bytes
 // with no app and no crypto (the floor the issue compares with: ratio ≥ 0.9):
@@ -82,16 +82,9 @@ function sampler(read: () => number) {
 
 /** The page uploads `file` (chosen in an input it adds) with bare fetches: returns ms. */
 async function bareUpload(page: Page): Promise<number> {
-  await page.goto('/security');
-  await page.evaluate(() => {
-    const input = document.createElement('input');
-    input.type = 'file';
-    input.id = 'bare';
-    document.body.append(input);
-  });
-  await page.setInputFiles('#bare', file);
+  await chooseOnPlainPage(page, file);
   return page.evaluate(async () => {
-    const f = (document.getElementById('bare') as HTMLInputElement).files![0];
+    const f = (document.getElementById('chosen') as HTMLInputElement).files![0];
     const id = crypto.randomUUID();
     const start = performance.now();
     const begun = await fetch('/api/uploads', {

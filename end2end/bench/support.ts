@@ -17,3 +17,18 @@ export const clickAndTime = (page: Page, button: string, done: string) =>
       }),
     [button, done],
   );
+
+/**
+ * Opens a page of the app (a secure origin under its CSP) and chooses `file` in a file input
+ * added to it, `#chosen`: the benches' way to hand the page a file with no app code.
+ */
+export async function chooseOnPlainPage(page: Page, file: string) {
+  await page.goto('/security');
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.id = 'chosen';
+    document.body.append(input);
+  });
+  await page.setInputFiles('#chosen', file);
+}

@@ -49,6 +49,7 @@ mod manifest;
 mod new_secret;
 mod payload;
 mod rng;
+pub mod sealed_box;
 pub mod stream;
 
 pub use access::{

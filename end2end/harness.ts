@@ -14,6 +14,7 @@ declare global {
       backend(): string;
       check_vectors(json: string): Promise<string>;
       check_file_streams(json: string): Promise<string>;
+      check_sealed_box(json: string): string;
       cross_check(size: number): Promise<string>;
       bench_prepare(plaintext: Uint8Array): void;
       bench_seal(webcrypto: boolean): Promise<number>;

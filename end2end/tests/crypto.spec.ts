@@ -63,3 +63,16 @@ for (const [name, origin] of [['WebCrypto', undefined], ['the Rust fallback', 'h
     expect(report.checked).toBe(3 * streams.length + invalid_streams.length);
   });
 }
+
+// Sealed boxes (docs/protocol.md, Sealed boxes): RFC 9180's own vector for the suite,
+// through the WASM build of crypto_core::sealed_box (HPKE in Rust: no WebCrypto involved).
+const rfc9180 = fs.readFileSync(
+  path.join(path.dirname(repositoryFixtures.vectors), 'rfc9180-base-x25519-sha256-aes256gcm.json'),
+  'utf8',
+);
+test('the RFC 9180 vector seals and opens bit for bit in the browser', async ({ page }) => {
+  await openHarness(page);
+  const report: Report = JSON.parse(await page.evaluate((text) => window.harness.check_sealed_box(text), rfc9180));
+  expect(report.failures).toEqual([]);
+  expect(report.checked).toBe(4);
+});

@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 
+mod sealed_box;
 mod streams;
 
 use crypto_core::{Envelope, ErrorKind, IV_LEN, MasterKey, SecretId, base64, bulk};

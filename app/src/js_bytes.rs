@@ -75,7 +75,7 @@ impl JsQueue {
 }
 
 /// `buffers` end to end in one new buffer.
-pub fn joined(buffers: &[Uint8Array]) -> Uint8Array {
+fn joined(buffers: &[Uint8Array]) -> Uint8Array {
     let total: u32 = buffers.iter().map(Uint8Array::length).sum();
     let all = Uint8Array::new_with_length(total);
     let mut at = 0;

@@ -245,11 +245,6 @@ impl StreamOpener {
         })
     }
 
-    /// The places of every chunk not yet opened, in order.
-    pub fn places_ahead(&self) -> impl Iterator<Item = ChunkPlace> + '_ {
-        (self.next..chunk_count(self.size)).filter_map(|i| ChunkPlace::of(self.size, i).ok())
-    }
-
     /// The place of the next chunk to open, or `None` when the file is complete.
     pub fn next_place(&self) -> Option<ChunkPlace> {
         ChunkPlace::of(self.size, self.next).ok()

@@ -78,8 +78,9 @@ impl ChunkSealer {
     ) -> Result<Vec<js_sys::Uint8Array>, Error> {
         let places = self.inner.places_for_many(plaintext.length() as usize)?;
         if let Some((subtle, key)) = &self.web {
-            let chunks = views(plaintext, places.iter().map(|p| (p.nonce(), p.plain_len)));
-            if let Some(sealed) = super::webcrypto::seal_chunks(subtle, key, &chunks).await {
+            let chunks = views(plaintext, places.iter().map(|p| p.plain_len));
+            let calls: Vec<_> = places.iter().map(ChunkPlace::nonce).zip(chunks).collect();
+            if let Some(sealed) = super::webcrypto::seal_chunks(subtle, key, &calls).await {
                 self.inner.advance_by(places.len());
                 return Ok(sealed);
             }
@@ -130,11 +131,6 @@ impl ChunkOpener {
         self.inner.next_place()
     }
 
-    /// The places of every chunk not yet opened, in order.
-    pub fn places_ahead(&self) -> impl Iterator<Item = ChunkPlace> + '_ {
-        self.inner.places_ahead()
-    }
-
     /// Opens the next chunk, with [`StreamOpener::open_chunk`]'s errors.
     pub async fn open_chunk(&mut self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
         self.inner.place_for(sealed.len())?;
@@ -151,10 +147,7 @@ impl ChunkOpener {
         let opened = {
             let places = self.inner.places_for_many(sealed.len())?;
             let whole = js_sys::Uint8Array::from(sealed);
-            let chunks: Vec<_> = views(&whole, places.iter().map(|p| (p.nonce(), p.sealed_len())))
-                .into_iter()
-                .map(|(_, chunk)| chunk)
-                .collect();
+            let chunks = views(&whole, places.iter().map(ChunkPlace::sealed_len));
             let opened = self.open_chunks_js(&chunks).await?;
             let total = opened.iter().map(|b| b.length() as usize).sum();
             let mut plain = Zeroizing::new(vec![0u8; total]);
@@ -195,8 +188,8 @@ impl ChunkOpener {
         if let Some((subtle, key)) = &self.web {
             let calls: Vec<_> = places
                 .iter()
-                .zip(chunks)
-                .map(|(place, chunk)| (place.nonce(), chunk.clone()))
+                .map(ChunkPlace::nonce)
+                .zip(chunks.iter().cloned())
                 .collect();
             if let Some(opened) = super::webcrypto::open_chunks(subtle, key, &calls).await {
                 let opened = opened?;
@@ -237,20 +230,20 @@ impl ChunkOpener {
 #[cfg(target_arch = "wasm32")]
 pub use super::webcrypto::wipe;
 
-/// Views of consecutive pieces of `bytes`, `(nonce, length)` each (lengths checked by the
-/// caller against the whole).
+/// Views of consecutive pieces of `bytes`, of these lengths (checked by the caller against
+/// the whole).
 #[cfg(target_arch = "wasm32")]
 fn views(
     bytes: &js_sys::Uint8Array,
-    pieces: impl Iterator<Item = ([u8; 12], usize)>,
-) -> Vec<([u8; 12], js_sys::Uint8Array)> {
+    lengths: impl Iterator<Item = usize>,
+) -> Vec<js_sys::Uint8Array> {
     let mut at = 0u32;
-    pieces
-        .map(|(nonce, len)| {
+    lengths
+        .map(|len| {
             let end = at + len as u32;
             let view = bytes.subarray(at, end);
             at = end;
-            (nonce, view)
+            view
         })
         .collect()
 }

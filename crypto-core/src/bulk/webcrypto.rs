@@ -119,6 +119,22 @@ fn chunk_params() -> (AesGcmParams, Uint8Array) {
     (params, iv)
 }
 
+/// Starts `call` (an encrypt or a decrypt) on every chunk, each with its nonce, and returns
+/// the promise of all their results in order; `None` if a call could not start.
+fn for_each_chunk(
+    chunks: &[([u8; 12], Uint8Array)],
+    call: impl Fn(&AesGcmParams, &Uint8Array) -> Result<js_sys::Promise, JsValue>,
+) -> Option<JsFuture> {
+    let promises = Array::new();
+    let (params, iv) = chunk_params();
+    for (nonce, data) in chunks {
+        iv.copy_from(nonce);
+        let promise = call(&params, data).ok()?;
+        promises.push(&promise);
+    }
+    Some(JsFuture::from(js_sys::Promise::all(&promises)))
+}
+
 /// Seals consecutive file chunks (no associated data) in one go: WebCrypto works on them
 /// side by side, where one call per chunk, awaited in turn, pays a round trip to its
 /// worker each. Each chunk is `(nonce, plaintext)`, a view of JavaScript memory that
@@ -128,16 +144,10 @@ pub(super) async fn seal_chunks(
     key: &CryptoKey,
     chunks: &[([u8; 12], Uint8Array)],
 ) -> Option<Vec<Uint8Array>> {
-    let promises = Array::new();
-    let (params, iv) = chunk_params();
-    for (nonce, plaintext) in chunks {
-        iv.copy_from(nonce);
-        let promise = subtle
-            .encrypt_with_object_and_js_u8_array(&params, key, plaintext)
-            .ok()?;
-        promises.push(&promise);
-    }
-    let sealed = Array::from(&JsFuture::from(js_sys::Promise::all(&promises)).await.ok()?);
+    let all = for_each_chunk(chunks, |params, plaintext| {
+        subtle.encrypt_with_object_and_js_u8_array(params, key, plaintext)
+    })?;
+    let sealed = Array::from(&all.await.ok()?);
     let mut out = Vec::with_capacity(chunks.len());
     for (i, (_, plaintext)) in chunks.iter().enumerate() {
         let one = Uint8Array::new(&sealed.get(i as u32));
@@ -157,17 +167,11 @@ pub(super) async fn open_chunks(
     key: &CryptoKey,
     chunks: &[([u8; 12], Uint8Array)],
 ) -> Option<Result<Vec<Uint8Array>, Error>> {
-    let promises = Array::new();
-    let (params, iv) = chunk_params();
-    for (nonce, sealed) in chunks {
-        iv.copy_from(nonce);
-        let promise = subtle
-            .decrypt_with_object_and_js_u8_array(&params, key, sealed)
-            .ok()?;
-        promises.push(&promise);
-    }
+    let all = for_each_chunk(chunks, |params, sealed| {
+        subtle.decrypt_with_object_and_js_u8_array(params, key, sealed)
+    })?;
     // WebCrypto rejects every failed tag check the same way (OperationError).
-    let Ok(opened) = JsFuture::from(js_sys::Promise::all(&promises)).await else {
+    let Ok(opened) = all.await else {
         return Some(Err(Error::Authentication));
     };
     let opened = Array::from(&opened);

@@ -55,6 +55,11 @@ impl Proof {
         decode32(text).map(Self)
     }
 
+    /// A proof derived elsewhere in this crate (the request flow's labels).
+    pub(crate) fn derived(bytes: Zeroizing<[u8; 32]>) -> Self {
+        Self(bytes)
+    }
+
     /// What the server stores instead of the proof.
     pub fn verifier(&self) -> Verifier {
         Verifier(Sha256::digest(self.0.as_ref()).into())

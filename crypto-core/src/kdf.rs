@@ -14,6 +14,8 @@ pub(crate) const PASSPHRASE_PROOF: (&[u8], &[u8]) =
     (b"oncelink-passphrase-v1", b"passphrase proof");
 /// HKDF salt and info of the manage proof (what the sender presents instead of the token).
 pub(crate) const MANAGE_PROOF: (&[u8], &[u8]) = (b"oncelink-manage-v1", b"manage proof");
+/// HKDF salt of everything a request derives (labels in `request.rs`).
+pub(crate) const REQUEST_SALT: &[u8] = b"oncelink-request-v1";
 /// HKDF salt of the payload key of passphrase-protected (`0x10`) payloads.
 pub(crate) const PAYLOAD_KEY_V2_SALT: &[u8] = b"oncelink-payload-v2";
 

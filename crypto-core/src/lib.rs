@@ -48,6 +48,7 @@ mod manage_link;
 mod manifest;
 mod new_secret;
 mod payload;
+pub mod request;
 mod rng;
 pub mod sealed_box;
 pub mod stream;

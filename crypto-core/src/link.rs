@@ -114,10 +114,11 @@ pub(crate) fn split_link<'a, T>(
     let split = path
         .rfind(marker)
         .filter(|&at| at >= scheme_len)
-        .ok_or(Error::Link(if marker == "/m/" {
-            "it has no /m/ path"
-        } else {
-            "it has no /s/ path"
+        .ok_or(Error::Link(match marker {
+            "/m/" => "it has no /m/ path",
+            "/r/" => "it has no /r/ path",
+            "/i/" => "it has no /i/ path",
+            _ => "it has no /s/ path",
         }))?;
     let base = path[..split].trim_end_matches('/');
     let host = base

@@ -181,7 +181,7 @@ pub struct Guard {
 /// The sender's secrets for one new secret. Neither `Clone` nor printable: they leave only
 /// inside the links.
 pub struct SenderKeys {
-    key: MasterKey,
+    pub(crate) key: MasterKey,
     manage: Option<ManageToken>,
 }
 

@@ -60,6 +60,10 @@ pub enum ErrorCode {
     WrongManageToken,
     /// The secret is already gone (viewed, destroyed, burned or expired).
     AlreadyGone,
+    /// The request was answered already: it takes one answer.
+    AlreadyAnswered,
+    /// The request was cancelled by its requester.
+    RequestClosed,
     /// Too many requests or failures from this client (`Retry-After` says when to retry).
     RateLimited,
     /// The server is busy with other large uploads (`Retry-After`).
@@ -84,7 +88,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server sends, for documentation and fixture tests.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::InvalidBody,
         ErrorCode::InvalidCiphertext,
         ErrorCode::UnsupportedVersion,
@@ -108,6 +112,8 @@ impl ErrorCode {
         ErrorCode::Burned,
         ErrorCode::WrongManageToken,
         ErrorCode::AlreadyGone,
+        ErrorCode::AlreadyAnswered,
+        ErrorCode::RequestClosed,
         ErrorCode::RateLimited,
         ErrorCode::Busy,
         ErrorCode::QuotaExceeded,

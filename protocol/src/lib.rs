@@ -13,6 +13,7 @@
 
 pub mod error;
 pub mod loose;
+pub mod requests;
 pub mod rest;
 pub mod web;
 
@@ -20,7 +21,7 @@ pub use error::{ErrorBody, ErrorCode};
 pub use loose::Loose;
 
 /// What this server adds to the reference API, advertised by `GET /api/health`.
-pub const FEATURES: [&str; 8] = [
+pub const FEATURES: [&str; 9] = [
     "access_proof",
     "max_views",
     "passphrase",
@@ -29,6 +30,7 @@ pub const FEATURES: [&str; 8] = [
     "padding",
     "claim",
     "files",
+    "requests",
 ];
 
 /// The `service` value of `GET /api/health` by which clients tell oncelink from a reference

@@ -11,6 +11,7 @@
 
 mod embedded;
 mod redis;
+mod requests;
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ pub use crypto_core::{Alias, SecretId, SecretRef, Verifier};
 
 pub use embedded::{EmbeddedConfig, EmbeddedStore};
 pub use redis::{RedisConfig, RedisStore};
+pub use requests::{AnswerAt, Answered, Cancelled, NewRequest, RequestProof, RequestRecord, Stage};
 
 /// How many fresh aliases a create tries before giving up (62^8 makes even two rare).
 const ALIAS_ATTEMPTS: usize = 8;

@@ -16,6 +16,9 @@ use testkit::{RedisServer, TestRedis};
 #[path = "contract/claims.rs"]
 mod claims;
 use claims::*;
+#[path = "contract/requests.rs"]
+mod requests;
+use requests::*;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -182,6 +185,11 @@ contract!(
     concurrent_claims_count_each_view_once,
     a_claimless_last_view_keeps_the_copy_for_live_claims,
     a_secrets_own_window_holds_its_claims_for_the_download,
+    requests_take_exactly_one_of_50_concurrent_answers,
+    requests_check_their_proofs,
+    a_cancelled_request_takes_no_answer,
+    requests_expire,
+    an_answer_is_revealed_by_exactly_one_of_50,
 );
 
 async fn consume_returns_exact_bytes_once(store: Store) {

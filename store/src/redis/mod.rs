@@ -14,6 +14,8 @@
 //! * `{prefix}i:<id>` — the alias of an id, with the same TTL. A secondary index for
 //!   look-ups by id and for refusing duplicate ids (`SET NX`).
 
+mod requests;
+
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -30,36 +32,36 @@ use crate::{
 // Helpers (`eq.lua`, constant-time comparison; `payload.lua`) are prepended where needed.
 // Every script except create may write while Redis is at `maxmemory` (`allow-oom`): they free
 // memory or count a view, so a full store still serves and deletes what it holds.
-const CREATE_LUA: &str = include_str!("lua/create.lua");
+const CREATE_LUA: &str = include_str!("../lua/create.lua");
 const REVEAL_LUA: &str = concat!(
     "#!lua flags=allow-oom\n",
-    include_str!("lua/eq.lua"),
-    include_str!("lua/payload.lua"),
-    include_str!("lua/reveal.lua")
+    include_str!("../lua/eq.lua"),
+    include_str!("../lua/payload.lua"),
+    include_str!("../lua/reveal.lua")
 );
 const CONFIRM_LUA: &str = concat!(
     "#!lua flags=allow-oom\n",
-    include_str!("lua/payload.lua"),
-    include_str!("lua/confirm.lua")
+    include_str!("../lua/payload.lua"),
+    include_str!("../lua/confirm.lua")
 );
 const RELEASE_LUA: &str = concat!(
     "#!lua flags=allow-oom\n",
-    include_str!("lua/payload.lua"),
-    include_str!("lua/release.lua")
+    include_str!("../lua/payload.lua"),
+    include_str!("../lua/release.lua")
 );
 const DESTROY_LUA: &str = concat!(
     "#!lua flags=allow-oom\n",
-    include_str!("lua/eq.lua"),
-    include_str!("lua/payload.lua"),
-    include_str!("lua/destroy.lua")
+    include_str!("../lua/eq.lua"),
+    include_str!("../lua/payload.lua"),
+    include_str!("../lua/destroy.lua")
 );
 const HELD_LUA: &str = concat!(
     "#!lua flags=no-writes\n",
-    include_str!("lua/eq.lua"),
-    include_str!("lua/held.lua")
+    include_str!("../lua/eq.lua"),
+    include_str!("../lua/held.lua")
 );
-const INFO_LUA: &str = concat!("#!lua flags=no-writes\n", include_str!("lua/info.lua"));
-const COUNT_LUA: &str = concat!("#!lua flags=allow-oom\n", include_str!("lua/count.lua"));
+const INFO_LUA: &str = concat!("#!lua flags=no-writes\n", include_str!("../lua/info.lua"));
+const COUNT_LUA: &str = concat!("#!lua flags=allow-oom\n", include_str!("../lua/count.lua"));
 
 /// Payloads up to this size come back in the reveal script's own reply (one round trip).
 const INLINE_PAYLOAD: i64 = 64 * 1024;

@@ -1,5 +1,7 @@
 //! The in-process store: the zero-setup default. Lost on restart.
 
+mod requests;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -90,6 +92,8 @@ struct Inner {
     counters: HashMap<String, (Instant, u64)>,
     by_alias: HashMap<Alias, Entry>,
     alias_of: HashMap<SecretId, Alias>,
+    /// Requests, in their own key space.
+    requests: HashMap<Alias, requests::Request>,
     bytes: usize,
 }
 
@@ -154,6 +158,18 @@ impl Inner {
             .filter(|(_, e)| e.expires_at <= now)
             .map(|(a, _)| a.clone())
             .collect();
+        let before = self.requests.len();
+        let mut freed = 0;
+        self.requests.retain(|_, r| {
+            let keep = !r.expired(now);
+            if !keep {
+                freed += r.cost();
+            }
+            keep
+        });
+        if self.requests.len() < before {
+            self.bytes -= freed;
+        }
         for alias in expired {
             if self
                 .by_alias

@@ -1,6 +1,9 @@
 //! oncelink's user interface. Pages render on the server (`ssr`) and hydrate in the
 //! browser (`hydrate`). All cryptography goes through [`client`], which wraps `crypto-core`;
 //! all talk with the server goes through the server functions in [`api`].
+// The server functions await the service's futures, whose layout is deeper than the default
+// limit of 128 queries allows.
+#![recursion_limit = "256"]
 #![forbid(unsafe_code)]
 
 pub mod api;

@@ -93,4 +93,16 @@ pub mod base64 {
     pub fn decode(text: &str) -> Option<Vec<u8>> {
         STANDARD_LENIENT.decode(text.as_bytes()).ok()
     }
+
+    /// Encodes bytes as base64url without padding (proofs, key boxes).
+    pub fn encode_url(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// Decodes base64url without padding; `None` on any malformed input.
+    pub fn decode_url(text: &str) -> Option<Vec<u8>> {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text.as_bytes())
+            .ok()
+    }
 }

@@ -301,6 +301,106 @@ fn rest_responses() {
 }
 
 #[test]
+fn request_shapes() {
+    use protocol::requests::*;
+    json_cases(
+        "rest-request-open.json",
+        &[(
+            "open",
+            OpenRequest {
+                id: Some(ID.to_owned().into()),
+                note: Some(PAYLOAD.to_owned().into()),
+                answer_verifier: Some(VERIFIER.to_owned().into()),
+                inbox_verifier: Some(VERIFIER.to_owned().into()),
+                ttl_seconds: Some(86_400.into()),
+                answer_ttl_seconds: Some(604_800.into()),
+            },
+        )],
+    );
+    json_cases(
+        "rest-request-opened.json",
+        &[(
+            "opened",
+            OpenedRequest {
+                alias: "Rq7mP2nQ".into(),
+                expires_at: 1_767_225_600,
+                id: ID.into(),
+            },
+        )],
+    );
+    json_cases(
+        "rest-request-view.json",
+        &[(
+            "waiting",
+            RequestView {
+                answer_ttl_seconds: 604_800,
+                expires_at: 1_767_225_600,
+                id: ID.into(),
+                note: PAYLOAD.into(),
+                state: RequestState::Waiting,
+            },
+        )],
+    );
+    json_cases(
+        "rest-request-answer.json",
+        &[(
+            "answer",
+            AnswerRequest {
+                answer_proof: Some(VERIFIER.to_owned().into()),
+                key_box: Some(VERIFIER.to_owned().into()),
+                secret: Some(CreateRequest {
+                    ciphertext: Some(PAYLOAD.to_owned().into()),
+                    id: Some(ID.to_owned().into()),
+                    access_verifier: Some(VERIFIER.to_owned().into()),
+                    ..CreateRequest::default()
+                }),
+            },
+        )],
+    );
+    json_cases(
+        "rest-request-inbox.json",
+        &[
+            (
+                "waiting",
+                InboxResponse {
+                    answer: None,
+                    expires_at: 1_767_225_600,
+                    id: ID.into(),
+                    note: PAYLOAD.into(),
+                    read_at: None,
+                    state: RequestState::Waiting,
+                },
+            ),
+            (
+                "read",
+                InboxResponse {
+                    answer: Some(AnswerRef {
+                        alias: "Kx7mP2nQ".into(),
+                        answered_at: 1_767_200_000,
+                        id: ID.into(),
+                        key_box: VERIFIER.into(),
+                    }),
+                    expires_at: 1_767_225_600,
+                    id: ID.into(),
+                    note: PAYLOAD.into(),
+                    read_at: Some(1_767_210_000),
+                    state: RequestState::Read,
+                },
+            ),
+        ],
+    );
+    json_cases(
+        "rest-request-cancelled.json",
+        &[(
+            "cancelled",
+            CancelResponse {
+                state: RequestState::Cancelled,
+            },
+        )],
+    );
+}
+
+#[test]
 fn upload_shapes() {
     json_cases(
         "rest-upload-request.json",

@@ -56,6 +56,7 @@ pub fn router(body_limit: usize) -> Router<AppState> {
         )
         .route("/health", get(health))
         .merge(crate::files::router())
+        .merge(crate::requests::router(body_limit))
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
@@ -78,7 +79,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 }
 
 /// Largest body of the reveal and manage endpoints (a few proofs).
-const SMALL_BODY: usize = 64 * 1024;
+pub(crate) const SMALL_BODY: usize = 64 * 1024;
 
 /// Decodes a JSON object body into `T`, or says why it cannot be; the service decides when
 /// that matters (after the rate limit and the reference, like any other input).

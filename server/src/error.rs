@@ -46,6 +46,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         c if c.is_bad_input() => StatusCode::BAD_REQUEST,
         ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::IdExists
+        | ErrorCode::AlreadyAnswered
         | ErrorCode::AlreadyGone
         | ErrorCode::UploadIncomplete
         | ErrorCode::FilesUnsupported => StatusCode::CONFLICT,
@@ -56,7 +57,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | ErrorCode::WrongPassphrase
         | ErrorCode::WrongManageToken
         | ErrorCode::WrongUploadToken => StatusCode::FORBIDDEN,
-        ErrorCode::Burned => StatusCode::GONE,
+        ErrorCode::Burned | ErrorCode::RequestClosed => StatusCode::GONE,
         ErrorCode::RateLimited | ErrorCode::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::NotFound | ErrorCode::NoRoute => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

@@ -13,6 +13,7 @@ pub mod files;
 pub mod language;
 pub mod metrics;
 pub mod middleware;
+pub mod requests;
 mod router;
 pub mod security;
 mod serve;

@@ -1,6 +1,7 @@
 //! The upload gate: every request body passes here before anything reads it.
 //!
-//! * A create (`POST /api/secrets`, the `/fn/create` server function) is admitted by the
+//! * A create (`POST /api/secrets`, the `/fn/create` server function, the answer to a request
+//!   `POST /api/requests/{alias}/answer`) is admitted by the
 //!   service first — its rate limit, and its declared size against the client's quota and the
 //!   store's room — so a refused upload is refused before a byte of it is read.
 //! * A large body (over 1 MiB, or of unknown length) takes a turn: at most
@@ -193,6 +194,14 @@ fn create_door(request: &Request) -> Option<Encoding> {
         return None;
     }
     let path = request.uri().path();
+    // An answer to a request is a create too: `/api/requests/{alias}/answer`.
+    let answer = path
+        .strip_prefix("/api/requests/")
+        .and_then(|rest| rest.strip_suffix("/answer"))
+        .is_some_and(|alias| !alias.is_empty() && !alias.contains('/'));
+    if answer {
+        return Some(Encoding::Base64);
+    }
     CREATES
         .iter()
         .find(|(door, _)| path == *door)

@@ -62,6 +62,12 @@ pub enum ServiceError {
     /// Destroy of a secret that is already gone.
     #[error("the secret is already gone (viewed, destroyed or expired)")]
     AlreadyGone,
+    /// A request takes one answer, and it has it.
+    #[error("this request was answered already")]
+    AlreadyAnswered,
+    /// The requester cancelled the request.
+    #[error("this request was cancelled by the person who made it")]
+    RequestClosed,
     /// A secret with this id exists.
     #[error("a secret with this id already exists")]
     IdExists,
@@ -113,6 +119,8 @@ impl ServiceError {
             ServiceError::WrongManageToken => ErrorCode::WrongManageToken,
             ServiceError::AlreadyGone => ErrorCode::AlreadyGone,
             ServiceError::IdExists => ErrorCode::IdExists,
+            ServiceError::AlreadyAnswered => ErrorCode::AlreadyAnswered,
+            ServiceError::RequestClosed => ErrorCode::RequestClosed,
             ServiceError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
             ServiceError::StoreFull => ErrorCode::StoreFull,
             ServiceError::Unavailable(_) => ErrorCode::Unavailable,

@@ -33,6 +33,7 @@ mod error;
 pub mod files;
 pub mod limits;
 pub mod metrics;
+mod requests;
 mod types;
 pub mod validate;
 
@@ -159,7 +160,18 @@ impl Service {
         let client = admission.client;
         let mut input = self.body(input)?;
         let upload_token = input.upload_token.take();
-        let mut secret = self.counted(self.new_secret(input))?;
+        let secret = self.counted(self.new_secret(input))?;
+        self.keep(client, secret, upload_token).await
+    }
+
+    /// Stores a checked secret (taking its upload's data, if it has some), counting its bytes
+    /// against the client's quota and the store's room.
+    async fn keep(
+        &self,
+        client: IpAddr,
+        mut secret: store::NewSecret,
+        upload_token: Option<Loose<String>>,
+    ) -> Result<Created, ServiceError> {
         if let Some(token) = upload_token {
             let window = self.take_upload(client, &secret.id, token).await?;
             secret.access.claim_window = Some(window);

@@ -23,6 +23,8 @@ pub struct Limits {
     pub passphrase_tries: u32,
     /// How long a claimed view can be fetched again by the client that claimed it.
     pub claim_window: Duration,
+    /// The longest a request stays open for its answer (from [`Limits::MIN_REQUEST_TTL`]).
+    pub max_request_ttl: Duration,
 }
 
 impl Limits {
@@ -32,6 +34,10 @@ impl Limits {
     pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
     /// The reference API's `ttl_hours` range.
     pub const TTL_HOURS: (u64, u64) = (1, 72);
+    /// The shortest a request stays open.
+    pub const MIN_REQUEST_TTL: Duration = Duration::from_secs(3600);
+    /// The largest sealed note of a request, in bytes (a 2000-byte note padded, and room).
+    pub const MAX_NOTE_BYTES: usize = 8 * 1024;
 }
 
 impl Default for Limits {
@@ -43,6 +49,7 @@ impl Default for Limits {
             max_views: 10,
             passphrase_tries: 5,
             claim_window: Duration::from_secs(60),
+            max_request_ttl: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -122,6 +129,26 @@ pub enum InputError {
     /// A verifier or proof is not 32 bytes of base64url.
     #[error("{0} must be 32 bytes in base64url without padding")]
     BadProof(&'static str),
+    /// A request's `ttl_seconds` or `answer_ttl_seconds` is out of range.
+    #[error("{field} must be an integer from {min} to {max}")]
+    RequestTtl {
+        /// The field.
+        field: &'static str,
+        /// Smallest allowed value.
+        min: u64,
+        /// Largest allowed value.
+        max: u64,
+    },
+    /// A request's note is missing, not base64, not a payload, or too large.
+    #[error("note must be a sealed note in standard base64, at most {0} bytes")]
+    BadNote(usize),
+    /// An answer's key box is not 80 bytes of base64url.
+    #[error("key_box must be 80 bytes in base64url without padding")]
+    BadKeyBox,
+    /// An answer without its secret (`ciphertext`, `id`, `access_verifier`), or with a
+    /// passphrase (the requester has none to give).
+    #[error("secret must hold the answer's ciphertext, id and access_verifier, and no passphrase")]
+    BadAnswer,
 }
 
 impl InputError {
@@ -147,6 +174,10 @@ impl InputError {
             InputError::MaxViews(_) => ErrorCode::InvalidMaxViews,
             InputError::BadProof(_) | InputError::PassphraseWithoutAccess => {
                 ErrorCode::InvalidProof
+            }
+            InputError::RequestTtl { .. } => ErrorCode::InvalidTtl,
+            InputError::BadNote(_) | InputError::BadKeyBox | InputError::BadAnswer => {
+                ErrorCode::InvalidCiphertext
             }
         }
     }
@@ -243,6 +274,49 @@ pub fn id(id: Option<&str>) -> Result<SecretId, InputError> {
         Some(text) => SecretId::parse(text).map_err(|_| InputError::BadId),
         None => SecretId::generate().map_err(|_| InputError::BadId),
     }
+}
+
+/// Checks a request's lifetime field, `min..=max` seconds.
+pub fn request_ttl(
+    seconds: Option<u64>,
+    field: &'static str,
+    min: Duration,
+    max: Duration,
+) -> Result<Duration, InputError> {
+    let refused = InputError::RequestTtl {
+        field,
+        min: min.as_secs(),
+        max: max.as_secs(),
+    };
+    let ttl = Duration::from_secs(seconds.ok_or(refused.clone())?);
+    if ttl < min || ttl > max {
+        return Err(refused);
+    }
+    Ok(ttl)
+}
+
+/// Checks a request's sealed note: a payload in standard base64, at most
+/// [`Limits::MAX_NOTE_BYTES`].
+pub fn note(text: Option<&str>) -> Result<Bytes, InputError> {
+    let refused = InputError::BadNote(Limits::MAX_NOTE_BYTES);
+    let text = text.ok_or(refused.clone())?;
+    if text.len() / 4 * 3 > Limits::MAX_NOTE_BYTES + 3 {
+        return Err(refused);
+    }
+    let bytes = crypto_core::base64::decode(text).ok_or(refused.clone())?;
+    if bytes.len() > Limits::MAX_NOTE_BYTES || check_payload(&bytes).is_err() {
+        return Err(refused);
+    }
+    Ok(Bytes::from(bytes))
+}
+
+/// Checks an answer's key box: [`crypto_core::request::KEY_BOX_LEN`] bytes of base64url.
+pub fn key_box(text: Option<&str>) -> Result<Bytes, InputError> {
+    let bytes = text
+        .and_then(crypto_core::base64::decode_url)
+        .filter(|b| b.len() == crypto_core::request::KEY_BOX_LEN)
+        .ok_or(InputError::BadKeyBox)?;
+    Ok(Bytes::from(bytes))
 }
 
 /// Checks a secret reference (UUID or alias) taken from a URL.

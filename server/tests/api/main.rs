@@ -13,5 +13,6 @@ mod files;
 mod limits;
 mod manage;
 mod operations;
+mod requests;
 mod reveal;
 mod uploads;

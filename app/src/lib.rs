@@ -14,6 +14,7 @@ mod disk;
 mod js_bytes;
 mod net;
 mod pages;
+mod rest;
 mod transfer;
 
 // The build.rs code generation would cost minutes per clean build on 2 cores.
@@ -82,6 +83,9 @@ pub fn App() -> impl IntoView {
                         />
                         <Route path=path!("/m/:alias") view={Lazy::<pages::routes::Manage>::new()}/>
                         <Route path=path!("/security") view={Lazy::<pages::routes::Security>::new()}/>
+                        <Route path=path!("/request") view={Lazy::<pages::routes::RequestNew>::new()}/>
+                        <Route path=path!("/r/:alias") view={Lazy::<pages::routes::Answer>::new()}/>
+                        <Route path=path!("/i/:alias") view={Lazy::<pages::routes::Inbox>::new()}/>
                     </Routes>
                 </Layout>
             </Router>
@@ -134,6 +138,7 @@ fn Layout(children: Children) -> impl IntoView {
                 "oncelink"
             </A>
             <nav>
+                <A href="/request">{t!(i18n, nav_request)}</A>
                 <A href="/security">{t!(i18n, nav_security)}</A>
             </nav>
             <components::LanguageSelect/>

@@ -10,6 +10,7 @@ use leptos::prelude::{lazy, lazy_preload};
 use zeroize::Zeroizing;
 
 pub mod files;
+pub mod requests;
 
 /// A secret encrypted in the browser, ready to upload. The key and manage token leave this
 /// struct only inside the links.

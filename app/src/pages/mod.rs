@@ -4,6 +4,7 @@ mod create;
 mod manage;
 mod not_found;
 mod received;
+mod requests;
 mod reveal;
 pub mod routes;
 mod security;
@@ -34,6 +35,14 @@ pub(crate) enum Problem {
     FilesTooLarge,
     /// A file could not be read while it was being sent.
     FileChanged,
+    /// A request link whose key is missing or does not fit its request.
+    DamagedRequest,
+    /// The request has its answer already.
+    AlreadyAnswered,
+    /// The requester cancelled the request.
+    RequestClosed,
+    /// The request is unknown or expired.
+    RequestGone,
     Generic,
 }
 
@@ -58,8 +67,24 @@ impl From<UiError> for Problem {
             ErrorCode::TooLarge => Problem::TooLargeForServer,
             ErrorCode::RateLimited => Problem::RateLimited,
             ErrorCode::QuotaExceeded => Problem::OverQuota,
+            ErrorCode::AlreadyAnswered => Problem::AlreadyAnswered,
+            ErrorCode::RequestClosed => Problem::RequestClosed,
             _ => Problem::Generic,
         }
+    }
+}
+
+/// The translated name of a lifetime offered in the pages' choices.
+pub(crate) fn duration_label(seconds: u64) -> String {
+    use crate::i18n::{t_string, use_i18n};
+    let i18n = use_i18n();
+    match seconds {
+        300 => t_string!(i18n, expiry_5m).to_string(),
+        3600 => t_string!(i18n, expiry_1h).to_string(),
+        259_200 => t_string!(i18n, expiry_72h).to_string(),
+        604_800 => t_string!(i18n, expiry_7d).to_string(),
+        2_592_000 => t_string!(i18n, expiry_30d).to_string(),
+        _ => t_string!(i18n, expiry_24h).to_string(),
     }
 }
 
@@ -88,6 +113,10 @@ pub(crate) fn problem_message(
         }
         Problem::FilesTooLarge => t!(i18n, error_files_too_large).into_any(),
         Problem::FileChanged => t!(i18n, error_file_changed).into_any(),
+        Problem::DamagedRequest => t!(i18n, request_damaged).into_any(),
+        Problem::AlreadyAnswered => t!(i18n, request_already_answered).into_any(),
+        Problem::RequestClosed => t!(i18n, request_cancelled).into_any(),
+        Problem::RequestGone => t!(i18n, request_gone).into_any(),
         Problem::Generic => t!(i18n, error_generic).into_any(),
     }
 }

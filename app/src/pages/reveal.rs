@@ -26,7 +26,7 @@ enum KeyState {
 
 /// A revealed secret as the page shows it; the image only as an object URL.
 #[derive(Clone, PartialEq)]
-struct Shown {
+pub(crate) struct Shown {
     text: String,
     image: Option<(String, ImageType)>,
     /// The secret held an image that `client::open` refused: it is not shown.
@@ -48,7 +48,7 @@ enum Phase {
 
 /// Why the last click did not reveal (nothing was consumed).
 #[derive(Clone, Copy, PartialEq)]
-enum Refusal {
+pub(crate) enum Refusal {
     WrongKey,
     WrongPassphrase(u32),
     Other(Problem),
@@ -116,70 +116,20 @@ pub fn RevealPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             browser::next_frame().await;
             let pass = needs_passphrase.then_some(secret_passphrase.as_str());
-            let Ok(proofs) = client::reveal_proofs(&master_key, pass).await else {
-                refusal.set(Some(Refusal::Other(Problem::Generic)));
-                phase.set(Phase::Waiting);
-                return;
-            };
-            let request = api::RevealSecretRequest {
-                alias: alias.clone(),
-                access_proof: proofs.access.clone(),
-                passphrase_proof: proofs.passphrase.clone(),
-                claim: proofs.claim.clone(),
-            };
-            match api::reveal_delivered(request).await {
-                Ok(RevealOutcome::Revealed {
-                    id,
-                    payload,
-                    views_left,
-                }) => match client::open(&master_key, proofs.stretched.as_ref(), &id, &payload)
-                    .await
-                {
-                    Ok(opened) => {
-                        let image_refused = matches!(opened.image, Some(Err(_)));
-                        let image = opened.image.and_then(Result::ok).and_then(|(kind, bytes)| {
-                            browser::object_url(&bytes, kind.mime()).map(|url| (url, kind))
-                        });
-                        if views_left == 0 {
-                            browser::remove_fragment();
-                        }
-                        passphrase.set(String::new());
-                        let has_files = !opened.files.is_empty();
-                        if has_files {
-                            let claim = Claim {
-                                alias,
-                                access_proof: proofs.access.clone(),
-                                claim: proofs.claim.clone(),
-                            };
-                            received.set_value(Some((opened.files, claim)));
-                        } else {
-                            leptos::task::spawn_local(api::confirm_delivered(
-                                alias,
-                                proofs.claim.clone(),
-                            ));
-                        }
-                        phase.set(Phase::Shown(Shown {
-                            text: opened.text,
-                            image,
-                            image_refused,
-                            views_left,
-                            has_files,
-                        }));
+            match reveal_once(alias, &master_key, pass).await {
+                Outcome::Shown(shown, files) => {
+                    if shown.views_left == 0 {
+                        browser::remove_fragment();
                     }
-                    Err(_) => phase.set(Phase::Damaged),
-                },
-                Ok(RevealOutcome::Gone) => phase.set(Phase::Gone),
-                Ok(RevealOutcome::Burned) => phase.set(Phase::Burned),
-                Ok(RevealOutcome::WrongKey) => {
-                    refusal.set(Some(Refusal::WrongKey));
-                    phase.set(Phase::Waiting);
+                    passphrase.set(String::new());
+                    received.set_value(files);
+                    phase.set(Phase::Shown(shown));
                 }
-                Ok(RevealOutcome::WrongPassphrase { tries_left }) => {
-                    refusal.set(Some(Refusal::WrongPassphrase(tries_left)));
-                    phase.set(Phase::Waiting);
-                }
-                Err(e) => {
-                    refusal.set(Some(Refusal::Other(e.into())));
+                Outcome::Gone => phase.set(Phase::Gone),
+                Outcome::Burned => phase.set(Phase::Burned),
+                Outcome::Damaged => phase.set(Phase::Damaged),
+                Outcome::Refused(why) => {
+                    refusal.set(Some(why));
                     phase.set(Phase::Waiting);
                 }
             }
@@ -287,7 +237,80 @@ pub fn RevealPage() -> impl IntoView {
     }
 }
 
-fn refusal_message(i18n: I18nContext<Locale>, refusal: Refusal) -> AnyView {
+/// What one Reveal click came to.
+pub(crate) enum Outcome {
+    /// Revealed: what to show, and the files with the claim that fetches them.
+    Shown(Shown, Option<(Vec<FileEntry>, Claim)>),
+    Gone,
+    Burned,
+    Damaged,
+    /// Nothing was consumed.
+    Refused(Refusal),
+}
+
+/// One reveal of `alias` with the link's key (and passphrase): the proofs, the claimed reveal
+/// (retried while it may still arrive), the decryption, and the confirm, or for a secret
+/// with files the claim kept for their download. The inbox reveals an answer the same way.
+pub(crate) async fn reveal_once(
+    alias: String,
+    master_key: &crypto_core::MasterKey,
+    passphrase: Option<&str>,
+) -> Outcome {
+    let Ok(proofs) = client::reveal_proofs(master_key, passphrase).await else {
+        return Outcome::Refused(Refusal::Other(Problem::Generic));
+    };
+    let request = api::RevealSecretRequest {
+        alias: alias.clone(),
+        access_proof: proofs.access.clone(),
+        passphrase_proof: proofs.passphrase.clone(),
+        claim: proofs.claim.clone(),
+    };
+    let (id, payload, views_left) = match api::reveal_delivered(request).await {
+        Ok(RevealOutcome::Revealed {
+            id,
+            payload,
+            views_left,
+        }) => (id, payload, views_left),
+        Ok(RevealOutcome::Gone) => return Outcome::Gone,
+        Ok(RevealOutcome::Burned) => return Outcome::Burned,
+        Ok(RevealOutcome::WrongKey) => return Outcome::Refused(Refusal::WrongKey),
+        Ok(RevealOutcome::WrongPassphrase { tries_left }) => {
+            return Outcome::Refused(Refusal::WrongPassphrase(tries_left));
+        }
+        Err(e) => return Outcome::Refused(Refusal::Other(e.into())),
+    };
+    let Ok(opened) = client::open(master_key, proofs.stretched.as_ref(), &id, &payload).await
+    else {
+        return Outcome::Damaged;
+    };
+    let image_refused = matches!(opened.image, Some(Err(_)));
+    let image = opened
+        .image
+        .and_then(Result::ok)
+        .and_then(|(kind, bytes)| browser::object_url(&bytes, kind.mime()).map(|url| (url, kind)));
+    let has_files = !opened.files.is_empty();
+    let files = if has_files {
+        let claim = Claim {
+            alias,
+            access_proof: proofs.access.clone(),
+            claim: proofs.claim.clone(),
+        };
+        Some((opened.files, claim))
+    } else {
+        leptos::task::spawn_local(api::confirm_delivered(alias, proofs.claim.clone()));
+        None
+    };
+    let shown = Shown {
+        text: opened.text,
+        image,
+        image_refused,
+        views_left,
+        has_files,
+    };
+    Outcome::Shown(shown, files)
+}
+
+pub(crate) fn refusal_message(i18n: I18nContext<Locale>, refusal: Refusal) -> AnyView {
     match refusal {
         Refusal::WrongKey => view! {
             <p class="alert" role="alert" data-testid="wrong-key">{t!(i18n, reveal_wrong_key)}</p>
@@ -317,7 +340,7 @@ fn Gone(i18n: I18nContext<Locale>) -> impl IntoView {
 }
 
 #[component]
-fn Revealed(shown: Shown) -> impl IntoView {
+pub(crate) fn Revealed(shown: Shown) -> impl IntoView {
     let i18n = use_i18n();
     let Shown {
         text,

@@ -37,6 +37,51 @@ impl LazyRoute for Manage {
     }
 }
 
+/// `/request`: ask someone for a secret.
+pub struct RequestNew;
+
+#[lazy_route]
+impl LazyRoute for RequestNew {
+    fn data() -> Self {
+        RequestNew
+    }
+
+    fn view(_this: Self) -> AnyView {
+        crate::page_hydrated();
+        view! { <super::requests::RequestPage/> }.into_any()
+    }
+}
+
+/// `/r/{alias}`: answer a request.
+pub struct Answer;
+
+#[lazy_route]
+impl LazyRoute for Answer {
+    fn data() -> Self {
+        Answer
+    }
+
+    fn view(_this: Self) -> AnyView {
+        crate::page_hydrated();
+        view! { <super::requests::AnswerPage/> }.into_any()
+    }
+}
+
+/// `/i/{alias}`: the requester's inbox.
+pub struct Inbox;
+
+#[lazy_route]
+impl LazyRoute for Inbox {
+    fn data() -> Self {
+        Inbox
+    }
+
+    fn view(_this: Self) -> AnyView {
+        crate::page_hydrated();
+        view! { <super::requests::InboxPage/> }.into_any()
+    }
+}
+
 /// `/security`: how oncelink protects a secret.
 pub struct Security;
 

@@ -10,13 +10,14 @@ use std::rc::Rc;
 use futures::FutureExt as _;
 use futures::StreamExt as _;
 use futures::stream::FuturesUnordered;
+use protocol::Loose;
 use protocol::rest::{UploadRequest, UploadResponse};
-use protocol::{ErrorBody, ErrorCode, Loose};
 
 use crate::api::UiError;
 use crate::browser::Backoff;
 use crate::client::files::{FileProblem, SealedData};
-use crate::net::{self, Abort, Reply};
+use crate::net::{self, Abort};
+use crate::rest::{self, network_error, refused};
 
 /// Parts sent at once: two keep the connection busy while the next part is sealed; more
 /// only hold more memory (BENCHMARKS.md, files).
@@ -66,17 +67,6 @@ impl Cancel {
     }
 }
 
-fn refused(reply: &Reply) -> UiError {
-    match serde_json::from_slice::<ErrorBody>(&reply.body) {
-        Ok(body) => UiError::Server(body),
-        Err(_) => UiError::Server(ErrorBody::new(ErrorCode::Unknown, "unexpected answer")),
-    }
-}
-
-fn network_error() -> UiError {
-    UiError::Request("network error".into())
-}
-
 /// What every part of one upload shares.
 struct Shared {
     id: String,
@@ -112,16 +102,7 @@ async fn begin(id: &str, total: u64) -> Result<UploadResponse, UiError> {
         secret_id: Some(Loose::Valid(id.to_owned())),
         length: Some(Loose::Valid(total)),
     };
-    let body = serde_json::to_vec(&request).map_err(|e| UiError::Request(e.to_string()))?;
-    let json = [("Content-Type", "application/json")];
-    let reply = net::send("POST", "/api/uploads", &json, Some(&body), |_| {}, None)
-        .await
-        .ok_or_else(network_error)?;
-    if !reply.is_success() {
-        return Err(refused(&reply));
-    }
-    let begun: UploadResponse =
-        serde_json::from_slice(&reply.body).map_err(|e| UiError::Request(e.to_string()))?;
+    let begun: UploadResponse = rest::post_json("/api/uploads", &request).await?;
     // The parts must cover the data exactly, or the upload cannot finish.
     let covers = begun.part_size > 0
         && begun.parts == total.div_ceil(begun.part_size).max(1)

@@ -40,11 +40,18 @@ pub(super) fn Editor(form: FormState, busy: bool, limits: super::files::Limits) 
         }
     };
     let create = move |_| submit::create(form, i18n.get_locale_untracked().as_str());
+    let answering = form.answering.with_value(Option::is_some);
 
     view! {
         <section class="card" on:paste=on_paste>
-            <h1>{t!(i18n, create_heading)}</h1>
-            <p class="intro">{t!(i18n, create_intro)}</p>
+            {if answering {
+                view! { <h2>{t!(i18n, answer_form_heading)}</h2> }.into_any()
+            } else {
+                view! {
+                    <h1>{t!(i18n, create_heading)}</h1>
+                    <p class="intro">{t!(i18n, create_intro)}</p>
+                }.into_any()
+            }}
             <NeedsJavaScript i18n hydrated/>
 
             <label for="secret-text" class="field-label">{t!(i18n, secret_label)}</label>
@@ -64,6 +71,8 @@ pub(super) fn Editor(form: FormState, busy: bool, limits: super::files::Limits) 
             <ImageField form busy/>
             <FilesField form busy limits/>
 
+            // An answer lives and is viewed as the request says; the requester has no passphrase.
+            {(!answering).then(|| view! {
             <div class="row">
                 <label for="expiry" class="field-label">{t!(i18n, expiry_label)}</label>
                 <select
@@ -81,7 +90,7 @@ pub(super) fn Editor(form: FormState, busy: bool, limits: super::files::Limits) 
                         .map(|&seconds| {
                             view! {
                                 <option value=seconds.to_string() selected=move || ttl_seconds.get() == seconds>
-                                    {move || expiry_label(seconds)}
+                                    {move || crate::pages::duration_label(seconds)}
                                 </option>
                             }
                         })
@@ -126,12 +135,13 @@ pub(super) fn Editor(form: FormState, busy: bool, limits: super::files::Limits) 
                 disabled=busy
             />
             <p class="hint">{t!(i18n, passphrase_hint)}</p>
+            })}
 
             {move || problem.get().map(|p| view! { <p class="alert" role="alert" data-testid="problem">{problem_message(i18n, p)}</p> })}
 
             <div class="actions">
                 <button type="button" class="primary" data-testid="create" on:click=create disabled=busy aria-busy=busy.to_string()>
-                    {t!(i18n, create_button)}
+                    {if answering { t!(i18n, answer_send).into_any() } else { t!(i18n, create_button).into_any() }}
                 </button>
                 {move || match phase.get() {
                     Phase::Encrypting => Some(view! { <Progress label=t_string!(i18n, creating_encrypting).to_string()/> }.into_any()),
@@ -209,16 +219,5 @@ fn Progress(label: String) -> impl IntoView {
             <progress></progress>
             {label}
         </span>
-    }
-}
-
-fn expiry_label(seconds: u64) -> String {
-    let i18n = use_i18n();
-    match seconds {
-        300 => t_string!(i18n, expiry_5m).to_string(),
-        3600 => t_string!(i18n, expiry_1h).to_string(),
-        259_200 => t_string!(i18n, expiry_72h).to_string(),
-        604_800 => t_string!(i18n, expiry_7d).to_string(),
-        _ => t_string!(i18n, expiry_24h).to_string(),
     }
 }

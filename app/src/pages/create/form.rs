@@ -18,6 +18,17 @@ pub(super) enum Phase {
     /// Files' data being sent (how far: `FormState::files_progress`).
     SendingFiles,
     Done(Shared),
+    /// The answer to a request was sent (the page answers one request once).
+    Answered,
+}
+
+/// The request an answer goes to (the answer page's form).
+#[derive(Clone, PartialEq)]
+pub struct Answering {
+    /// The request's alias.
+    pub alias: String,
+    /// The request's id (bound into the answer's key box).
+    pub request_id: String,
 }
 
 /// How far the files' upload is, for the progress bar.
@@ -60,11 +71,13 @@ pub(super) struct FormState {
     pub problem: RwSignal<Option<Problem>>,
     /// Editing, busy creating, or done.
     pub phase: RwSignal<Phase>,
+    /// Set when the form answers a request instead of making a secret.
+    pub answering: StoredValue<Option<Answering>>,
 }
 
 impl FormState {
-    /// An empty form: 24 hours, one view.
-    pub fn new() -> Self {
+    /// An empty form: 24 hours, one view; an answer to `answering` when set.
+    pub fn new(answering: Option<Answering>) -> Self {
         Self {
             text: RwSignal::new(String::new()),
             image: RwSignal::new(None),
@@ -77,6 +90,7 @@ impl FormState {
             passphrase: RwSignal::new(String::new()),
             problem: RwSignal::new(None),
             phase: RwSignal::new(Phase::Editing),
+            answering: StoredValue::new(answering),
         }
     }
 

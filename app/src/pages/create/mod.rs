@@ -16,12 +16,14 @@ use leptos::prelude::*;
 
 use editor::Editor;
 use form::{FormState, Phase};
-use result::ResultView;
+use result::{AnswerSent, ResultView};
 
-/// The create page.
+pub use form::Answering;
+
+/// The create page; with `answering`, the form that answers a request (`/r/{alias}`).
 #[component]
-pub fn CreatePage() -> impl IntoView {
-    let form = FormState::new();
+pub fn CreatePage(#[prop(optional)] answering: Option<Answering>) -> impl IntoView {
+    let form = FormState::new(answering);
     // Leaving the page stops an upload under way (and deletes what arrived).
     on_cleanup(move || {
         submit::cancel(form);
@@ -32,7 +34,8 @@ pub fn CreatePage() -> impl IntoView {
     // The view changes only between editing and done (and busy or not), never with the
     // progress of an upload, so nothing the user may click is rebuilt under the pointer.
     let done = Memo::new(move |_| match form.phase.get() {
-        Phase::Done(shared) => Some(shared),
+        Phase::Done(shared) => Some(Some(shared)),
+        Phase::Answered => Some(None),
         _ => None,
     });
     let busy = Memo::new(move |_| form.phase.get() != Phase::Editing);
@@ -48,10 +51,11 @@ pub fn CreatePage() -> impl IntoView {
 
     view! {
         {move || match done.get() {
-            Some(shared) => {
+            Some(Some(shared)) => {
                 view! { <ResultView shared on_new=move || form.phase.set(Phase::Editing)/> }
                     .into_any()
             }
+            Some(None) => view! { <AnswerSent/> }.into_any(),
             None => view! { <Editor form busy=busy.get() limits/> }.into_any(),
         }}
     }

@@ -80,3 +80,15 @@ pub(super) fn ResultView(
         </section>
     }
 }
+
+/// An answer to a request was sent: only the requester's inbox can read it now.
+#[component]
+pub(super) fn AnswerSent() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card result" data-testid="answer-sent">
+            <h2 tabindex="-1">{t!(i18n, answer_sent_heading)}</h2>
+            <p role="status">{t!(i18n, answer_sent_hint)}</p>
+        </section>
+    }
+}

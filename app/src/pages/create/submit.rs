@@ -4,14 +4,17 @@
 use leptos::prelude::*;
 
 use super::files::ChosenFile;
-use super::form::{FilesProgress, FormState, Phase};
+use super::form::{Answering, FilesProgress, FormState, Phase};
 use super::image::Chosen;
 use super::result::Shared;
 use crate::client::Attached;
 use crate::client::files::{FileProblem, Outgoing, SealedData};
 use crate::pages::Problem;
 use crate::transfer::upload::{self, Cancel, Sent, UploadProblem};
-use crate::{api, browser, client};
+use crate::{api, browser, client, rest};
+use protocol::Loose;
+use protocol::requests::AnswerRequest;
+use protocol::rest::CreateRequest;
 
 /// The files to send: those chosen, and the image field's image when there are files too
 /// (a secret holds either one image in its payload or files beside it).
@@ -81,6 +84,37 @@ pub(super) fn cancel(form: FormState) {
     }
 }
 
+/// Sends `sealed` as the answer to a request: the answer secret, and its key sealed to the
+/// requester's public key from the request link (`POST /api/requests/{alias}/answer`).
+async fn answer(
+    answering: &Answering,
+    sealed: &client::Sealed,
+    upload_token: Option<String>,
+) -> Result<(), Problem> {
+    let key = client::requests::request_key(&browser::location_hash())
+        .map_err(|_| Problem::DamagedRequest)?;
+    let key_box = client::requests::key_box(&key, &answering.request_id, sealed)
+        .map_err(|_| Problem::DamagedRequest)?;
+    let body = AnswerRequest {
+        answer_proof: Some(Loose::Valid(client::requests::answer_proof(&key))),
+        key_box: Some(Loose::Valid(key_box)),
+        secret: Some(CreateRequest {
+            ciphertext: Some(Loose::Valid(crypto_core::base64::encode(&sealed.payload))),
+            id: Some(Loose::Valid(sealed.id.to_string())),
+            access_verifier: Some(Loose::Valid(sealed.access_verifier.clone())),
+            upload_token: upload_token.map(Loose::Valid),
+            ..CreateRequest::default()
+        }),
+    };
+    rest::answer_request(&answering.alias, &body)
+        .await
+        .map(|_| ())
+        .map_err(|e| match e.code() {
+            protocol::ErrorCode::NotFound => Problem::RequestGone,
+            _ => Problem::from(e),
+        })
+}
+
 /// Starts making a secret from the form, unless one is already under way. `lang` goes into
 /// the links.
 pub(super) fn create(form: FormState, lang: &'static str) {
@@ -138,6 +172,22 @@ pub(super) fn create(form: FormState, lang: &'static str) {
             },
             None => None,
         };
+        if let Some(answering) = form.answering.try_get_value().flatten() {
+            let sent = answer(&answering, &sealed, upload_token.clone()).await;
+            if sent.is_err()
+                && let Some(token) = &upload_token
+            {
+                upload::abort(sealed.id.as_str(), token).await;
+            }
+            match sent {
+                Ok(()) => {
+                    form.clear_plaintext();
+                    form.phase.try_set(Phase::Answered);
+                }
+                Err(problem) => fail(Some(problem)),
+            }
+            return;
+        }
         form.phase.try_set(Phase::Uploading(0));
         let payload = std::mem::take(&mut sealed.payload);
         let on_progress = move |sent: f64| {

@@ -3,8 +3,7 @@
 //! the RFC's vectors were checked with (`fixtures/vectors/rfc9180-base-x25519-sha256-aes256gcm.json`).
 //! A sealed box is the encapsulated key (32 bytes) and the AEAD ciphertext, end to end.
 //!
-//! The ground for the request flow (issue 17: an answer sealed to the requester's key);
-//! nothing on the wire uses it yet.
+//! Requests seal an answer's key to the requester with it (`crate::request`).
 
 use core::convert::Infallible;
 

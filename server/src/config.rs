@@ -56,6 +56,10 @@ pub struct Config {
     #[arg(long, env = "ONCELINK_MAX_TTL_SECONDS", default_value_t = 7 * 24 * 3600, value_parser = clap::value_parser!(u64).range(300..=365 * 24 * 3600))]
     pub max_ttl_seconds: u64,
 
+    /// Longest a request (`POST /api/requests`) stays open for its answer, in seconds.
+    #[arg(long, env = "ONCELINK_MAX_REQUEST_TTL_SECONDS", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(3600..=365 * 24 * 3600))]
+    pub max_request_ttl_seconds: u64,
+
     /// Failures (wrong key, passphrase or manage token; unknown or invalid ids) allowed per
     /// client address in ten minutes; then its reads are refused with 429 until the window ends.
     #[arg(long, env = "ONCELINK_FAILED_ATTEMPTS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
@@ -278,6 +282,7 @@ impl Config {
         Limits {
             max_payload_bytes: self.max_payload_bytes,
             max_ttl: Duration::from_secs(self.max_ttl_seconds),
+            max_request_ttl: Duration::from_secs(self.max_request_ttl_seconds),
             max_views: self.max_views,
             passphrase_tries: self.passphrase_tries,
             claim_window: Duration::from_secs(self.claim_window_seconds),

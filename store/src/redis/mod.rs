@@ -11,6 +11,7 @@
 //!   the claim's window. The same hash tag as the record, so scripts that touch both hold on
 //!   a cluster. (Records written by earlier versions kept it in field `p`; the scripts move
 //!   it on first use.)
+//! * `{prefix}q:{<alias>}` — a request (its own alias space; fields in `requests.rs`).
 //! * `{prefix}i:<id>` — the alias of an id, with the same TTL. A secondary index for
 //!   look-ups by id and for refusing duplicate ids (`SET NX`).
 

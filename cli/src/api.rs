@@ -18,7 +18,9 @@ use crate::progress::Progress;
 
 mod files;
 mod refusal;
+mod requests;
 
+pub use refusal::DAMAGED_REQUEST_LINK;
 use refusal::{Refusal, lookup_error, refused_manage, refused_reveal};
 
 /// What the server at a base URL can do.
@@ -36,6 +38,8 @@ pub struct Capabilities {
     pub claim_window: Option<Duration>,
     /// What file data the server takes, when it takes files.
     pub files: Option<FileLimits>,
+    /// Whether the server takes requests (`/api/requests`): secrets asked for.
+    pub requests: bool,
 }
 
 /// The file count a server that does not say keeps to (the server's default).
@@ -192,24 +196,35 @@ impl Api {
                 max_bytes: f.max_bytes,
                 max_files: f.max_files.unwrap_or(DEFAULT_MAX_FILES),
             }),
+            requests: health.is_oncelink() && health.features.iter().any(|f| f == "requests"),
         })
     }
 
-    /// `POST /api/secrets`, with upload progress.
-    pub fn create(&self, body: &CreateRequest, progress: &Progress) -> Result<Created, CliError> {
+    /// `POST`s a JSON body that may be large (a sealed secret), with upload progress.
+    fn upload_json<T: serde::Serialize>(
+        &self,
+        path: &str,
+        body: &T,
+        progress: &Progress,
+    ) -> Result<Answer, CliError> {
         let bytes = serde_json::to_vec(body)
             .map_err(|_| CliError::Input("the request could not be encoded".into()))?;
         let len = bytes.len() as u64;
         let reader = progress.reader(std::io::Cursor::new(bytes), len, "uploading");
         let response = self
             .http
-            .post(self.url("/secrets"))
+            .post(self.url(path))
             .header("content-type", "application/json")
             .body(reqwest::blocking::Body::sized(reader, len))
             .send()
             .map_err(|_| self.unreachable())?;
         progress.finish();
-        let answer = read_answer(response, &Progress::hidden())?;
+        read_answer(response, &Progress::hidden())
+    }
+
+    /// `POST /api/secrets`, with upload progress.
+    pub fn create(&self, body: &CreateRequest, progress: &Progress) -> Result<Created, CliError> {
+        let answer = self.upload_json("/secrets", body, progress)?;
         if matches!(answer.status, 200 | 201) {
             let created: CreateResponse = answer.parse()?;
             return Ok(Created {

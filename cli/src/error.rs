@@ -10,6 +10,15 @@ pub enum CliError {
     /// The secret does not exist (never did, already viewed, expired or destroyed).
     #[error("secret not found: it may have been viewed already, destroyed or expired")]
     NotFound,
+    /// A request is gone (expired or never existed), or its answer was read already.
+    #[error("{0}")]
+    Gone(String),
+    /// The request was answered already: it takes one answer.
+    #[error("this request was answered already: it takes only one answer")]
+    AlreadyAnswered,
+    /// The requester cancelled the request: it takes no answer.
+    #[error("this request was cancelled by its requester: it takes no answer")]
+    RequestClosed,
     /// The link is cut off or damaged, or its key is wrong.
     #[error("{0}")]
     Damaged(String),
@@ -40,11 +49,13 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Input(_) => 2,
-            CliError::NotFound => 3,
+            CliError::NotFound | CliError::Gone(_) => 3,
             CliError::Damaged(_) => 4,
             CliError::WrongPassphrase(_) | CliError::Burned => 5,
             CliError::Unreachable(_) | CliError::Server(_) => 6,
             CliError::Io(_) => 1,
+            CliError::AlreadyAnswered => 7,
+            CliError::RequestClosed => 8,
         }
     }
 }
@@ -55,7 +66,10 @@ Exit codes:
   0  success
   1  a local file could not be read or written
   2  bad input (arguments, file, text, or refused by the server as invalid)
-  3  not found: already viewed, destroyed, expired or never existed
+  3  not found: already viewed, destroyed, expired or never existed (a request or an answer
+     too: expired, never existed, or the answer was read already)
   4  the link is damaged or cut off, or its key is wrong
   5  wrong passphrase (or the secret was destroyed after too many)
-  6  the server is unreachable or failed";
+  6  the server is unreachable or failed
+  7  the request was answered already (it takes one answer)
+  8  the request was cancelled by its requester";

@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Read};
 use zeroize::Zeroizing;
 
 use crate::error::CliError;
+use crate::output::escape_controls;
 
 /// A link longer than this on stdin is not a link (a share link is about 100 characters).
 const MAX_LINK_BYTES: u64 = 16 * 1024;
@@ -24,24 +25,49 @@ pub fn link(argument: Option<String>, what: &str) -> Result<Zeroizing<String>, C
     }
 }
 
+/// Like [`link`], but the argument may also name a file that holds the link (as
+/// `request --inbox-file` writes it): an argument with `://` is a link, any other a file.
+pub fn link_or_file(argument: Option<String>, what: &str) -> Result<Zeroizing<String>, CliError> {
+    match argument {
+        Some(path) if path != "-" && !path.contains("://") => {
+            let shown = escape_controls(&path).into_owned();
+            let file = std::fs::File::open(&path).map_err(|e| {
+                CliError::Io(format!(
+                    "cannot read {shown}: {e} (give the {what} itself, or the file that holds it)"
+                ))
+            })?;
+            one_line(file, &shown, what)
+        }
+        argument => link(argument, what),
+    }
+}
+
 fn link_from_stdin(what: &str) -> Result<Zeroizing<String>, CliError> {
+    one_line(std::io::stdin(), "stdin", what)
+}
+
+/// The one line of `source` (stdin, a file), which must be a short, single-line text.
+fn one_line(input: impl Read, source: &str, what: &str) -> Result<Zeroizing<String>, CliError> {
     let mut bytes = Zeroizing::new(Vec::new());
-    std::io::stdin()
+    input
         .take(MAX_LINK_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| CliError::Io(format!("cannot read stdin: {e}")))?;
+        .map_err(|e| CliError::Io(format!("cannot read {source}: {e}")))?;
     if bytes.len() as u64 > MAX_LINK_BYTES {
-        return Err(CliError::Input(format!("stdin is too long to be a {what}")));
+        return Err(CliError::Input(format!(
+            "{source} is too long to be a {what}"
+        )));
     }
     let text = std::str::from_utf8(&bytes)
-        .map_err(|_| CliError::Input(format!("stdin is not a {what}: it is not text")))?
+        .map_err(|_| CliError::Input(format!("{source} is not a {what}: it is not text")))?
         .trim();
     if text.is_empty() {
-        return Err(CliError::Input(format!("no {what} on stdin")));
+        let place = if source == "stdin" { "on" } else { "in" };
+        return Err(CliError::Input(format!("no {what} {place} {source}")));
     }
     if text.contains(['\n', '\r']) {
         return Err(CliError::Input(format!(
-            "stdin must hold one {what}, on one line"
+            "{source} must hold one {what}, on one line"
         )));
     }
     Ok(Zeroizing::new(text.to_owned()))

@@ -6,7 +6,7 @@ use protocol::rest::RevealRequest;
 use serde::Serialize;
 
 use crate::api::{Api, Revealed};
-use crate::args::OpenArgs;
+use crate::args::{OpenArgs, OutputArgs};
 use crate::error::CliError;
 use crate::files::{ImageTarget, Saved};
 use crate::input;
@@ -34,24 +34,49 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
         ),
         _ => CliError::Input("this is not an oncelink link (…/s/{alias}#{key})".into()),
     })?;
-    let name = link.secret().as_str().to_owned();
-    if args.json && args.output.as_deref() == Some(std::path::Path::new("-")) {
-        return Err(CliError::Input(
-            "--json and -o - would both write to stdout: give -o a file".into(),
-        ));
-    }
+    deliver(&link, &args.output, args.json)
+}
+
+/// Checks that `output` can take what a secret holds, and leaves nothing behind: for
+/// commands that wait before they reveal (a request's answer), so a bad `-o` fails at once.
+/// [`deliver`] checks again when it reveals.
+pub fn check_output(output: &OutputArgs) -> Result<(), CliError> {
+    let (_, target) = destination(output, "answer")?;
+    target.discard();
+    Ok(())
+}
+
+/// Where the files and the image of secret `name` go, checked (nothing is revealed yet).
+fn destination(
+    output: &OutputArgs,
+    name: &str,
+) -> Result<(std::path::PathBuf, ImageTarget), CliError> {
     // An existing directory takes the secret's files; otherwise they go where we are.
-    let files_dir = match args.output.as_deref() {
+    let files_dir = match output.output.as_deref() {
         Some(dir) if dir.is_dir() => {
             check_writable(dir)?;
             dir.to_owned()
         }
         _ => std::path::PathBuf::from("."),
     };
-    let image_output = args.output.as_deref().filter(|p| !p.is_dir());
-    let target = ImageTarget::prepare(image_output, args.force, &name)?;
+    let image_output = output.output.as_deref().filter(|p| !p.is_dir());
+    let target = ImageTarget::prepare(image_output, output.force, name)?;
+    Ok((files_dir, target))
+}
 
-    let (revealed, stretched, held) = match reveal(&link, &name) {
+/// Reveals the secret behind `link` and delivers it: the text to stdout (or JSON), the image
+/// and files where `output` says. `open` ends here, and so does the reading of a request's
+/// answer, which is an ordinary secret.
+pub fn deliver(link: &Link, output: &OutputArgs, json: bool) -> Result<(), CliError> {
+    let name = link.secret().as_str().to_owned();
+    if json && output.output.as_deref() == Some(std::path::Path::new("-")) {
+        return Err(CliError::Input(
+            "--json and -o - would both write to stdout: give -o a file".into(),
+        ));
+    }
+    let (files_dir, target) = destination(output, &name)?;
+
+    let (revealed, stretched, held) = match reveal(link, &name) {
         Ok(answer) => answer,
         Err(e) => {
             target.discard();
@@ -130,7 +155,7 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
         Ok(paths) => paths.iter().map(|p| p.display().to_string()).collect(),
         Err(_) => Vec::new(),
     };
-    if args.json {
+    if json {
         let json = OpenedJson {
             text: &text,
             image: shown.map(|s| match s {
@@ -151,7 +176,7 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
     if let Some(left) = views_left.filter(|&l| l > 0) {
         note(&format!("views left after this one: {left}"));
     }
-    if !args.json {
+    if !json {
         for path in &saved_files {
             note(&format!("file saved to {path}"));
         }
@@ -160,7 +185,7 @@ pub fn run(args: OpenArgs) -> Result<(), CliError> {
     match saved {
         None | Some(Ok(Saved::Stdout)) => Ok(()),
         Some(Ok(Saved::File(path))) => {
-            if !args.json {
+            if !json {
                 note(&format!("image saved to {}", path.display()));
             }
             Ok(())

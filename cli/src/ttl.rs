@@ -28,40 +28,63 @@ pub enum TtlField {
 /// The `--ttl` value parser: a duration like 30m, 24h, 7d or 4h30m, whole seconds, at least
 /// 5 minutes. The maximum depends on the server and is checked by [`for_server`].
 pub fn parse(text: &str) -> Result<Duration, String> {
-    let ttl = humantime::parse_duration(text.trim())
-        .map_err(|_| format!("{text:?} is not a duration like 30m, 24h or 7d"))?;
-    if ttl.subsec_nanos() != 0 {
-        return Err(format!("{text:?} is not a whole number of seconds"));
-    }
+    let ttl = whole_seconds(text)?;
     if ttl < MIN_TTL {
         return Err(format!("{text:?} is too short; the shortest is 5m"));
     }
     Ok(ttl)
 }
 
-/// The field to send for `ttl`, or why this server would refuse it.
-pub fn for_server(ttl: Duration, caps: &Capabilities) -> Result<TtlField, CliError> {
+/// How long a request may stay open: from an hour to 30 days (a server may keep less, and
+/// says so when it refuses).
+const REQUEST_TTL: std::ops::RangeInclusive<Duration> =
+    Duration::from_secs(3600)..=Duration::from_secs(30 * 24 * 3600);
+
+/// The `request --ttl` value parser: a duration like [`parse`] takes, 1h to 30d.
+pub fn parse_request(text: &str) -> Result<Duration, String> {
+    let ttl = whole_seconds(text)?;
+    if ttl < *REQUEST_TTL.start() {
+        return Err(format!("{text:?} is too short; the shortest is 1h"));
+    }
+    if ttl > *REQUEST_TTL.end() {
+        return Err(format!("{text:?} is too long; the longest is 30d"));
+    }
+    Ok(ttl)
+}
+
+/// A duration like 30m, 24h, 7d or 4h30m, in whole seconds.
+fn whole_seconds(text: &str) -> Result<Duration, String> {
+    let ttl = humantime::parse_duration(text.trim())
+        .map_err(|_| format!("{text:?} is not a duration like 30m, 24h or 7d"))?;
+    if ttl.subsec_nanos() != 0 {
+        return Err(format!("{text:?} is not a whole number of seconds"));
+    }
+    Ok(ttl)
+}
+
+/// The field to send for `ttl`, or why this server would refuse it (`flag` names the option
+/// in the message).
+pub fn for_server(ttl: Duration, caps: &Capabilities, flag: &str) -> Result<TtlField, CliError> {
     let seconds = ttl.as_secs();
     if !caps.oncelink {
         let hours = seconds / 3600;
         if !seconds.is_multiple_of(3600) || !REFERENCE_HOURS.contains(&hours) {
-            return Err(CliError::Input(
-                "this server speaks only the reference API: --ttl must be whole hours, 1h to 72h"
-                    .into(),
-            ));
+            return Err(CliError::Input(format!(
+                "this server speaks only the reference API: {flag} must be whole hours, 1h to 72h"
+            )));
         }
         return Ok(TtlField::Hours(hours));
     }
     if ttl < caps.min_ttl {
         return Err(CliError::Input(format!(
-            "--ttl {} is too short: this server keeps secrets at least {}",
+            "{flag} {} is too short: this server keeps secrets at least {}",
             humantime::format_duration(ttl),
             humantime::format_duration(caps.min_ttl)
         )));
     }
     if ttl > caps.max_ttl {
         return Err(CliError::Input(format!(
-            "--ttl {} is too long: this server keeps secrets at most {} ({} seconds)",
+            "{flag} {} is too long: this server keeps secrets at most {} ({} seconds)",
             humantime::format_duration(ttl),
             humantime::format_duration(caps.max_ttl),
             caps.max_ttl.as_secs()
@@ -82,6 +105,7 @@ mod tests {
             max_ttl: Duration::from_secs(max),
             claim_window: Some(Duration::from_secs(60)),
             files: None,
+            requests: false,
         }
     }
 
@@ -93,6 +117,7 @@ mod tests {
             max_ttl: DEFAULT_MAX_TTL,
             claim_window: None,
             files: None,
+            requests: false,
         }
     }
 
@@ -112,21 +137,37 @@ mod tests {
     }
 
     #[test]
+    fn requests_stay_open_from_an_hour_to_30_days() {
+        assert_eq!(parse_request("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_request("30d"), Ok(Duration::from_secs(30 * 86400)));
+        for short in ["59m", "5m", "1m"] {
+            assert!(
+                parse_request(short)
+                    .unwrap_err()
+                    .contains("the shortest is 1h"),
+                "{short}"
+            );
+        }
+        assert!(parse_request("30d1s").unwrap_err().contains("too long"));
+        assert!(parse_request("soon").is_err());
+    }
+
+    #[test]
     fn the_upper_edge_is_the_servers() {
         let week = parse("7d").unwrap();
         assert_eq!(
-            for_server(week, &oncelink(604_800)).unwrap(),
+            for_server(week, &oncelink(604_800), "--ttl").unwrap(),
             TtlField::Seconds(604_800)
         );
         let over = parse("7d1s").unwrap();
-        let message = for_server(over, &oncelink(604_800))
+        let message = for_server(over, &oncelink(604_800), "--ttl")
             .unwrap_err()
             .to_string();
         assert!(message.contains("too long"), "{message}");
         assert!(message.contains("604800 seconds"), "{message}");
-        assert!(for_server(parse("2d").unwrap(), &oncelink(86_400)).is_err());
+        assert!(for_server(parse("2d").unwrap(), &oncelink(86_400), "--ttl").is_err());
         assert_eq!(
-            for_server(MIN_TTL, &oncelink(604_800)).unwrap(),
+            for_server(MIN_TTL, &oncelink(604_800), "--ttl").unwrap(),
             TtlField::Seconds(300)
         );
     }
@@ -135,15 +176,18 @@ mod tests {
     fn reference_servers_take_whole_hours_up_to_72() {
         let caps = reference();
         assert_eq!(
-            for_server(parse("1h").unwrap(), &caps).unwrap(),
+            for_server(parse("1h").unwrap(), &caps, "--ttl").unwrap(),
             TtlField::Hours(1)
         );
         assert_eq!(
-            for_server(parse("72h").unwrap(), &caps).unwrap(),
+            for_server(parse("72h").unwrap(), &caps, "--ttl").unwrap(),
             TtlField::Hours(72)
         );
         for bad in ["30m", "73h", "1h30m", "7d"] {
-            assert!(for_server(parse(bad).unwrap(), &caps).is_err(), "{bad}");
+            assert!(
+                for_server(parse(bad).unwrap(), &caps, "--ttl").is_err(),
+                "{bad}"
+            );
         }
     }
 }

@@ -551,14 +551,20 @@ fn help_reads_well() {
     for word in [
         "send",
         "open",
+        "request",
+        "inbox",
+        "answer",
         "status",
         "destroy",
         "Exit codes",
         "not found",
+        "answered already",
     ] {
         assert!(help.contains(word), "{word}: {help}");
     }
-    for sub in ["send", "open", "status", "destroy"] {
+    for sub in [
+        "send", "open", "request", "inbox", "answer", "status", "destroy",
+    ] {
         let out = run(&dir, &[sub, "--help"], None, &[]);
         assert_eq!(code(&out), 0);
         assert!(stdout(&out).len() > 200, "{sub}");
@@ -727,6 +733,9 @@ fn works_against_the_reference_api() {
 /// Output checks before a reveal, links on stdin, private files, escaping, the reference
 /// downgrade and TTL edges.
 mod sharp_edges;
+
+/// Requests: asked for with `request`, answered once with `answer`, read once with `inbox`.
+mod requests;
 
 /// A download of file data cut off halfway by the network: `open` asks again from the first
 /// chunk it did not get whole, and the file arrives byte for byte.

@@ -106,6 +106,64 @@ pub(super) fn refused_manage(refusal: Refusal) -> CliError {
     }
 }
 
+/// Which link a refused request call was made with: the responder's request link (view,
+/// answer) or the requester's inbox link (inbox, cancel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RequestSide {
+    /// The request link (`/r/…`).
+    Responder,
+    /// The inbox link (`/i/…`).
+    Inbox,
+}
+
+/// What to say when a request link does not fit its request: its note does not open, or the
+/// server refuses its answer proof. Either way the link was damaged or altered in transit.
+pub const DAMAGED_REQUEST_LINK: &str =
+    "this request link is damaged or was altered; ask for a new one";
+
+/// A refused view, answer, inbox or cancel of a request.
+pub(super) fn refused_request(refusal: Refusal, side: RequestSide) -> CliError {
+    let damaged = || match side {
+        RequestSide::Responder => CliError::Damaged(DAMAGED_REQUEST_LINK.into()),
+        RequestSide::Inbox => CliError::Damaged(
+            "the inbox link is damaged, or is not this request's (the server refused its proof)"
+                .into(),
+        ),
+    };
+    match (refusal.code, refusal.status) {
+        (ErrorCode::AlreadyAnswered, _) => CliError::AlreadyAnswered,
+        (ErrorCode::RequestClosed, _) => CliError::RequestClosed,
+        (ErrorCode::NotFound | ErrorCode::AlreadyGone, _) | (ErrorCode::Unknown, 404) => {
+            CliError::Gone(match side {
+                RequestSide::Responder => "request not found: it may have expired".into(),
+                RequestSide::Inbox => {
+                    "request not found: it expired (with its answer, if it had one)".into()
+                }
+            })
+        }
+        (
+            ErrorCode::WrongAccessProof
+            | ErrorCode::WrongManageToken
+            | ErrorCode::InvalidReference
+            | ErrorCode::InvalidProof,
+            _,
+        )
+        | (ErrorCode::Unknown, 403) => damaged(),
+        (ErrorCode::NoRoute | ErrorCode::MethodNotAllowed, _) | (ErrorCode::Unknown, 405) => {
+            CliError::Input(
+                "this server does not take requests (it is older, or not oncelink)".into(),
+            )
+        }
+        (code, _) if code.is_bad_input() || code == ErrorCode::TooLarge => {
+            CliError::Input(refusal.text_or("the server refused the request as invalid"))
+        }
+        (ErrorCode::Unknown, 400 | 413 | 422) => {
+            CliError::Input(refusal.text_or("the server refused the request as invalid"))
+        }
+        _ => refusal.into_server_error(),
+    }
+}
+
 fn bad_reference() -> CliError {
     CliError::Damaged("the link is damaged: its secret reference is not valid".into())
 }
@@ -169,6 +227,37 @@ mod tests {
             refused_manage(refusal(405, "")),
             CliError::Input(_)
         ));
+    }
+
+    #[test]
+    fn request_refusals_follow_the_code() {
+        let side = RequestSide::Responder;
+        // The texts are swapped on purpose: only the code counts.
+        let answered = refusal(409, r#"{"error":"cancelled","code":"already_answered"}"#);
+        assert!(matches!(
+            refused_request(answered, side),
+            CliError::AlreadyAnswered
+        ));
+        let closed = refusal(410, r#"{"error":"answered","code":"request_closed"}"#);
+        assert!(matches!(
+            refused_request(closed, side),
+            CliError::RequestClosed
+        ));
+        let gone = refusal(404, r#"{"error":"x","code":"not_found"}"#);
+        assert_eq!(refused_request(gone, side).exit_code(), 3);
+        let proof = refusal(403, r#"{"error":"x","code":"wrong_access_proof"}"#);
+        let damaged = refused_request(proof, side).to_string();
+        assert_eq!(damaged, DAMAGED_REQUEST_LINK);
+        let token = refusal(403, r#"{"error":"x","code":"wrong_manage_token"}"#);
+        let damaged = refused_request(token, RequestSide::Inbox);
+        assert!(damaged.to_string().contains("inbox link"), "{damaged}");
+        let ttl = refusal(
+            400,
+            r#"{"error":"ttl_seconds: too long","code":"invalid_ttl"}"#,
+        );
+        assert!(matches!(refused_request(ttl, side), CliError::Input(_)));
+        let busy = refusal(503, r#"{"error":"x","code":"busy"}"#);
+        assert!(refused_request(busy, side).is_transient());
     }
 
     #[test]

@@ -277,7 +277,15 @@ test('no English is left in the other languages', async ({ request }) => {
   );
   const english = Object.values(en).map((v) => v.split('{{')[0].trim()).filter((v) => v.length >= 6);
   for (const lang of ['zh', 'es', 'hi', 'ar', 'pt']) {
-    for (const url of [`/?lng=${lang}`, `/security?lng=${lang}`, `/s/Unknown1?lng=${lang}`, `/nothing?lng=${lang}`]) {
+    for (const url of [
+      `/?lng=${lang}`,
+      `/security?lng=${lang}`,
+      `/s/Unknown1?lng=${lang}`,
+      `/nothing?lng=${lang}`,
+      `/request?lng=${lang}`,
+      `/r/Unknown1?lng=${lang}`,
+      `/i/Unknown1?lng=${lang}`,
+    ]) {
       const html = await (await request.get(url)).text();
       const text = html.replace(/<script[\s\S]*?<\/script>/g, ' ').replace(/<[^>]+>/g, ' ');
       for (const sentence of english) {

@@ -1,16 +1,5 @@
 import * as fs from 'node:fs';
-import { test, expect, hydrated, createSecret, reveal, aliasOf, decryptWithWebCrypto, unpackEnvelope, accessProof, revealByApi, exiftool, fixture } from './support';
-
-const identifying = (tags: Record<string, unknown>) =>
-  Object.keys(tags).filter((key) => {
-    const [group, tag] = key.includes(':') ? key.split(':') : ['', key];
-    return (
-      tag.includes('GPS') ||
-      group.startsWith('XMP') ||
-      group.startsWith('IPTC') ||
-      ['Make', 'Model', 'SerialNumber', 'DateTimeOriginal', 'Software', 'Artist', 'Creator', 'By-line', 'City', 'Comment'].includes(tag)
-    );
-  });
+import { test, expect, hydrated, createSecret, reveal, aliasOf, decryptWithWebCrypto, unpackEnvelope, accessProof, revealByApi, exiftool, fixture, identifying } from './support';
 
 test('metadata is removed in the browser, shown to the user, and absent from what the server stores', async ({ session, request }) => {
   const page = await session.page();

@@ -233,6 +233,18 @@ export function unpackEnvelope(envelope: Uint8Array): { text: string; mime?: str
   return { text, mime, image: buf.subarray(6 + textLen + mimeLen) };
 }
 
+/** The identifying tags (location, camera, author, dates, XMP, IPTC…) in exiftool's view. */
+export const identifying = (tags: Record<string, unknown>) =>
+  Object.keys(tags).filter((key) => {
+    const [group, tag] = key.includes(':') ? key.split(':') : ['', key];
+    return (
+      tag.includes('GPS') ||
+      group.startsWith('XMP') ||
+      group.startsWith('IPTC') ||
+      ['Make', 'Model', 'SerialNumber', 'DateTimeOriginal', 'Software', 'Artist', 'Creator', 'By-line', 'City', 'Comment'].includes(tag)
+    );
+  });
+
 /** exiftool's view of some image bytes (`group:tag` → value). */
 export function exiftool(bytes: Uint8Array): Record<string, unknown> {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'oncelink-')), 'image');
@@ -256,4 +268,60 @@ export function bigJpeg(size: number): Buffer {
     total += segment.length;
   }
   return Buffer.concat([base.subarray(0, 2), ...pad, base.subarray(2)]);
+}
+
+/**
+ * Opens an HPKE base-mode box (RFC 9180: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+ * AES-256-GCM, sequence 0) with Node's own X25519, HKDF and AES-GCM: an implementation
+ * independent of crypto-core's, so a test can decrypt an answer to a request by itself.
+ * `box` is enc (32 bytes) ‖ ciphertext ‖ tag; `sk` the recipient's 32-byte private key.
+ */
+export async function hpkeOpen(sk: Buffer, info: Buffer, aad: Buffer, box: Buffer): Promise<Buffer> {
+  const crypto = await import('node:crypto');
+  const i2osp = (n: number, len: number) => {
+    const b = Buffer.alloc(len);
+    b.writeUIntBE(n, 0, len);
+    return b;
+  };
+  const extract = (salt: Buffer, ikm: Buffer) => crypto.createHmac('sha256', salt.length ? salt : Buffer.alloc(32)).update(ikm).digest();
+  // HKDF-Expand (RFC 5869): Node's hkdfSync always extracts first, so expand by hand.
+  function expand(prk: Buffer, infoBytes: Buffer, len: number): Buffer {
+    const blocks: Buffer[] = [];
+    let previous = Buffer.alloc(0);
+    for (let i = 1; Buffer.concat(blocks).length < len; i++) {
+      previous = crypto.createHmac('sha256', prk).update(Buffer.concat([previous, infoBytes, Buffer.from([i])])).digest();
+      blocks.push(previous);
+    }
+    return Buffer.concat(blocks).subarray(0, len);
+  }
+  const v1 = Buffer.from('HPKE-v1');
+  const labeledExtract = (suite: Buffer, salt: Buffer, label: string, ikm: Buffer) =>
+    extract(salt, Buffer.concat([v1, suite, Buffer.from(label), ikm]));
+  const labeledExpand = (suite: Buffer, prk: Buffer, label: string, infoBytes: Buffer, len: number) =>
+    expand(prk, Buffer.concat([i2osp(len, 2), v1, suite, Buffer.from(label), infoBytes]), len);
+
+  const kemSuite = Buffer.concat([Buffer.from('KEM'), i2osp(0x0020, 2)]);
+  const suite = Buffer.concat([Buffer.from('HPKE'), i2osp(0x0020, 2), i2osp(0x0001, 2), i2osp(0x0002, 2)]);
+  const enc = box.subarray(0, 32);
+  const privateKey = crypto.createPrivateKey({
+    key: Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), sk]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const pkR = Buffer.from(crypto.createPublicKey(privateKey).export({ format: 'jwk' }).x!, 'base64url');
+  const pkE = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: enc.toString('base64url') }, format: 'jwk' });
+  const dh = crypto.diffieHellman({ privateKey, publicKey: pkE });
+  const eaePrk = labeledExtract(kemSuite, Buffer.alloc(0), 'eae_prk', dh);
+  const shared = labeledExpand(kemSuite, eaePrk, 'shared_secret', Buffer.concat([enc, pkR]), 32);
+  const pskIdHash = labeledExtract(suite, Buffer.alloc(0), 'psk_id_hash', Buffer.alloc(0));
+  const infoHash = labeledExtract(suite, Buffer.alloc(0), 'info_hash', info);
+  const context = Buffer.concat([Buffer.from([0]), pskIdHash, infoHash]);
+  const secret = labeledExtract(suite, shared, 'secret', Buffer.alloc(0));
+  const key = labeledExpand(suite, secret, 'key', context, 32);
+  const nonce = labeledExpand(suite, secret, 'base_nonce', context, 12);
+  const body = box.subarray(32);
+  const decipher = crypto.createDecipheriv('aes-256-gcm', key, nonce);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(body.subarray(body.length - 16));
+  return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]);
 }

@@ -110,6 +110,18 @@ pub async fn render(State(state): State<AppState>) -> Response {
     );
     counter(
         &mut out,
+        "oncelink_requests_opened_total",
+        "Requests opened.",
+        counters.requests_opened,
+    );
+    counter(
+        &mut out,
+        "oncelink_requests_answered_total",
+        "Requests answered (each answer is also counted as a secret stored).",
+        counters.requests_answered,
+    );
+    counter(
+        &mut out,
         "oncelink_secrets_expired_unread_total",
         "Secrets that expired without a view (embedded store only; Redis expires keys silently).",
         counters.expired_unread.unwrap_or(0),

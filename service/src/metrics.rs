@@ -74,6 +74,8 @@ impl Rejected {
 pub struct Metrics {
     created: AtomicU64,
     revealed: AtomicU64,
+    requests_opened: AtomicU64,
+    requests_answered: AtomicU64,
     store_errors: AtomicU64,
     rejected: [AtomicU64; Rejected::ALL.len()],
 }
@@ -85,6 +87,10 @@ pub struct Snapshot {
     pub created: u64,
     /// Views served (each view of a multi-view secret counts).
     pub revealed: u64,
+    /// Requests opened.
+    pub requests_opened: u64,
+    /// Requests answered (each answer is also a secret stored).
+    pub requests_answered: u64,
     /// Store operations that failed (unreachable, timeouts).
     pub store_errors: u64,
     /// Secrets that expired without a view, where the store can tell (embedded only).
@@ -114,6 +120,14 @@ impl Metrics {
         self.revealed.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn request_opened(&self) {
+        self.requests_opened.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn request_answered(&self) {
+        self.requests_answered.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn store_error(&self) {
         self.store_errors.fetch_add(1, Ordering::Relaxed);
     }
@@ -124,6 +138,8 @@ impl Metrics {
         Snapshot {
             created: load(&self.created),
             revealed: load(&self.revealed),
+            requests_opened: load(&self.requests_opened),
+            requests_answered: load(&self.requests_answered),
             store_errors: load(&self.store_errors),
             expired_unread: None,
             rejected: std::array::from_fn(|i| load(&self.rejected[i])),

@@ -44,6 +44,7 @@ impl Service {
             self.inner.limiter.refund(client, bytes).await;
         }
         let created = self.stored(created)?;
+        self.inner.metrics.request_opened();
         Ok(OpenedRequest {
             alias: created.alias.as_str().to_owned(),
             expires_at: unix_now() + ttl.as_secs(),
@@ -125,6 +126,7 @@ impl Service {
             .await;
         let refused = match self.stored(outcome) {
             Ok(Managed::Ok(Answered::Now { expires_at })) => {
+                self.inner.metrics.request_answered();
                 return Ok(AnswerResponse { expires_at });
             }
             Ok(Managed::Ok(Answered::Already)) => ServiceError::AlreadyAnswered,

@@ -130,6 +130,8 @@ async fn a_request_is_answered_once_and_read_once(server: TestServer) {
     let (_, inbox) = server.post_to(&inbox_url, inbox_body(&request.key)).await;
     assert_eq!(inbox["state"], "read", "{inbox}");
     assert!(inbox["read_at"].as_u64().unwrap() > 1_700_000_000);
+    let counted = server.service.snapshot();
+    assert_eq!((counted.requests_opened, counted.requests_answered), (1, 1));
 }
 
 async fn a_cancelled_request_refuses_answers(server: TestServer) {

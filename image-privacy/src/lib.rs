@@ -23,6 +23,7 @@
 
 mod exif;
 mod gif;
+mod heif;
 mod iptc;
 mod jpeg;
 mod png;
@@ -275,6 +276,46 @@ pub fn clean(bytes: &[u8]) -> Result<Cleaned, ImageError> {
         width,
         height,
         frames: out.frames,
+        findings,
+    })
+}
+
+/// The largest HEIF/HEIC photo accepted, in bytes (a 48-megapixel iPhone photo is under
+/// 20 MB).
+pub const MAX_HEIF_BYTES: usize = 64 * 1024 * 1024;
+
+/// A HEIF/HEIC photo without its Exif and XMP items ([`clean_heif`]).
+#[derive(Debug, Clone)]
+pub struct CleanedHeif {
+    /// The cleaned file, the same length as the original: nothing but metadata changed.
+    pub bytes: Vec<u8>,
+    /// Width as displayed (the primary image's size, turned by its rotation).
+    pub width: u32,
+    /// Height as displayed.
+    pub height: u32,
+    /// What was removed.
+    pub findings: Findings,
+}
+
+/// Whether the bytes are a HEIF file (HEIC, as iPhones take photos; AVIF): by content only.
+pub fn is_heif(bytes: &[u8]) -> bool {
+    heif::is_heif(bytes)
+}
+
+/// Removes a HEIF/HEIC photo's Exif and XMP items (location, camera, dates, serial numbers,
+/// software) without re-encoding it; its rotation and mirror properties stay, so it displays
+/// upright. Damaged files, dimensions over the limits and files over [`MAX_HEIF_BYTES`] are
+/// refused.
+pub fn clean_heif(bytes: &[u8]) -> Result<CleanedHeif, ImageError> {
+    if bytes.len() > MAX_HEIF_BYTES {
+        return Err(ImageError::TooLarge);
+    }
+    let mut findings = Findings::default();
+    let cleaned = heif::clean(bytes, &mut findings)?;
+    Ok(CleanedHeif {
+        bytes: cleaned.bytes,
+        width: cleaned.width,
+        height: cleaned.height,
         findings,
     })
 }

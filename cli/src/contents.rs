@@ -156,7 +156,7 @@ fn manifest(files: &[transfer::Outgoing]) -> Vec<crypto_core::FileEntry> {
 }
 
 /// A short English list of what cleaning removed.
-fn removed(f: &image_privacy::Findings) -> String {
+pub(crate) fn removed(f: &image_privacy::Findings) -> String {
     let mut items = Vec::new();
     if f.has_location || f.location.is_some() {
         items.push("location".to_owned());

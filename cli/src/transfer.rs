@@ -62,7 +62,8 @@ pub fn prepare(paths: &[PathBuf], keep_metadata: bool) -> Result<Vec<Outgoing>, 
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "file".to_owned());
-        let mut head = [0u8; 16];
+        // Enough for an image's signature and a HEIF file's `ftyp` box.
+        let mut head = [0u8; 64];
         let read = File::open(path)
             .and_then(|mut f| f.read(&mut head))
             .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
@@ -84,6 +85,28 @@ pub fn prepare(paths: &[PathBuf], keep_metadata: bool) -> Result<Vec<Outgoing>, 
                 (Source::Bytes(cleaned.bytes.into()), size, kind.mime())
             }
             Some(kind) => (Source::Path(path.clone()), meta.len(), kind.mime()),
+            None if !keep_metadata && image_privacy::is_heif(&head[..read]) => {
+                if meta.len() > image_privacy::MAX_HEIF_BYTES as u64 {
+                    return Err(CliError::Input(format!(
+                        "{}: HEIC photos over 64 MB cannot be cleaned of their metadata; add \
+                         --keep-metadata to send it as it is",
+                        shown()
+                    )));
+                }
+                let bytes = std::fs::read(path)
+                    .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
+                let cleaned = image_privacy::clean_heif(&bytes)
+                    .map_err(|e| CliError::Input(format!("{}: {e}", shown())))?;
+                if !cleaned.findings.is_empty() {
+                    note(&format!(
+                        "{}: removed {}",
+                        shown(),
+                        crate::contents::removed(&cleaned.findings)
+                    ));
+                }
+                let size = cleaned.bytes.len() as u64;
+                (Source::Bytes(cleaned.bytes.into()), size, "image/heic")
+            }
             None => {
                 unclean += 1;
                 (Source::Path(path.clone()), meta.len(), mime_of(&name))

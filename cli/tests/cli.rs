@@ -154,6 +154,11 @@ fn files_round_trip_into_a_directory(server: TestServer, name: &str) {
     let cleaned = image_privacy::clean(&root.image_bytes("gps-camera.jpg"))
         .unwrap()
         .bytes;
+    // An iPhone photo (HEIC) is cleaned too, without re-encoding.
+    let heic = root.image_bytes("photo-gps-rotated.heic");
+    std::fs::write(dir.join("iphone.HEIC"), &heic).unwrap();
+    let heic_cleaned = image_privacy::clean_heif(&heic).unwrap().bytes;
+    assert_ne!(heic_cleaned, heic);
     let link = send(
         &server,
         &dir,
@@ -163,6 +168,7 @@ fn files_round_trip_into_a_directory(server: TestServer, name: &str) {
             "contract.pdf",
             "photo.jpg",
             "empty.txt",
+            "iphone.HEIC",
         ],
         None,
     );
@@ -176,6 +182,10 @@ fn files_round_trip_into_a_directory(server: TestServer, name: &str) {
     );
     assert_eq!(std::fs::read(dir.join("out/photo.jpg")).unwrap(), cleaned);
     assert_eq!(std::fs::read(dir.join("out/empty.txt")).unwrap(), b"");
+    assert_eq!(
+        std::fs::read(dir.join("out/iphone.HEIC")).unwrap(),
+        heic_cleaned
+    );
     assert!(
         stderr(&opened).contains("file saved to"),
         "{}",

@@ -26,6 +26,7 @@ mod gif;
 mod heif;
 mod iptc;
 mod jpeg;
+mod office;
 mod png;
 mod webp;
 mod xmp;
@@ -213,8 +214,17 @@ pub struct Findings {
     pub text: bool,
     /// An embedded preview or thumbnail image.
     pub thumbnail: bool,
-    /// Other metadata blocks (XMP, IPTC, maker notes, vendor data).
+    /// Other metadata blocks (XMP, IPTC, maker notes, vendor data; a document's template or
+    /// custom properties).
     pub other: bool,
+    /// A company or organisation (documents).
+    pub company: Option<String>,
+    /// Comments and their authors (documents).
+    pub comments: bool,
+    /// Images inside a document that carried metadata of their own (cleaned too).
+    pub images: u32,
+    /// Tracked changes: reported, not removed (they are the document's text).
+    pub tracked_changes: bool,
 }
 
 impl Findings {
@@ -276,6 +286,45 @@ pub fn clean(bytes: &[u8]) -> Result<Cleaned, ImageError> {
         width,
         height,
         frames: out.frames,
+        findings,
+    })
+}
+
+pub use office::OfficeKind;
+
+/// The largest Office document accepted, in bytes.
+pub const MAX_OFFICE_BYTES: usize = 64 * 1024 * 1024;
+
+/// An Office document (docx, xlsx, pptx) cleaned ([`clean_office`]).
+#[derive(Debug, Clone)]
+pub struct CleanedOffice {
+    /// Which kind.
+    pub kind: OfficeKind,
+    /// The cleaned package.
+    pub bytes: Vec<u8>,
+    /// What was removed (and whether tracked changes remain).
+    pub findings: Findings,
+}
+
+/// The kind of Office Open XML document the bytes are, by content (a zip with a main part).
+pub fn office_kind(bytes: &[u8]) -> Option<OfficeKind> {
+    office::kind(bytes)
+}
+
+/// Removes an Office document's identifying properties (author, last modified by, company,
+/// manager, template, dates), custom properties, comments and their authors, and the
+/// thumbnail, and cleans the images inside; tracked changes are reported in the findings,
+/// not changed. Packages over [`MAX_OFFICE_BYTES`], or that inflate past the limits, are
+/// refused ([`ImageError::TooLarge`]); broken ones too ([`ImageError::Damaged`]).
+pub fn clean_office(bytes: &[u8]) -> Result<CleanedOffice, ImageError> {
+    if bytes.len() > MAX_OFFICE_BYTES {
+        return Err(ImageError::TooLarge);
+    }
+    let mut findings = Findings::default();
+    let cleaned = office::clean(bytes, &mut findings)?;
+    Ok(CleanedOffice {
+        kind: cleaned.kind,
+        bytes: cleaned.bytes,
         findings,
     })
 }

@@ -1,15 +1,15 @@
 //! The files field: choose or drop any files, within the server's limits (shown before the
-//! user picks). Images among them are cleaned of metadata like the image field's; other
-//! files go as they are, and the page says so.
+//! user picks). Images among them, iPhone (HEIC) photos included, are cleaned of metadata
+//! like the image field's; other files go as they are, and the page says so.
 
 use std::sync::Arc;
 
-use image_privacy::{Findings, ImageType, MAX_IMAGE_BYTES};
+use image_privacy::{Findings, ImageType, MAX_HEIF_BYTES, MAX_IMAGE_BYTES};
 use leptos::prelude::*;
 use protocol::rest::FilesInfo;
 
 use super::form::FormState;
-use super::image::clean_image;
+use super::image::{clean_heic, clean_image};
 use super::removed::RemovedSummary;
 use crate::browser;
 use crate::i18n::{t, use_i18n};
@@ -40,6 +40,19 @@ pub(super) struct ChosenFile {
     pub size: u64,
     /// Cleaned, or as it is.
     pub treatment: Treatment,
+}
+
+/// The type a cleaned HEIC photo is sent as.
+const HEIC: &str = "image/heic";
+
+/// Whether a chosen file may be a HEIC/HEIF photo (its content decides: [`image_privacy::is_heif`]).
+fn looks_like_heic(name: &str, mime: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    matches!(
+        mime,
+        "image/heic" | "image/heif" | "image/heic-sequence" | "image/heif-sequence"
+    ) || name.ends_with(".heic")
+        || name.ends_with(".heif")
 }
 
 /// The server's limits of file data, from the page's `file_limits` call.
@@ -99,6 +112,35 @@ pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: &FilesIn
                         Err(e) => {
                             form.problem.set(Some(e.into()));
                             continue;
+                        }
+                    }
+                }
+                _ if looks_like_heic(&name, &mime) && size <= MAX_HEIF_BYTES as u64 => {
+                    let Some(bytes) = browser::read_slice(&blob, 0, size).await else {
+                        form.problem.set(Some(Problem::ReadFile));
+                        continue;
+                    };
+                    if !image_privacy::is_heif(&bytes) {
+                        (blob, size, mime, Treatment::AsIs)
+                    } else {
+                        match clean_heic(Arc::new(bytes)).await {
+                            Ok(cleaned) => {
+                                let Some(blob) = browser::blob_of(&cleaned.bytes, HEIC) else {
+                                    form.problem.set(Some(Problem::ReadFile));
+                                    continue;
+                                };
+                                let size = cleaned.bytes.len() as u64;
+                                (
+                                    blob,
+                                    size,
+                                    HEIC.to_owned(),
+                                    Treatment::Cleaned(cleaned.findings),
+                                )
+                            }
+                            Err(e) => {
+                                form.problem.set(Some(e.into()));
+                                continue;
+                            }
                         }
                     }
                 }

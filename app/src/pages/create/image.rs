@@ -80,6 +80,15 @@ pub(super) fn clean_image(
     image_privacy::clean(&bytes)
 }
 
+/// Cleans a HEIC/HEIF photo (an iPhone's) chosen among the files: a chunk of its own, as the
+/// image cleaner.
+#[lazy]
+pub(super) fn clean_heic(
+    bytes: Arc<Vec<u8>>,
+) -> Result<image_privacy::CleanedHeif, image_privacy::ImageError> {
+    image_privacy::clean_heif(&bytes)
+}
+
 /// Fetches the image cleaner's chunk when the browser is idle, so that choosing an image
 /// does not wait for it.
 pub(super) fn prefetch_cleaner() {

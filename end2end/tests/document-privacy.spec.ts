@@ -1,0 +1,43 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { test, expect, hydrated, fixture, exiftool, identifying } from './support';
+
+test('an iPhone photo (HEIC) among the files is cleaned in the page, and arrives clean and upright', async ({ session }) => {
+  const sender = await session.page();
+  await sender.goto('/');
+  await hydrated(sender);
+  await sender.getByTestId('secret-text').fill('the photo');
+  await sender.getByTestId('files-input').setInputFiles([fixture('photo-gps-rotated.heic')]);
+  await expect(sender.getByTestId('file-row')).toHaveCount(1);
+  const removed = sender.getByTestId('file-row').getByTestId('removed');
+  await expect(removed).toContainText('location (40.13° N, 73.85° W)');
+  await expect(removed).toContainText('camera FixtureCam Model-1');
+  await expect(removed).toContainText('serial number');
+  await sender.getByTestId('create').click();
+  const link = await sender.getByTestId('link').inputValue();
+  session.track(link);
+
+  const recipient = await session.page();
+  await recipient.goto(link);
+  await hydrated(recipient);
+  await recipient.getByTestId('reveal').click();
+  await expect(recipient.getByTestId('save-file')).toHaveCount(1, { timeout: 60_000 });
+  const [download] = await Promise.all([recipient.waitForEvent('download'), recipient.getByTestId('save-file').click()]);
+  expect(download.suggestedFilename()).toBe('photo-gps-rotated.heic');
+  const bytes = fs.readFileSync(await download.path());
+  const original = fs.readFileSync(fixture('photo-gps-rotated.heic'));
+  expect(bytes.length).toBe(original.length);
+  expect(bytes.includes(Buffer.from('FixtureCam'))).toBe(false);
+  const tags = exiftool(bytes);
+  expect(identifying(tags)).toEqual([]);
+  expect(tags['QuickTime:Rotation']).toBe(270);
+  // libheif decodes it, upright: 400 × 600 as the original shows.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oncelink-heic-'));
+  fs.writeFileSync(path.join(dir, 'received.heic'), bytes);
+  execFileSync('heif-convert', [path.join(dir, 'received.heic'), path.join(dir, 'received.png')]);
+  const png = fs.readFileSync(path.join(dir, 'received.png'));
+  expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([400, 600]);
+  fs.rmSync(dir, { recursive: true });
+});

@@ -176,6 +176,15 @@ pub(crate) fn removed(f: &image_privacy::Findings) -> String {
     if f.author.is_some() {
         items.push("author".into());
     }
+    if let Some(company) = &f.company {
+        items.push(format!("company {company}"));
+    }
+    if f.comments {
+        items.push("comments and their authors".into());
+    }
+    if f.images > 0 {
+        items.push("metadata of the images inside".into());
+    }
     if f.text {
         items.push("comments".into());
     }

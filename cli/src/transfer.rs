@@ -85,6 +85,35 @@ pub fn prepare(paths: &[PathBuf], keep_metadata: bool) -> Result<Vec<Outgoing>, 
                 (Source::Bytes(cleaned.bytes.into()), size, kind.mime())
             }
             Some(kind) => (Source::Path(path.clone()), meta.len(), kind.mime()),
+            None if !keep_metadata && is_office(&name, &head[..read]) => {
+                if meta.len() > image_privacy::MAX_OFFICE_BYTES as u64 {
+                    return Err(CliError::Input(format!(
+                        "{}: documents over 64 MB cannot be cleaned of their metadata; add \
+                         --keep-metadata to send it as it is",
+                        shown()
+                    )));
+                }
+                let bytes = std::fs::read(path)
+                    .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
+                let cleaned = image_privacy::clean_office(&bytes)
+                    .map_err(|e| CliError::Input(format!("{}: {e}", shown())))?;
+                if !cleaned.findings.is_empty() {
+                    note(&format!(
+                        "{}: removed {}",
+                        shown(),
+                        crate::contents::removed(&cleaned.findings)
+                    ));
+                }
+                if cleaned.findings.tracked_changes {
+                    note(&format!(
+                        "{}: has tracked changes; they are kept (the recipient can see the earlier \
+                         wording): accept or reject them first if that matters",
+                        shown()
+                    ));
+                }
+                let size = cleaned.bytes.len() as u64;
+                (Source::Bytes(cleaned.bytes.into()), size, mime_of(&name))
+            }
             None if !keep_metadata && image_privacy::is_heif(&head[..read]) => {
                 if meta.len() > image_privacy::MAX_HEIF_BYTES as u64 {
                     return Err(CliError::Input(format!(
@@ -121,6 +150,15 @@ pub fn prepare(paths: &[PathBuf], keep_metadata: bool) -> Result<Vec<Outgoing>, 
         note("files other than images are sent as they are: their own metadata is not removed");
     }
     Ok(files)
+}
+
+/// Whether a file is a Word, Excel or PowerPoint document: by its name, then its content.
+fn is_office(name: &str, head: &[u8]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    head.starts_with(b"PK\x03\x04")
+        && [".docx", ".xlsx", ".pptx", ".docm", ".xlsm", ".pptm"]
+            .iter()
+            .any(|ext| lower.ends_with(ext))
 }
 
 /// The type of a file by its name's extension (only what a browser previews or names).

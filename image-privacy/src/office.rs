@@ -250,6 +250,10 @@ pub(crate) struct CleanOffice {
 
 /// The package without its identifying parts (see the module's documentation).
 pub(crate) fn clean(bytes: &[u8], findings: &mut Findings) -> Result<CleanOffice, ImageError> {
+    // Not a zip at all (a password-protected Office file is an OLE container): not ours.
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Err(ImageError::NotAnImage);
+    }
     let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|_| ImageError::Damaged)?;
     if archive.len() > MAX_PARTS {
         return Err(ImageError::TooLarge);

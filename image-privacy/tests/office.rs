@@ -199,5 +199,8 @@ fn a_zip_bomb_is_refused_quickly() {
         clean_office(b"PK\x03\x04 not really").unwrap_err(),
         ImageError::Damaged
     );
+    // A password-protected document is an OLE container, not a package: not ours to clean.
+    let ole = clean_office(b"\xd0\xcf\x11\xe0 OLE");
+    assert_eq!(ole.unwrap_err(), ImageError::NotAnImage);
     assert!(office_kind(b"plain text").is_none());
 }

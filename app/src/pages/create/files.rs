@@ -1,15 +1,16 @@
 //! The files field: choose or drop any files, within the server's limits (shown before the
 //! user picks). Images among them, iPhone (HEIC) photos included, are cleaned of metadata
-//! like the image field's; other files go as they are, and the page says so.
+//! like the image field's, and so are Word, Excel and PowerPoint documents; other files go as
+//! they are, and the page says so.
 
 use std::sync::Arc;
 
-use image_privacy::{Findings, ImageType, MAX_HEIF_BYTES, MAX_IMAGE_BYTES};
+use image_privacy::{Findings, ImageType, MAX_HEIF_BYTES, MAX_IMAGE_BYTES, MAX_OFFICE_BYTES};
 use leptos::prelude::*;
 use protocol::rest::FilesInfo;
 
 use super::form::FormState;
-use super::image::{clean_heic, clean_image};
+use super::image::{clean_document, clean_heic, clean_image};
 use super::removed::RemovedSummary;
 use crate::browser;
 use crate::i18n::{t, use_i18n};
@@ -44,6 +45,15 @@ pub(super) struct ChosenFile {
 
 /// The type a cleaned HEIC photo is sent as.
 const HEIC: &str = "image/heic";
+
+/// Whether a chosen file may be a Word, Excel or PowerPoint document (its content decides, in
+/// the cleaner).
+fn looks_like_office(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [".docx", ".xlsx", ".pptx", ".docm", ".xlsm", ".pptm"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
 
 /// Whether a chosen file may be a HEIC/HEIF photo (its content decides: [`image_privacy::is_heif`]).
 fn looks_like_heic(name: &str, mime: &str) -> bool {
@@ -108,6 +118,31 @@ pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: &FilesIn
                                 cleaned.kind.mime().to_owned(),
                                 Treatment::Cleaned(cleaned.findings),
                             )
+                        }
+                        Err(e) => {
+                            form.problem.set(Some(e.into()));
+                            continue;
+                        }
+                    }
+                }
+                _ if looks_like_office(&name) && size <= MAX_OFFICE_BYTES as u64 => {
+                    let Some(bytes) = browser::read_slice(&blob, 0, size).await else {
+                        form.problem.set(Some(Problem::ReadFile));
+                        continue;
+                    };
+                    // The cleaner (a chunk of its own) decides by content: a file named like
+                    // a document that is none goes as it is.
+                    match clean_document(Arc::new(bytes)).await {
+                        Ok(cleaned) => {
+                            let Some(blob) = browser::blob_of(&cleaned.bytes, &mime) else {
+                                form.problem.set(Some(Problem::ReadFile));
+                                continue;
+                            };
+                            let size = cleaned.bytes.len() as u64;
+                            (blob, size, mime, Treatment::Cleaned(cleaned.findings))
+                        }
+                        Err(image_privacy::ImageError::NotAnImage) => {
+                            (blob, size, mime, Treatment::AsIs)
                         }
                         Err(e) => {
                             form.problem.set(Some(e.into()));
@@ -242,7 +277,7 @@ fn FileRow(form: FormState, file: ChosenFile, busy: bool) -> impl IntoView {
     let key = file.key;
     let size = human_size(file.size);
     let note = match file.treatment {
-        Treatment::Cleaned(findings) => view! { <RemovedSummary findings/> }.into_any(),
+        Treatment::Cleaned(findings) => view! { <RemovedSummary findings file=true/> }.into_any(),
         Treatment::AsIs => {
             view! { <p class="hint" data-testid="file-as-is">{t!(i18n, files_as_is)}</p> }
                 .into_any()

@@ -89,6 +89,15 @@ pub(super) fn clean_heic(
     image_privacy::clean_heif(&bytes)
 }
 
+/// Cleans a Word, Excel or PowerPoint document chosen among the files: a chunk of its own (it
+/// carries the zip reader and writer).
+#[lazy]
+pub(super) fn clean_document(
+    bytes: Arc<Vec<u8>>,
+) -> Result<image_privacy::CleanedOffice, image_privacy::ImageError> {
+    image_privacy::clean_office(&bytes)
+}
+
 /// Fetches the image cleaner's chunk when the browser is idle, so that choosing an image
 /// does not wait for it.
 pub(super) fn prefetch_cleaner() {

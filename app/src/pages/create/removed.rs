@@ -7,9 +7,10 @@ use leptos_i18n::Locale as _;
 use crate::browser;
 use crate::i18n::{t, t_string, use_i18n};
 
-/// What was removed from the image, in the user's language.
+/// What was removed from the image (or, with `file`, from a file among the files), in the
+/// user's language; tracked changes in a document are said to remain.
 #[component]
-pub(super) fn RemovedSummary(findings: Findings) -> impl IntoView {
+pub(super) fn RemovedSummary(findings: Findings, #[prop(optional)] file: bool) -> impl IntoView {
     let i18n = use_i18n();
     if findings.is_empty() {
         return view! { <p class="removed" data-testid="removed">{t!(i18n, removed_nothing)}</p> }
@@ -63,6 +64,15 @@ pub(super) fn RemovedSummary(findings: Findings) -> impl IntoView {
     if findings.author.is_some() {
         items.push(t!(i18n, removed_author).into_any());
     }
+    if let Some(company) = findings.company.clone() {
+        items.push(t!(i18n, removed_company, company = move || company.clone()).into_any());
+    }
+    if findings.comments {
+        items.push(t!(i18n, removed_comments).into_any());
+    }
+    if findings.images > 0 {
+        items.push(t!(i18n, removed_images).into_any());
+    }
     if findings.text {
         items.push(t!(i18n, removed_text).into_any());
     }
@@ -72,10 +82,14 @@ pub(super) fn RemovedSummary(findings: Findings) -> impl IntoView {
     if findings.other {
         items.push(t!(i18n, removed_other).into_any());
     }
+    let tracked = findings.tracked_changes;
     view! {
         <div class="removed" data-testid="removed">
-            <p>{t!(i18n, removed_heading)}</p>
+            <p>{if file { t!(i18n, removed_heading_file).into_any() } else { t!(i18n, removed_heading).into_any() }}</p>
             <ul>{items.into_iter().map(|item| view! { <li>{item}</li> }).collect_view()}</ul>
+            {tracked.then(|| view! {
+                <p class="alert" data-testid="tracked-changes">{t!(i18n, removed_tracked_changes)}</p>
+            })}
         </div>
     }
     .into_any()

@@ -159,6 +159,10 @@ fn files_round_trip_into_a_directory(server: TestServer, name: &str) {
     std::fs::write(dir.join("iphone.HEIC"), &heic).unwrap();
     let heic_cleaned = image_privacy::clean_heif(&heic).unwrap().bytes;
     assert_ne!(heic_cleaned, heic);
+    // And a Word document loses its author, company, comments and custom properties.
+    let docx = std::fs::read(root.image("../documents/form.docx")).unwrap();
+    std::fs::write(dir.join("form.docx"), &docx).unwrap();
+    let docx_cleaned = image_privacy::clean_office(&docx).unwrap().bytes;
     let link = send(
         &server,
         &dir,
@@ -169,6 +173,7 @@ fn files_round_trip_into_a_directory(server: TestServer, name: &str) {
             "photo.jpg",
             "empty.txt",
             "iphone.HEIC",
+            "form.docx",
         ],
         None,
     );

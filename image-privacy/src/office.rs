@@ -8,14 +8,14 @@
 //! * images inside are cleaned like standalone ones where they are JPEG, PNG, GIF or WebP;
 //! * tracked changes are reported, not accepted or rejected: they are the author's text.
 //!
-//! Everything else is copied compressed as it was. Bounded against zip bombs: the package,
+//! Everything else is copied compressed as it was; every entry's time becomes the zip epoch. Bounded against zip bombs: the package,
 //! its number of parts, each part and all parts together have limits, checked on the bytes
 //! actually inflated, not on what the zip's headers claim.
 
 use std::io::{Cursor, Read, Write};
 
 use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipArchive, ZipWriter};
+use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 use crate::{Findings, ImageError};
 
@@ -279,7 +279,11 @@ pub(crate) fn clean(bytes: &[u8], findings: &mut Findings) -> Result<CleanOffice
     scan_properties(&core, &app, findings);
 
     let mut out = ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len())));
-    let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    // Every entry gets the zip format's own epoch (as Office itself writes them): the times a
+    // package's parts were saved say when someone worked on it.
+    let deflated = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(DateTime::default());
     for index in 0..archive.len() {
         let entry_name = archive
             .by_index_raw(index)
@@ -375,7 +379,8 @@ pub(crate) fn clean(bytes: &[u8], findings: &mut Findings) -> Result<CleanOffice
                 let part = archive
                     .by_index_raw(index)
                     .map_err(|_| ImageError::Damaged)?;
-                out.raw_copy_file(part).map_err(|_| ImageError::Damaged)?;
+                out.raw_copy_file_touch(part, DateTime::default(), None)
+                    .map_err(|_| ImageError::Damaged)?;
             }
         }
     }

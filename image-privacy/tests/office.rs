@@ -115,6 +115,16 @@ fn identifying_values_are_gone_from_every_part() {
                 assert!(!contains(data, value), "{name}: {part} still has {value}");
             }
         }
+        // No part says when it was saved.
+        let mut archive = zip::ZipArchive::new(Cursor::new(&cleaned.bytes[..])).unwrap();
+        for i in 0..archive.len() {
+            let when = archive.by_index_raw(i).unwrap().last_modified().unwrap();
+            assert_eq!(
+                (when.year(), when.month(), when.day()),
+                (1980, 1, 1),
+                "{name}"
+            );
+        }
         let names: Vec<&str> = after.iter().map(|(n, _)| n.as_str()).collect();
         assert!(!names.contains(&"docProps/custom.xml"), "{name}");
         assert!(!names.iter().any(|n| n.contains("thumbnail")), "{name}");

@@ -64,8 +64,9 @@ fi
 export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
 
 if [ "$with_test_tools" = 1 ]; then
-  # libheif-examples: heif-convert, libheif's own decoder, checks cleaned HEIC photos.
-  apt_install chromium redis-server libimage-exiftool-perl curl libheif-examples
+  # Independent readers for the document-privacy tests: libheif's heif-convert (HEIC),
+  # poppler's pdfinfo, pdfdetach and pdftoppm (PDF), Info-ZIP's unzip (Office).
+  apt_install chromium redis-server libimage-exiftool-perl curl libheif-examples poppler-utils unzip
   # Garage: a real S3-compatible store for the object-storage tests, built once per machine
   # (about 21 minutes on 2 cores). LMDB only, against Debian's libsodium and zstd (without
   # libzstd-dev, zstd-sys fails to build). Its own throwaway target dir: not the project's.

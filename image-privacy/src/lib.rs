@@ -27,6 +27,7 @@ mod heif;
 mod iptc;
 mod jpeg;
 mod office;
+mod pdf;
 mod png;
 mod webp;
 mod xmp;
@@ -103,6 +104,9 @@ pub enum ImageError {
     /// Declared dimensions over [`MAX_SIDE`] or [`MAX_PIXELS`] (a decompression bomb).
     #[error("the image's dimensions are too large")]
     TooManyPixels,
+    /// A password-protected document: it cannot be read, so it cannot be cleaned.
+    #[error("the document is password-protected, so its metadata cannot be removed")]
+    Encrypted,
 }
 
 /// Recognises the format from the first bytes.
@@ -225,6 +229,12 @@ pub struct Findings {
     pub images: u32,
     /// Tracked changes: reported, not removed (they are the document's text).
     pub tracked_changes: bool,
+    /// Earlier revisions kept by incremental saves (a PDF), written out as one.
+    pub revisions: u32,
+    /// Embedded files or attachments (removed).
+    pub attachments: bool,
+    /// Scripts or automatic actions (removed).
+    pub scripts: bool,
 }
 
 impl Findings {
@@ -291,6 +301,37 @@ pub fn clean(bytes: &[u8]) -> Result<Cleaned, ImageError> {
 }
 
 pub use office::OfficeKind;
+
+/// The largest PDF accepted, in bytes.
+pub const MAX_PDF_BYTES: usize = 64 * 1024 * 1024;
+
+/// A PDF cleaned ([`clean_pdf`]).
+#[derive(Debug, Clone)]
+pub struct CleanedPdf {
+    /// The cleaned document, one revision.
+    pub bytes: Vec<u8>,
+    /// What was removed.
+    pub findings: Findings,
+}
+
+/// Whether the bytes are a PDF, by content.
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    pdf::is_pdf(bytes)
+}
+
+/// Removes a PDF's document information (author, software, dates…), XMP metadata, document
+/// ids, thumbnails, embedded files and attachments, scripts and automatic actions, and writes
+/// it back as one revision, so what an incremental save removed is gone from the bytes; JPEG
+/// images inside are cleaned without re-encoding. Password-protected files are refused
+/// ([`ImageError::Encrypted`]), damaged ones too ([`ImageError::Damaged`]).
+pub fn clean_pdf(bytes: &[u8]) -> Result<CleanedPdf, ImageError> {
+    if bytes.len() > MAX_PDF_BYTES {
+        return Err(ImageError::TooLarge);
+    }
+    let mut findings = Findings::default();
+    let bytes = pdf::clean(bytes, &mut findings)?;
+    Ok(CleanedPdf { bytes, findings })
+}
 
 /// The largest Office document accepted, in bytes.
 pub const MAX_OFFICE_BYTES: usize = 64 * 1024 * 1024;

@@ -185,6 +185,18 @@ pub(crate) fn removed(f: &image_privacy::Findings) -> String {
     if f.images > 0 {
         items.push("metadata of the images inside".into());
     }
+    if f.revisions > 0 {
+        items.push(format!(
+            "{} earlier version(s) kept in the file",
+            f.revisions
+        ));
+    }
+    if f.attachments {
+        items.push("attached files".into());
+    }
+    if f.scripts {
+        items.push("scripts and automatic actions".into());
+    }
     if f.text {
         items.push("comments".into());
     }

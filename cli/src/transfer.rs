@@ -85,6 +85,32 @@ pub fn prepare(paths: &[PathBuf], keep_metadata: bool) -> Result<Vec<Outgoing>, 
                 (Source::Bytes(cleaned.bytes.into()), size, kind.mime())
             }
             Some(kind) => (Source::Path(path.clone()), meta.len(), kind.mime()),
+            None if !keep_metadata && image_privacy::is_pdf(&head[..read]) => {
+                if meta.len() > image_privacy::MAX_PDF_BYTES as u64 {
+                    return Err(CliError::Input(format!(
+                        "{}: PDFs over 64 MB cannot be cleaned of their metadata; add \
+                         --keep-metadata to send it as it is",
+                        shown()
+                    )));
+                }
+                let bytes = std::fs::read(path)
+                    .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
+                let cleaned = image_privacy::clean_pdf(&bytes).map_err(|e| {
+                    CliError::Input(format!(
+                        "{}: {e}; add --keep-metadata to send it as it is",
+                        shown()
+                    ))
+                })?;
+                if !cleaned.findings.is_empty() {
+                    note(&format!(
+                        "{}: removed {}",
+                        shown(),
+                        crate::contents::removed(&cleaned.findings)
+                    ));
+                }
+                let size = cleaned.bytes.len() as u64;
+                (Source::Bytes(cleaned.bytes.into()), size, "application/pdf")
+            }
             None if !keep_metadata && is_office(&name, &head[..read]) => {
                 if meta.len() > image_privacy::MAX_OFFICE_BYTES as u64 {
                     return Err(CliError::Input(format!(

@@ -163,6 +163,10 @@ fn files_round_trip_into_a_directory(server: TestServer, name: &str) {
     let docx = std::fs::read(root.image("../documents/form.docx")).unwrap();
     std::fs::write(dir.join("form.docx"), &docx).unwrap();
     let docx_cleaned = image_privacy::clean_office(&docx).unwrap().bytes;
+    // And a PDF is written back as one clean revision.
+    let pdf = std::fs::read(root.image("../documents/report.pdf")).unwrap();
+    std::fs::write(dir.join("report.pdf"), &pdf).unwrap();
+    let pdf_cleaned = image_privacy::clean_pdf(&pdf).unwrap().bytes;
     let link = send(
         &server,
         &dir,
@@ -174,6 +178,7 @@ fn files_round_trip_into_a_directory(server: TestServer, name: &str) {
             "empty.txt",
             "iphone.HEIC",
             "form.docx",
+            "report.pdf",
         ],
         None,
     );
@@ -190,6 +195,14 @@ fn files_round_trip_into_a_directory(server: TestServer, name: &str) {
     assert_eq!(
         std::fs::read(dir.join("out/iphone.HEIC")).unwrap(),
         heic_cleaned
+    );
+    assert_eq!(
+        std::fs::read(dir.join("out/form.docx")).unwrap(),
+        docx_cleaned
+    );
+    assert_eq!(
+        std::fs::read(dir.join("out/report.pdf")).unwrap(),
+        pdf_cleaned
     );
     assert!(
         stderr(&opened).contains("file saved to"),

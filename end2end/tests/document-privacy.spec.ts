@@ -78,3 +78,48 @@ test('a Word document is cleaned in the page: the summary names what goes, track
   expect(everything.includes(Buffer.from('The contract text stays.'))).toBe(true);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('a PDF is cleaned in the page: its earlier revision, attachment and script go, and it renders the same', async ({ session }) => {
+  const pdf = path.join(__dirname, '../../fixtures/documents/report.pdf');
+  const sender = await session.page();
+  await sender.goto('/');
+  await hydrated(sender);
+  await sender.getByTestId('files-input').setInputFiles([pdf, fixture('photo-gps-rotated.heic')]);
+  await expect(sender.getByTestId('file-row')).toHaveCount(2);
+  const removed = sender.getByTestId('file-row').first().getByTestId('removed');
+  await expect(removed).toContainText('author');
+  await expect(removed).toContainText('company Example Ltd');
+  await expect(removed).toContainText('earlier versions of the document kept in the file (1)');
+  await expect(removed).toContainText('attached files');
+  await expect(removed).toContainText('scripts and automatic actions');
+  await sender.getByTestId('create').click();
+  const link = await sender.getByTestId('link').inputValue();
+  session.track(link);
+
+  const recipient = await session.page();
+  await recipient.goto(link);
+  await hydrated(recipient);
+  await recipient.getByTestId('reveal').click();
+  await expect(recipient.getByTestId('save-file')).toHaveCount(2, { timeout: 60_000 });
+  const [download] = await Promise.all([recipient.waitForEvent('download'), recipient.getByTestId('save-file').first().click()]);
+  expect(download.suggestedFilename()).toBe('report.pdf');
+  const bytes = fs.readFileSync(await download.path());
+  for (const value of ['SECRET LINE THAT WAS REDACTED', 'Jane Source', 'CUSTOMER-7781', 'FixtureCam', 'JavaScript']) {
+    expect(bytes.includes(Buffer.from(value)), value).toBe(false);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oncelink-pdf-'));
+  const file = path.join(dir, 'report.pdf');
+  fs.writeFileSync(file, bytes);
+  const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
+  expect(info).toContain('Pages:           2');
+  expect(info).not.toContain('Author:');
+  // Both pages render as the original's do.
+  execFileSync('pdftoppm', ['-r', '40', file, path.join(dir, 'after')]);
+  execFileSync('pdftoppm', ['-r', '40', pdf, path.join(dir, 'before')]);
+  for (const page of ['1', '2']) {
+    const a = fs.readFileSync(path.join(dir, `after-${page}.ppm`));
+    const b = fs.readFileSync(path.join(dir, `before-${page}.ppm`));
+    expect(a.equals(b), `page ${page}`).toBe(true);
+  }
+  fs.rmSync(dir, { recursive: true });
+});

@@ -35,6 +35,8 @@ pub(crate) enum Problem {
     FilesTooLarge,
     /// A file could not be read while it was being sent.
     FileChanged,
+    /// A password-protected document among the files: it cannot be cleaned.
+    Encrypted,
     /// A request link whose key is missing or does not fit its request.
     DamagedRequest,
     /// The request has its answer already.
@@ -54,6 +56,7 @@ impl From<image_privacy::ImageError> for Problem {
             image_privacy::ImageError::Truncated => Problem::Truncated,
             image_privacy::ImageError::Damaged => Problem::DamagedImage,
             image_privacy::ImageError::TooManyPixels => Problem::TooManyPixels,
+            image_privacy::ImageError::Encrypted => Problem::Encrypted,
             _ => Problem::NotImage,
         }
     }
@@ -113,6 +116,7 @@ pub(crate) fn problem_message(
         }
         Problem::FilesTooLarge => t!(i18n, error_files_too_large).into_any(),
         Problem::FileChanged => t!(i18n, error_file_changed).into_any(),
+        Problem::Encrypted => t!(i18n, error_encrypted).into_any(),
         Problem::DamagedRequest => t!(i18n, request_damaged).into_any(),
         Problem::AlreadyAnswered => t!(i18n, request_already_answered).into_any(),
         Problem::RequestClosed => t!(i18n, request_cancelled).into_any(),

@@ -1,16 +1,18 @@
 //! The files field: choose or drop any files, within the server's limits (shown before the
 //! user picks). Images among them, iPhone (HEIC) photos included, are cleaned of metadata
-//! like the image field's, and so are Word, Excel and PowerPoint documents; other files go as
-//! they are, and the page says so.
+//! like the image field's, and so are PDFs and Word, Excel and PowerPoint documents; other
+//! files go as they are, and the page says so.
 
 use std::sync::Arc;
 
-use image_privacy::{Findings, ImageType, MAX_HEIF_BYTES, MAX_IMAGE_BYTES, MAX_OFFICE_BYTES};
+use image_privacy::{
+    Findings, ImageType, MAX_HEIF_BYTES, MAX_IMAGE_BYTES, MAX_OFFICE_BYTES, MAX_PDF_BYTES,
+};
 use leptos::prelude::*;
 use protocol::rest::FilesInfo;
 
 use super::form::FormState;
-use super::image::{clean_document, clean_heic, clean_image};
+use super::image::{clean_document, clean_heic, clean_image, clean_pdf_file};
 use super::removed::RemovedSummary;
 use crate::browser;
 use crate::i18n::{t, use_i18n};
@@ -45,6 +47,14 @@ pub(super) struct ChosenFile {
 
 /// The type a cleaned HEIC photo is sent as.
 const HEIC: &str = "image/heic";
+
+/// The type a cleaned PDF is sent as.
+const PDF: &str = "application/pdf";
+
+/// Whether a chosen file may be a PDF (its content decides, in the cleaner).
+fn looks_like_pdf(name: &str, mime: &str) -> bool {
+    mime == PDF || name.to_ascii_lowercase().ends_with(".pdf")
+}
 
 /// Whether a chosen file may be a Word, Excel or PowerPoint document (its content decides, in
 /// the cleaner).
@@ -118,6 +128,34 @@ pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: &FilesIn
                                 cleaned.kind.mime().to_owned(),
                                 Treatment::Cleaned(cleaned.findings),
                             )
+                        }
+                        Err(e) => {
+                            form.problem.set(Some(e.into()));
+                            continue;
+                        }
+                    }
+                }
+                _ if looks_like_pdf(&name, &mime) && size <= MAX_PDF_BYTES as u64 => {
+                    let Some(bytes) = browser::read_slice(&blob, 0, size).await else {
+                        form.problem.set(Some(Problem::ReadFile));
+                        continue;
+                    };
+                    match clean_pdf_file(Arc::new(bytes)).await {
+                        Ok(cleaned) => {
+                            let Some(blob) = browser::blob_of(&cleaned.bytes, PDF) else {
+                                form.problem.set(Some(Problem::ReadFile));
+                                continue;
+                            };
+                            let size = cleaned.bytes.len() as u64;
+                            (
+                                blob,
+                                size,
+                                PDF.to_owned(),
+                                Treatment::Cleaned(cleaned.findings),
+                            )
+                        }
+                        Err(image_privacy::ImageError::NotAnImage) => {
+                            (blob, size, mime, Treatment::AsIs)
                         }
                         Err(e) => {
                             form.problem.set(Some(e.into()));

@@ -98,6 +98,14 @@ pub(super) fn clean_document(
     image_privacy::clean_office(&bytes)
 }
 
+/// Cleans a PDF chosen among the files: a chunk of its own (it carries the PDF parser).
+#[lazy]
+pub(super) fn clean_pdf_file(
+    bytes: Arc<Vec<u8>>,
+) -> Result<image_privacy::CleanedPdf, image_privacy::ImageError> {
+    image_privacy::clean_pdf(&bytes)
+}
+
 /// Fetches the image cleaner's chunk when the browser is idle, so that choosing an image
 /// does not wait for it.
 pub(super) fn prefetch_cleaner() {

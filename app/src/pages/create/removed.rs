@@ -73,6 +73,16 @@ pub(super) fn RemovedSummary(findings: Findings, #[prop(optional)] file: bool) -
     if findings.images > 0 {
         items.push(t!(i18n, removed_images).into_any());
     }
+    if findings.revisions > 0 {
+        let count = findings.revisions;
+        items.push(t!(i18n, removed_revisions, count = move || count).into_any());
+    }
+    if findings.attachments {
+        items.push(t!(i18n, removed_attachments).into_any());
+    }
+    if findings.scripts {
+        items.push(t!(i18n, removed_scripts).into_any());
+    }
     if findings.text {
         items.push(t!(i18n, removed_text).into_any());
     }

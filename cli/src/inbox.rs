@@ -16,7 +16,7 @@ use crate::output::{escape_controls, format_time, note, now_unix};
 use crate::{input, open};
 
 /// How often a waiting inbox asks the server.
-const POLL: Duration = Duration::from_secs(2);
+const POLL: Duration = Duration::from_secs(10);
 /// The longest pause between tries while the server is failing.
 const MAX_PAUSE: Duration = Duration::from_secs(60);
 /// How long a failing server is tried when the request's expiry is not known yet.

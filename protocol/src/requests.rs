@@ -75,7 +75,7 @@ pub struct RequestView {
     pub id: String,
     /// The sealed note (standard base64).
     pub note: String,
-    /// `waiting` (it can be answered), `answered`, `read` or `cancelled`.
+    /// `waiting` (it can be answered), `answered` or `cancelled`.
     pub state: RequestState,
 }
 
@@ -166,7 +166,7 @@ impl std::fmt::Debug for AnswerRequest {
         f.debug_struct("AnswerRequest")
             .field("answer_proof", &hidden(&self.answer_proof))
             .field("key_box", &hidden(&self.key_box))
-            .field("secret", &self.secret)
+            .field("secret", &hidden(&self.secret))
             .finish()
     }
 }

@@ -86,6 +86,10 @@ impl Service {
         input: Result<AnswerRequest, BodyError>,
     ) -> Result<AnswerResponse, ServiceError> {
         let client = admission.client;
+        // A client over its failures (guessing proofs) is refused before anything else, as a
+        // confirm is.
+        let failures = self.inner.limiter.check(Class::Failed, client).await;
+        failures.map_err(|wait| self.rate_limited(wait))?;
         let alias = self.alias(client, alias).await?;
         let input = self.body(input)?;
         let proof = self.counted(required(input.answer_proof, "answer_proof"))?;
@@ -104,14 +108,18 @@ impl Service {
             .request_by(client, &alias, RequestProof::Answer(proof))
             .await?;
         self.still_open(record.stage)?;
-        // The answer lives, and is viewed, as the request says; only the inbox manages it.
+        // The answer lives, and is viewed, as the request says (within today's limits: the
+        // operator may have lowered them since it was opened); only the inbox manages it.
+        let limits = &self.inner.limits;
+        let answer_ttl = record.answer_ttl.clamp(limits.min_ttl, limits.max_ttl);
         secret.ttl_hours = None;
-        secret.ttl_seconds = Some(Loose::Valid(record.answer_ttl.as_secs()));
+        secret.ttl_seconds = Some(Loose::Valid(answer_ttl.as_secs()));
         secret.max_views = None;
         secret.manage_verifier = None;
         let upload_token = secret.upload_token.take();
         let mut new = self.counted(self.new_secret(secret))?;
         new.access.manage_verifier = Some(record.inbox_verifier);
+        let bytes = new.payload.len() as u64;
         let created = self.keep(client, new, upload_token).await?;
         let at = AnswerAt {
             alias: created.alias.clone(),
@@ -122,7 +130,7 @@ impl Service {
         let outcome = self
             .inner
             .store
-            .answer_request(&alias, &proof, &at, record.answer_ttl)
+            .answer_request(&alias, &proof, &at, answer_ttl)
             .await;
         let refused = match self.stored(outcome) {
             Ok(Managed::Ok(Answered::Now { expires_at })) => {
@@ -133,11 +141,32 @@ impl Service {
             Ok(Managed::Ok(Answered::Cancelled)) => ServiceError::RequestClosed,
             Ok(Managed::NotFound) => ServiceError::NotFound,
             Ok(Managed::WrongToken) => ServiceError::WrongAccessProof,
-            Err(e) => e,
+            Err(e) => {
+                // The step may have been done even so (a reply lost, replicas late): if the
+                // request names this answer, it is recorded, and must stay.
+                let again = self
+                    .inner
+                    .store
+                    .request(&alias, RequestProof::Answer(proof));
+                if let Ok(Managed::Ok(now)) = again.await
+                    && now
+                        .answer
+                        .as_ref()
+                        .is_some_and(|a| a.alias == created.alias)
+                {
+                    self.inner.metrics.request_answered();
+                    return Ok(AnswerResponse {
+                        expires_at: now.expires_at,
+                    });
+                }
+                e
+            }
         };
-        // Another answer came first (or the request went): this one must not linger.
+        // Another answer came first (or the request went): this one must not linger, nor
+        // count against the client's quota.
         self.drop_answer(&created.alias, &record.inbox_verifier)
             .await;
+        self.inner.limiter.refund(client, bytes).await;
         Err(refused)
     }
 
@@ -189,7 +218,10 @@ impl Service {
             .request_proof(client, alias, proof, "inbox_proof")
             .await?;
         let managed = self.stored(self.inner.store.cancel_request(&alias, &proof).await)?;
-        if let Cancelled::Now(Some(answer)) = self.managed(client, managed).await? {
+        // Destroying is idempotent: a second cancel finishes what a failed first one began.
+        if let Cancelled::Now(Some(answer)) | Cancelled::Already(Some(answer)) =
+            self.managed(client, managed).await?
+        {
             self.drop_answer(&answer, &proof).await;
         }
         Ok(CancelResponse {
@@ -282,6 +314,8 @@ impl Service {
             Managed::Ok(s) if s.views_used == 0 && s.state == store::State::Waiting => {
                 (RequestState::Answered, None)
             }
+            // Destroyed without a cancel of the request: gone unread, never "read".
+            Managed::Ok(s) if s.state == store::State::Destroyed => (RequestState::Cancelled, None),
             Managed::Ok(s) => (RequestState::Read, s.opened_at.first().copied()),
             // Its record is gone: read and forgotten, or expired with the request.
             Managed::NotFound | Managed::WrongToken => (RequestState::Read, None),
@@ -293,11 +327,18 @@ impl Service {
         let id = self
             .id_for_data(&store::SecretRef::Alias(answer.clone()))
             .await;
-        if let Ok(Managed::Ok(store::Destroyed::Now)) =
-            self.inner.store.destroy(answer, inbox).await
-            && let Some(id) = id
-        {
-            self.forget_data(&id).await;
+        match self.inner.store.destroy(answer, inbox).await {
+            Ok(Managed::Ok(store::Destroyed::Now)) => {
+                if let Some(id) = id {
+                    self.forget_data(&id).await;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                // Counted and logged (no alias): it expires with the request anyway.
+                self.inner.metrics.store_error();
+                tracing::warn!(target: "service", error = %e, "an answer could not be destroyed");
+            }
         }
     }
 }

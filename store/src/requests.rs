@@ -97,8 +97,9 @@ pub enum Answered {
 pub enum Cancelled {
     /// Cancelled now; the answer to delete with it, if there was one.
     Now(Option<Alias>),
-    /// It was cancelled before.
-    Already,
+    /// It was cancelled before; its answer, if any, to delete again (an earlier attempt may
+    /// have failed).
+    Already(Option<Alias>),
 }
 
 impl std::fmt::Debug for AnswerAt {

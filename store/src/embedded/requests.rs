@@ -145,11 +145,11 @@ impl EmbeddedStore {
             Ok(request) => request,
             Err(refused) => return refused,
         };
+        let answer = request.record.answer.as_ref().map(|a| a.alias.clone());
         if request.record.stage == Stage::Cancelled {
-            return Managed::Ok(Cancelled::Already);
+            return Managed::Ok(Cancelled::Already(answer));
         }
         request.record.stage = Stage::Cancelled;
-        let answer = request.record.answer.as_ref().map(|a| a.alias.clone());
         Managed::Ok(Cancelled::Now(answer))
     }
 }

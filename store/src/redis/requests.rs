@@ -173,18 +173,16 @@ impl RedisStore {
             .run_durable(&CANCEL, vec![self.request_key(alias)], vec![raw(proof)])
             .await?;
         let code = reply.first().and_then(Value::as_i64).unwrap_or(0);
+        let answer = reply
+            .get(1)
+            .cloned()
+            .and_then(Value::into_string)
+            .and_then(|a| Alias::parse(&a).ok());
         Ok(match code {
             0 => Managed::NotFound,
             1 => Managed::WrongToken,
-            3 => Managed::Ok(Cancelled::Already),
-            _ => {
-                let answer = reply
-                    .get(1)
-                    .cloned()
-                    .and_then(Value::into_string)
-                    .and_then(|a| Alias::parse(&a).ok());
-                Managed::Ok(Cancelled::Now(answer))
-            }
+            3 => Managed::Ok(Cancelled::Already(answer)),
+            _ => Managed::Ok(Cancelled::Now(answer)),
         })
     }
 }

@@ -139,7 +139,7 @@ pub(super) async fn a_cancelled_request_takes_no_answer(store: Store) {
     let cancelled = store.cancel_request(&alias, &verifier(INBOX_PROOF)).await;
     assert_eq!(cancelled.unwrap(), Managed::Ok(Cancelled::Now(None)));
     let again = store.cancel_request(&alias, &verifier(INBOX_PROOF)).await;
-    assert_eq!(again.unwrap(), Managed::Ok(Cancelled::Already));
+    assert_eq!(again.unwrap(), Managed::Ok(Cancelled::Already(None)));
     let ttl = Duration::from_secs(60);
     let late = answer_with(&store, &alias, ANSWER_PROOF, 2, ttl);
     assert!(matches!(late.await, Managed::Ok(Answered::Cancelled)));

@@ -133,7 +133,12 @@ pub(super) fn create(form: FormState, lang: &'static str) {
     form.phase.set(Phase::Encrypting);
     let ttl = form.ttl_seconds.get_untracked();
     let max_views = form.views.get_untracked();
-    let secret_passphrase = form.passphrase.get_untracked();
+    // An answer takes no passphrase: the requester would have none to type.
+    let secret_passphrase = if form.answering.with_value(Option::is_some) {
+        String::new()
+    } else {
+        form.passphrase.get_untracked()
+    };
     // `try_`: the user may have left the page while the secret was being made.
     let fail = move |problem: Option<Problem>| {
         form.problem.try_set(problem);

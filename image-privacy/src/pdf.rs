@@ -129,6 +129,10 @@ pub(crate) fn clean(bytes: &[u8], findings: &mut Findings) -> Result<Vec<u8>, Im
     if !tail.windows(5).any(|w| w == b"%%EOF") {
         return Err(ImageError::Truncated);
     }
+    // Counted before parsing, so a file of a million tiny objects is refused at once.
+    if bytes.windows(4).filter(|w| w == b" obj").count() > MAX_OBJECTS {
+        return Err(ImageError::TooLarge);
+    }
     let options = LoadOptions {
         max_decompressed_size: Some(MAX_STREAM),
         ..LoadOptions::default()

@@ -153,3 +153,14 @@ fn damaged_or_foreign_files_are_refused_without_a_panic() {
     );
     assert!(!is_heif(b"not a photo at all"));
 }
+
+/// A photo whose header declares 50,000 × 50,000 pixels (a decompression bomb for whoever
+/// decodes it) is refused before anything else.
+#[test]
+fn huge_declared_dimensions_are_refused() {
+    let mut bomb = fixture();
+    let at = bomb.windows(4).position(|w| w == b"ispe").unwrap();
+    bomb[at + 8..at + 12].copy_from_slice(&50_000u32.to_be_bytes());
+    bomb[at + 12..at + 16].copy_from_slice(&50_000u32.to_be_bytes());
+    assert_eq!(clean_heif(&bomb).unwrap_err(), ImageError::TooManyPixels);
+}

@@ -153,3 +153,28 @@ fn protected_or_damaged_files_are_refused() {
     }
     assert_eq!(clean_pdf(b"not a pdf").unwrap_err(), ImageError::NotAnImage);
 }
+
+/// A file of a million tiny objects is refused at once, and a page tree that contains itself
+/// ends: refused or cleaned, never a hang.
+#[test]
+fn object_bombs_and_cycles_end_quickly() {
+    let mut many = b"%PDF-1.4\n".to_vec();
+    for k in 1..=1_000_000u32 {
+        many.extend_from_slice(format!("{k} 0 obj\nnull\nendobj\n").as_bytes());
+    }
+    many.extend_from_slice(b"trailer\n<< /Root 1 0 R >>\n%%EOF\n");
+    let started = std::time::Instant::now();
+    assert_eq!(clean_pdf(&many).unwrap_err(), ImageError::TooLarge);
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+
+    let cyclic = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n\
+2 0 obj\n<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 1 /Parent 2 0 R >>\nendobj\n\
+3 0 obj\n<< /Type /Page /Parent 2 0 R /Metadata 4 0 R >>\nendobj\n\
+4 0 obj\n<< /Type /Metadata /Subtype /XML /Length 9 >>\nstream\nJane Srce\nendstream\nendobj\n\
+trailer\n<< /Root 1 0 R /Size 5 >>\n%%EOF\n";
+    let started = std::time::Instant::now();
+    if let Ok(cleaned) = clean_pdf(cyclic) {
+        assert!(!contains(&cleaned.bytes, "Jane Srce"));
+    }
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+}

@@ -45,6 +45,59 @@ pub(super) struct ChosenFile {
     pub treatment: Treatment,
 }
 
+/// Which cleaner a chosen file goes through, if any.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cleaner {
+    Image,
+    Pdf,
+    Office,
+    Heic,
+}
+
+/// The cleaner for a file, by the type the browser gave and its name (each cleaner then
+/// decides by content), within that cleaner's size limit.
+fn cleaner_for(name: &str, mime: &str, size: u64) -> Option<Cleaner> {
+    let (cleaner, limit) = if ImageType::from_mime(mime).is_some() {
+        (Cleaner::Image, MAX_IMAGE_BYTES)
+    } else if looks_like_pdf(name, mime) {
+        (Cleaner::Pdf, MAX_PDF_BYTES)
+    } else if looks_like_office(name) {
+        (Cleaner::Office, MAX_OFFICE_BYTES)
+    } else if looks_like_heic(name, mime) {
+        (Cleaner::Heic, MAX_HEIF_BYTES)
+    } else {
+        return None;
+    };
+    (size <= limit as u64).then_some(cleaner)
+}
+
+/// Runs a cleaner (each a WASM chunk of its own): the cleaned bytes, the type to send them
+/// as when the cleaner knows it, and what was removed.
+async fn clean_with(
+    cleaner: Cleaner,
+    bytes: Vec<u8>,
+) -> Result<(Vec<u8>, Option<&'static str>, Findings), image_privacy::ImageError> {
+    let bytes = Arc::new(bytes);
+    Ok(match cleaner {
+        Cleaner::Image => {
+            let c = clean_image(bytes).await?;
+            (c.bytes, Some(c.kind.mime()), c.findings)
+        }
+        Cleaner::Pdf => {
+            let c = clean_pdf_file(bytes).await?;
+            (c.bytes, Some(PDF), c.findings)
+        }
+        Cleaner::Office => {
+            let c = clean_document(bytes).await?;
+            (c.bytes, None, c.findings)
+        }
+        Cleaner::Heic => {
+            let c = clean_heic(bytes).await?;
+            (c.bytes, Some(HEIC), c.findings)
+        }
+    })
+}
+
 /// The type a cleaned HEIC photo is sent as.
 const HEIC: &str = "image/heic";
 
@@ -109,52 +162,26 @@ pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: &FilesIn
             let mime = file.type_();
             let size = file.size() as u64;
             let blob: web_sys::Blob = file.into();
-            let entry = match ImageType::from_mime(&mime) {
-                Some(_) if size <= MAX_IMAGE_BYTES as u64 => {
+            let entry = match cleaner_for(&name, &mime, size) {
+                None => (blob, size, mime, Treatment::AsIs),
+                Some(cleaner) => {
                     let Some(bytes) = browser::read_slice(&blob, 0, size).await else {
                         form.problem.set(Some(Problem::ReadFile));
                         continue;
                     };
-                    match clean_image(Arc::new(bytes)).await {
-                        Ok(cleaned) => {
-                            let Some(blob) = browser::blob_of(&cleaned.bytes, cleaned.kind.mime())
-                            else {
+                    match clean_with(cleaner, bytes).await {
+                        Ok((bytes, cleaned_mime, findings)) => {
+                            let mime = cleaned_mime.map_or(mime, str::to_owned);
+                            let Some(blob) = browser::blob_of(&bytes, &mime) else {
                                 form.problem.set(Some(Problem::ReadFile));
                                 continue;
                             };
-                            (
-                                blob,
-                                cleaned.bytes.len() as u64,
-                                cleaned.kind.mime().to_owned(),
-                                Treatment::Cleaned(cleaned.findings),
-                            )
+                            let size = bytes.len() as u64;
+                            (blob, size, mime, Treatment::Cleaned(findings))
                         }
-                        Err(e) => {
-                            form.problem.set(Some(e.into()));
-                            continue;
-                        }
-                    }
-                }
-                _ if looks_like_pdf(&name, &mime) && size <= MAX_PDF_BYTES as u64 => {
-                    let Some(bytes) = browser::read_slice(&blob, 0, size).await else {
-                        form.problem.set(Some(Problem::ReadFile));
-                        continue;
-                    };
-                    match clean_pdf_file(Arc::new(bytes)).await {
-                        Ok(cleaned) => {
-                            let Some(blob) = browser::blob_of(&cleaned.bytes, PDF) else {
-                                form.problem.set(Some(Problem::ReadFile));
-                                continue;
-                            };
-                            let size = cleaned.bytes.len() as u64;
-                            (
-                                blob,
-                                size,
-                                PDF.to_owned(),
-                                Treatment::Cleaned(cleaned.findings),
-                            )
-                        }
-                        Err(image_privacy::ImageError::NotAnImage) => {
+                        // Named like a document or a photo, but none by its content: it goes
+                        // as it is (and the page says so).
+                        Err(image_privacy::ImageError::NotAnImage) if cleaner != Cleaner::Image => {
                             (blob, size, mime, Treatment::AsIs)
                         }
                         Err(e) => {
@@ -163,61 +190,6 @@ pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: &FilesIn
                         }
                     }
                 }
-                _ if looks_like_office(&name) && size <= MAX_OFFICE_BYTES as u64 => {
-                    let Some(bytes) = browser::read_slice(&blob, 0, size).await else {
-                        form.problem.set(Some(Problem::ReadFile));
-                        continue;
-                    };
-                    // The cleaner (a chunk of its own) decides by content: a file named like
-                    // a document that is none goes as it is.
-                    match clean_document(Arc::new(bytes)).await {
-                        Ok(cleaned) => {
-                            let Some(blob) = browser::blob_of(&cleaned.bytes, &mime) else {
-                                form.problem.set(Some(Problem::ReadFile));
-                                continue;
-                            };
-                            let size = cleaned.bytes.len() as u64;
-                            (blob, size, mime, Treatment::Cleaned(cleaned.findings))
-                        }
-                        Err(image_privacy::ImageError::NotAnImage) => {
-                            (blob, size, mime, Treatment::AsIs)
-                        }
-                        Err(e) => {
-                            form.problem.set(Some(e.into()));
-                            continue;
-                        }
-                    }
-                }
-                _ if looks_like_heic(&name, &mime) && size <= MAX_HEIF_BYTES as u64 => {
-                    let Some(bytes) = browser::read_slice(&blob, 0, size).await else {
-                        form.problem.set(Some(Problem::ReadFile));
-                        continue;
-                    };
-                    if !image_privacy::is_heif(&bytes) {
-                        (blob, size, mime, Treatment::AsIs)
-                    } else {
-                        match clean_heic(Arc::new(bytes)).await {
-                            Ok(cleaned) => {
-                                let Some(blob) = browser::blob_of(&cleaned.bytes, HEIC) else {
-                                    form.problem.set(Some(Problem::ReadFile));
-                                    continue;
-                                };
-                                let size = cleaned.bytes.len() as u64;
-                                (
-                                    blob,
-                                    size,
-                                    HEIC.to_owned(),
-                                    Treatment::Cleaned(cleaned.findings),
-                                )
-                            }
-                            Err(e) => {
-                                form.problem.set(Some(e.into()));
-                                continue;
-                            }
-                        }
-                    }
-                }
-                _ => (blob, size, mime, Treatment::AsIs),
             };
             let (blob, size, mime, treatment) = entry;
             form.files.update(|files| {

@@ -96,8 +96,12 @@ pub fn prepare(paths: &[PathBuf], keep_metadata: bool) -> Result<Vec<Outgoing>, 
                 let bytes = std::fs::read(path)
                     .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
                 let cleaned = image_privacy::clean_pdf(&bytes).map_err(|e| {
+                    let why = match e {
+                        image_privacy::ImageError::Encrypted => e.to_string(),
+                        _ => "this PDF could not be read (it is damaged or cut off)".to_owned(),
+                    };
                     CliError::Input(format!(
-                        "{}: {e}; add --keep-metadata to send it as it is",
+                        "{}: {why}; add --keep-metadata to send it as it is",
                         shown()
                     ))
                 })?;

@@ -37,6 +37,8 @@ pub(crate) enum Problem {
     FileChanged,
     /// A password-protected document among the files: it cannot be cleaned.
     Encrypted,
+    /// A document among the files that cannot be read (damaged or cut off).
+    DamagedDocument,
     /// A request link whose key is missing or does not fit its request.
     DamagedRequest,
     /// The request has its answer already.
@@ -117,6 +119,7 @@ pub(crate) fn problem_message(
         Problem::FilesTooLarge => t!(i18n, error_files_too_large).into_any(),
         Problem::FileChanged => t!(i18n, error_file_changed).into_any(),
         Problem::Encrypted => t!(i18n, error_encrypted).into_any(),
+        Problem::DamagedDocument => t!(i18n, error_damaged_document).into_any(),
         Problem::DamagedRequest => t!(i18n, request_damaged).into_any(),
         Problem::AlreadyAnswered => t!(i18n, request_already_answered).into_any(),
         Problem::RequestClosed => t!(i18n, request_cancelled).into_any(),

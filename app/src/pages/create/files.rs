@@ -184,6 +184,14 @@ pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: &FilesIn
                         Err(image_privacy::ImageError::NotAnImage) if cleaner != Cleaner::Image => {
                             (blob, size, mime, Treatment::AsIs)
                         }
+                        // A document the cleaner cannot read is not called an image.
+                        Err(
+                            image_privacy::ImageError::Damaged
+                            | image_privacy::ImageError::Truncated,
+                        ) if cleaner != Cleaner::Image => {
+                            form.problem.set(Some(Problem::DamagedDocument));
+                            continue;
+                        }
                         Err(e) => {
                             form.problem.set(Some(e.into()));
                             continue;

@@ -5,7 +5,8 @@
 #   scripts/bench.sh            # everything, and BENCHMARKS.md is rewritten
 #   scripts/bench.sh image api  # only some stages (printed, BENCHMARKS.md left alone):
 #                               # crypto image passphrase flow first-load api pool uploads
-#                               # files
+#                               # files; also documents (issue 18's PDF and HEIC: not part of
+#                               # "everything" yet, its figures are in BENCHMARKS.md by hand)
 #   scripts/bench.sh profile    # perf profile of server and redis-server under the 1 KiB API
 #                               # load (not part of "everything": needs perf, and perf slows
 #                               # what it watches; the full list plus profile also rewrites
@@ -74,6 +75,20 @@ if want image; then
   step "image cleaning, Chromium"
   [ -n "${ONCELINK_BASE_URL:-}" ] || start_server
   playwright_bench clean.bench.ts
+fi
+
+if want documents; then
+  export ONCELINK_BENCH_DOCUMENTS="$TARGET_DIR/bench/documents"
+  if [ ! -f "$ONCELINK_BENCH_DOCUMENTS/photo12mp.heic" ]; then
+    python3 -c 'import pillow_heif, pikepdf, reportlab' 2>/dev/null \
+      || pip install --quiet pillow pillow-heif pikepdf reportlab
+    python3 bench/make-documents.py "$ONCELINK_BENCH_DOCUMENTS"
+  fi
+  step "document cleaning, native (criterion)"
+  cargo bench -p image-privacy --bench documents 2>&1 | grep -E "^image-privacy|time:"
+  step "document cleaning, Chromium"
+  [ -n "${ONCELINK_BASE_URL:-}" ] || start_server
+  playwright_bench documents.bench.ts
 fi
 
 if want passphrase; then

@@ -325,3 +325,72 @@ export async function hpkeOpen(sk: Buffer, info: Buffer, aad: Buffer, box: Buffe
   decipher.setAuthTag(body.subarray(body.length - 16));
   return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]);
 }
+
+/**
+ * Receives a secret's files by itself, as any client holding the link could, without the
+ * recipient's page: the reveal with a claim (Node's HKDF for the access proof), the payload
+ * decrypted with Node's WebCrypto, the manifest read from the envelope, and each file's
+ * STREAM (64 KiB chunks, AES-256-GCM, nonce = index as 11 bytes ‖ last flag) decrypted from
+ * the data download. An implementation of the format independent of crypto-core.
+ */
+export async function receiveFilesIndependently(
+  request: APIRequestContext,
+  link: string,
+): Promise<{ text: string; files: Map<string, Buffer> }> {
+  const { webcrypto, randomBytes } = await import('node:crypto');
+  const access = await accessProof(link);
+  const claim = randomBytes(32).toString('base64url');
+  const alias = aliasOf(link);
+  const revealed = await request.post(`/api/secrets/${alias}/reveal`, { data: { access_proof: access, claim } });
+  expect(revealed.status()).toBe(200);
+  const { ciphertext, id } = await revealed.json();
+  let envelope = Buffer.from(await decryptWithWebCrypto(link, id, ciphertext));
+  expect(envelope[0]).toBe(0x02);
+  envelope = envelope.subarray(5, 5 + envelope.readUInt32BE(1));
+  expect(envelope[0]).toBe(0x03);
+  let at = 1;
+  const textLength = envelope.readUInt32BE(at);
+  at += 4;
+  const text = envelope.subarray(at, at + textLength).toString('utf8');
+  at += textLength;
+  const count = envelope.readUInt16BE(at);
+  at += 2;
+  const entries: { name: string; size: number; key: Buffer }[] = [];
+  for (let i = 0; i < count; i++) {
+    const nameLength = envelope.readUInt16BE(at);
+    const name = envelope.subarray(at + 2, at + 2 + nameLength).toString('utf8');
+    at += 2 + nameLength;
+    at += 1 + envelope[at]; // the MIME type
+    const size = Number(envelope.readBigUInt64BE(at));
+    const key = envelope.subarray(at + 8, at + 40);
+    at += 40;
+    entries.push({ name, size, key });
+  }
+  const data = await request.get(`/api/secrets/${alias}/data`, {
+    headers: { 'Oncelink-Access-Proof': access, 'Oncelink-Claim': claim },
+  });
+  expect(data.status()).toBe(200);
+  const sealed = await data.body();
+  const CHUNK = 65536;
+  const files = new Map<string, Buffer>();
+  let offset = 0;
+  for (const entry of entries) {
+    const chunks = Math.max(1, Math.ceil(entry.size / CHUNK));
+    const key = await webcrypto.subtle.importKey('raw', entry.key, 'AES-GCM', false, ['decrypt']);
+    const plain: Buffer[] = [];
+    for (let i = 0; i < chunks; i++) {
+      const length = Math.min(CHUNK, entry.size - i * CHUNK) + 16;
+      const nonce = Buffer.alloc(12);
+      nonce.writeUIntBE(i, 5, 6); // the index, big-endian, in the first 11 bytes
+      nonce[11] = i === chunks - 1 ? 1 : 0;
+      const opened = await webcrypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce }, key, sealed.subarray(offset, offset + length));
+      plain.push(Buffer.from(opened));
+      offset += length;
+    }
+    files.set(entry.name, Buffer.concat(plain));
+  }
+  expect(offset).toBe(sealed.length);
+  const confirmed = await request.post(`/api/secrets/${alias}/confirm`, { data: { claim } });
+  expect(confirmed.status()).toBe(200);
+  return { text, files };
+}

@@ -173,8 +173,8 @@ pub(crate) fn removed(f: &image_privacy::Findings) -> String {
     if f.software.is_some() {
         items.push("software".into());
     }
-    if f.author.is_some() {
-        items.push("author".into());
+    if let Some(author) = &f.author {
+        items.push(format!("author {author}"));
     }
     if let Some(company) = &f.company {
         items.push(format!("company {company}"));

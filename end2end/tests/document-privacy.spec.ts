@@ -50,9 +50,16 @@ test('a Word document is cleaned in the page: the summary names what goes, track
   await sender.getByTestId('files-input').setInputFiles([docx]);
   await expect(sender.getByTestId('file-row')).toHaveCount(1);
   const removed = sender.getByTestId('file-row').getByTestId('removed');
-  await expect(removed).toContainText('author');
+  await expect(removed).toContainText('author Jane Source');
   await expect(removed).toContainText('company Example Ltd');
   await expect(removed).toContainText('comments and who wrote them');
+  // The originals only on request, with a warning; off by default.
+  const keep = sender.getByTestId('keep-original-files');
+  await expect(keep).not.toBeChecked();
+  await keep.check();
+  await expect(sender.getByTestId('keep-original-files-warning')).toBeVisible();
+  await keep.uncheck();
+  await expect(sender.getByTestId('keep-original-files-warning')).toHaveCount(0);
   await expect(removed).toContainText('metadata of the images inside');
   await expect(removed.getByTestId('tracked-changes')).toBeVisible();
   await sender.getByTestId('create').click();

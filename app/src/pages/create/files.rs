@@ -43,6 +43,9 @@ pub(super) struct ChosenFile {
     pub size: u64,
     /// Cleaned, or as it is.
     pub treatment: Treatment,
+    /// The file as chosen, with its type, when what is sent is a cleaned copy: sent instead
+    /// when the user keeps the originals.
+    pub original: Option<(send_wrapper::SendWrapper<web_sys::Blob>, u64, String)>,
 }
 
 /// Which cleaner a chosen file goes through, if any.
@@ -162,6 +165,11 @@ pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: &FilesIn
             let mime = file.type_();
             let size = file.size() as u64;
             let blob: web_sys::Blob = file.into();
+            let as_chosen = (
+                send_wrapper::SendWrapper::new(blob.clone()),
+                size,
+                mime.clone(),
+            );
             let entry = match cleaner_for(&name, &mime, size) {
                 None => (blob, size, mime, Treatment::AsIs),
                 Some(cleaner) => {
@@ -200,6 +208,7 @@ pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: &FilesIn
                 }
             };
             let (blob, size, mime, treatment) = entry;
+            let original = matches!(treatment, Treatment::Cleaned(_)).then_some(as_chosen);
             form.files.update(|files| {
                 let key = files.iter().map(|f| f.key + 1).max().unwrap_or(0);
                 files.push(ChosenFile {
@@ -209,6 +218,7 @@ pub(super) fn add_files(form: FormState, list: web_sys::FileList, info: &FilesIn
                     blob: send_wrapper::SendWrapper::new(blob),
                     size,
                     treatment,
+                    original,
                 });
             });
         }
@@ -285,6 +295,25 @@ fn FilesPicker(form: FormState, busy: bool, info: FilesInfo) -> impl IntoView {
                     <FileRow form file busy/>
                 </For>
             </ul>
+            // As for the image: the originals only on request, with a warning.
+            {move || form.files.with(|files| files.iter().any(|f| f.original.is_some())).then(|| {
+                let keep = form.keep_files_original;
+                view! {
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            data-testid="keep-original-files"
+                            prop:checked=move || keep.get()
+                            on:change=move |ev| keep.set(event_target_checked(&ev))
+                            disabled=busy
+                        />
+                        {t!(i18n, keep_original_files)}
+                    </label>
+                    {move || keep.get().then(|| view! {
+                        <p class="alert" role="alert" data-testid="keep-original-files-warning">{t!(i18n, keep_original_files_warning)}</p>
+                    })}
+                }
+            })}
         </fieldset>
     }
 }

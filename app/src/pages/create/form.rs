@@ -54,6 +54,8 @@ pub(super) struct FormState {
     pub image: RwSignal<Option<Chosen>>,
     /// Send the image as chosen, metadata and all.
     pub keep_original: RwSignal<bool>,
+    /// Send the files as chosen, metadata and all (not their cleaned copies).
+    pub keep_files_original: RwSignal<bool>,
     /// Lifetime in seconds.
     pub ttl_seconds: RwSignal<u64>,
     /// Files to send with the secret.
@@ -82,6 +84,7 @@ impl FormState {
             text: RwSignal::new(String::new()),
             image: RwSignal::new(None),
             keep_original: RwSignal::new(false),
+            keep_files_original: RwSignal::new(false),
             ttl_seconds: RwSignal::new(86_400),
             files: RwSignal::new(Vec::new()),
             files_progress: RwSignal::new(FilesProgress::default()),

@@ -61,8 +61,8 @@ pub(super) fn RemovedSummary(findings: Findings, #[prop(optional)] file: bool) -
     if let Some(software) = findings.software.clone() {
         items.push(t!(i18n, removed_software, software = move || software.clone()).into_any());
     }
-    if findings.author.is_some() {
-        items.push(t!(i18n, removed_author).into_any());
+    if let Some(author) = findings.author.clone() {
+        items.push(t!(i18n, removed_author_named, author = move || author.clone()).into_any());
     }
     if let Some(company) = findings.company.clone() {
         items.push(t!(i18n, removed_company, company = move || company.clone()).into_any());

@@ -22,6 +22,7 @@ fn outgoing(
     files: &[ChosenFile],
     image: Option<&Chosen>,
     keep_original: bool,
+    keep_files_original: bool,
 ) -> Result<Vec<Outgoing>, Problem> {
     let mut out = Vec::with_capacity(files.len() + 1);
     if let Some(image) = image {
@@ -34,10 +35,14 @@ fn outgoing(
         out.push(Outgoing { blob, entry });
     }
     for file in files {
-        let entry = client::files::new_entry(&file.name, &file.mime, file.size)
-            .map_err(|_| Problem::Generic)?;
+        let (blob, size, mime) = match (&file.original, keep_files_original) {
+            (Some((blob, size, mime)), true) => (blob, *size, mime),
+            _ => (&file.blob, file.size, &file.mime),
+        };
+        let entry =
+            client::files::new_entry(&file.name, mime, size).map_err(|_| Problem::Generic)?;
         out.push(Outgoing {
-            blob: (*file.blob).clone(),
+            blob: (**blob).clone(),
             entry,
         });
     }
@@ -124,6 +129,7 @@ pub(super) fn create(form: FormState, lang: &'static str) {
     let chosen = form.image.get_untracked();
     let chosen_files = form.files.get_untracked();
     let keep = form.keep_original.get_untracked();
+    let keep_files = form.keep_files_original.get_untracked();
     let secret_text = form.text.get_untracked();
     if secret_text.is_empty() && chosen.is_none() && chosen_files.is_empty() {
         form.problem.set(Some(Problem::Empty));
@@ -149,7 +155,7 @@ pub(super) fn create(form: FormState, lang: &'static str) {
         let outgoing = if chosen_files.is_empty() {
             None
         } else {
-            match outgoing(&chosen_files, chosen.as_ref(), keep) {
+            match outgoing(&chosen_files, chosen.as_ref(), keep, keep_files) {
                 Ok(outgoing) => Some(outgoing),
                 Err(problem) => return fail(Some(problem)),
             }

@@ -58,7 +58,10 @@ fn boxes(b: &[u8], from: usize, to: usize) -> Result<Vec<BoxAt>, ImageError> {
                 let size = usize::try_from(size).map_err(|_| ImageError::Damaged)?;
                 (at + 16, at.checked_add(size).ok_or(ImageError::Damaged)?)
             }
-            n => (at + 8, at + n as usize),
+            n => (
+                at + 8,
+                at.checked_add(n as usize).ok_or(ImageError::Damaged)?,
+            ),
         };
         if end < body || end > to {
             return Err(if end > b.len() {
@@ -167,18 +170,18 @@ fn parse_iinf(b: &[u8], iinf: &BoxAt) -> Result<Vec<ItemInfo>, ImageError> {
             .ok_or(ImageError::Truncated)?
             .try_into()
             .map_err(|_| ImageError::Truncated)?;
-        let name_end = b[rest + 6..at.end]
+        let name_end = part(b, rest + 6, at.end)?
             .iter()
             .position(|&c| c == 0)
             .map(|p| rest + 6 + p)
             .ok_or(ImageError::Damaged)?;
         let content_type = if &kind == b"mime" {
             let from = name_end + 1;
-            let to = b[from..at.end]
+            let to = part(b, from, at.end)?
                 .iter()
                 .position(|&c| c == 0)
                 .map_or(at.end, |p| from + p);
-            b[from..to].to_vec()
+            part(b, from, to)?.to_vec()
         } else {
             Vec::new()
         };
@@ -283,15 +286,36 @@ fn parse_meta(b: &[u8], meta: BoxAt) -> Result<Meta, ImageError> {
         Some(pitm) => u32_be(b, pitm.body + 4),
         None => None,
     };
+    let items = parse_iinf(b, &iinf)?;
+    let locations = parse_iloc(b, &iloc)?;
+    // Each item once: an id named twice would make removing one item remove another.
+    if !unique(items.iter().map(|i| i.id)) || !unique(locations.iter().map(|l| l.id)) {
+        return Err(ImageError::Damaged);
+    }
     Ok(Meta {
-        items: parse_iinf(b, &iinf)?,
-        locations: parse_iloc(b, &iloc)?,
+        items,
+        locations,
         children,
         iinf,
         iloc,
         primary,
         at: meta,
     })
+}
+
+/// `b[from..to]`, or [`ImageError::Truncated`] when that is not inside `b` (a box too small
+/// for what its type says it holds).
+fn part(b: &[u8], from: usize, to: usize) -> Result<&[u8], ImageError> {
+    b.get(from..to).ok_or(ImageError::Truncated)
+}
+
+/// Whether no id comes twice.
+fn unique(ids: impl Iterator<Item = u32>) -> bool {
+    let mut seen: Vec<u32> = ids.collect();
+    let count = seen.len();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len() == count
 }
 
 /// Whether an item is identifying metadata: Exif, or XMP in a `mime` item.
@@ -361,7 +385,7 @@ fn rewrite_iinf(b: &[u8], meta: &Meta, dropped: &[u32]) -> Result<Vec<u8>, Image
     } else {
         iinf.body + 8
     };
-    let mut body = b[iinf.body..iinf.body + 4].to_vec();
+    let mut body = part(b, iinf.body, iinf.body + 4)?.to_vec();
     let kept: Vec<&[u8]> = boxes(b, first, iinf.end)?
         .iter()
         .filter(|at| {
@@ -394,7 +418,7 @@ fn rewrite_iloc(b: &[u8], meta: &Meta, dropped: &[u32]) -> Result<Vec<u8>, Image
         .iter()
         .filter(|l| !dropped.contains(&l.id))
         .collect();
-    let mut body = b[iloc.body..iloc.body + 6].to_vec();
+    let mut body = part(b, iloc.body, iloc.body + 6)?.to_vec();
     if version < 2 {
         let n = u16::try_from(kept.len()).map_err(|_| ImageError::Damaged)?;
         body.extend_from_slice(&n.to_be_bytes());
@@ -403,7 +427,7 @@ fn rewrite_iloc(b: &[u8], meta: &Meta, dropped: &[u32]) -> Result<Vec<u8>, Image
         body.extend_from_slice(&n.to_be_bytes());
     }
     for location in kept {
-        body.extend_from_slice(&b[location.entry.clone()]);
+        body.extend_from_slice(part(b, location.entry.start, location.entry.end)?);
     }
     boxed(b"iloc", &body)
 }
@@ -414,7 +438,7 @@ fn rewrite_iref(b: &[u8], iref: &BoxAt, dropped: &[u32]) -> Result<Option<Vec<u8
     let version = full_box_version(b, iref)?;
     let id_size = if version == 0 { 2 } else { 4 };
     let read_id = |at: usize| -> Result<u32, ImageError> { Ok(read_uint(b, at, id_size)? as u32) };
-    let mut body = b[iref.body..iref.body + 4].to_vec();
+    let mut body = part(b, iref.body, iref.body + 4)?.to_vec();
     let mut any = false;
     for reference in boxes(b, iref.body + 4, iref.end)? {
         let from = read_id(reference.body)?;
@@ -431,7 +455,7 @@ fn rewrite_iref(b: &[u8], iref: &BoxAt, dropped: &[u32]) -> Result<Option<Vec<u8
             continue;
         }
         let mut entry = Vec::new();
-        entry.extend_from_slice(&b[reference.body..reference.body + id_size]);
+        entry.extend_from_slice(part(b, reference.body, reference.body + id_size)?);
         let n = u16::try_from(targets.len()).map_err(|_| ImageError::Damaged)?;
         entry.extend_from_slice(&n.to_be_bytes());
         for t in targets {
@@ -471,10 +495,10 @@ fn rewrite_iprp(b: &[u8], iprp: &BoxAt, dropped: &[u32]) -> Result<Vec<u8>, Imag
                 return Err(ImageError::Truncated);
             }
             if !dropped.contains(&id) {
-                entries.push(&b[start..at]);
+                entries.push(part(b, start, at)?);
             }
         }
-        let mut ipma = b[child.body..child.body + 4].to_vec();
+        let mut ipma = part(b, child.body, child.body + 4)?.to_vec();
         let n = u32::try_from(entries.len()).map_err(|_| ImageError::Damaged)?;
         ipma.extend_from_slice(&n.to_be_bytes());
         for entry in entries {
@@ -583,6 +607,16 @@ pub(crate) fn clean(b: &[u8], findings: &mut Findings) -> Result<CleanHeif, Imag
             continue;
         };
         let item_ranges = ranges(location, idat, b.len())?;
+        // Metadata lives in `mdat` or `idat`; a location elsewhere (inside `meta`, say) is a
+        // damaged file, not bytes to wipe.
+        let inside = |r: &std::ops::Range<usize>| {
+            let data = top.iter().filter(|t| &t.kind == b"mdat").chain(idat);
+            data.into_iter()
+                .any(|d| d.body <= r.start && r.end <= d.end)
+        };
+        if !item_ranges.iter().all(inside) {
+            return Err(ImageError::Damaged);
+        }
         let data: Vec<u8> = item_ranges
             .iter()
             .flat_map(|r| b[r.clone()].to_vec())
@@ -611,7 +645,7 @@ pub(crate) fn clean(b: &[u8], findings: &mut Findings) -> Result<CleanHeif, Imag
     for t in &top {
         match &t.kind {
             b"meta" if !dropped.is_empty() => {
-                let mut body = b[meta.at.body..meta.at.body + 4].to_vec();
+                let mut body = part(b, meta.at.body, meta.at.body + 4)?.to_vec();
                 for child in &meta.children {
                     match &child.kind {
                         b"iinf" => body.extend_from_slice(&rewrite_iinf(b, &meta, &dropped)?),

@@ -178,3 +178,40 @@ trailer\n<< /Root 1 0 R /Size 5 >>\n%%EOF\n";
     }
     assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
 }
+
+/// An object stream that inflates to 100 MB from a few hundred kilobytes: refused while
+/// loading (each stream decoded while loading is held to 64 MiB), quickly; the same file with a
+/// stream of 1 MB is read.
+#[test]
+fn a_decompression_bomb_is_refused() {
+    let with_stream_of = |megabytes: usize| {
+        use std::io::Write as _;
+        let mut deflate = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        // One object, `null`, at offset 0, then spaces.
+        deflate.write_all(b"3 0 null").unwrap();
+        let spaces = vec![b' '; 1024 * 1024];
+        for _ in 0..megabytes {
+            deflate.write_all(&spaces).unwrap();
+        }
+        let stream = deflate.finish().unwrap();
+        let mut pdf = b"%PDF-1.5\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec();
+        pdf.extend_from_slice(
+            format!(
+                "2 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n",
+                stream.len()
+            )
+            .as_bytes(),
+        );
+        pdf.extend_from_slice(&stream);
+        pdf.extend_from_slice(b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R /Size 4 >>\n%%EOF\n");
+        pdf
+    };
+    assert!(
+        clean_pdf(&with_stream_of(1)).is_ok(),
+        "a 1 MB object stream is read"
+    );
+    let started = std::time::Instant::now();
+    let refused = clean_pdf(&with_stream_of(100));
+    assert!(refused.is_err(), "a 100 MB object stream was accepted");
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+}

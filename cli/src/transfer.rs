@@ -68,6 +68,9 @@ pub fn prepare(paths: &[PathBuf], keep_metadata: bool) -> Result<Vec<Outgoing>, 
             .and_then(|mut f| f.read(&mut head))
             .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
         let image = image_privacy::sniff(&head[..read]).ok();
+        let document = (!keep_metadata)
+            .then(|| Document::of(&name, &head[..read]))
+            .flatten();
         let (source, size, mime) = match image {
             Some(kind) if !keep_metadata => {
                 if meta.len() > image_privacy::MAX_IMAGE_BYTES as u64 {
@@ -85,91 +88,43 @@ pub fn prepare(paths: &[PathBuf], keep_metadata: bool) -> Result<Vec<Outgoing>, 
                 (Source::Bytes(cleaned.bytes.into()), size, kind.mime())
             }
             Some(kind) => (Source::Path(path.clone()), meta.len(), kind.mime()),
-            None if !keep_metadata && image_privacy::is_pdf(&head[..read]) => {
-                if meta.len() > image_privacy::MAX_PDF_BYTES as u64 {
-                    return Err(CliError::Input(format!(
-                        "{}: PDFs over 64 MB cannot be cleaned of their metadata; add \
-                         --keep-metadata to send it as it is",
-                        shown()
-                    )));
+            None => match document {
+                Some(document) => {
+                    if meta.len() > document.limit() as u64 {
+                        return Err(CliError::Input(format!(
+                            "{}: {} over 64 MB cannot be cleaned of their metadata; add \
+                             --keep-metadata to send it as it is",
+                            shown(),
+                            document.plural()
+                        )));
+                    }
+                    let bytes = std::fs::read(path)
+                        .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
+                    let (cleaned, findings) = document
+                        .clean(&bytes)
+                        .map_err(|why| CliError::Input(format!("{}: {why}", shown())))?;
+                    if !findings.is_empty() {
+                        note(&format!(
+                            "{}: removed {}",
+                            shown(),
+                            crate::contents::removed(&findings)
+                        ));
+                    }
+                    if findings.tracked_changes {
+                        note(&format!(
+                            "{}: has tracked changes; they are kept (the recipient can see the \
+                             earlier wording): accept or reject them first if that matters",
+                            shown()
+                        ));
+                    }
+                    let size = cleaned.len() as u64;
+                    (Source::Bytes(cleaned.into()), size, document.mime(&name))
                 }
-                let bytes = std::fs::read(path)
-                    .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
-                let cleaned = image_privacy::clean_pdf(&bytes).map_err(|e| {
-                    let why = match e {
-                        image_privacy::ImageError::Encrypted => e.to_string(),
-                        _ => "this PDF could not be read (it is damaged or cut off)".to_owned(),
-                    };
-                    CliError::Input(format!(
-                        "{}: {why}; add --keep-metadata to send it as it is",
-                        shown()
-                    ))
-                })?;
-                if !cleaned.findings.is_empty() {
-                    note(&format!(
-                        "{}: removed {}",
-                        shown(),
-                        crate::contents::removed(&cleaned.findings)
-                    ));
+                None => {
+                    unclean += 1;
+                    (Source::Path(path.clone()), meta.len(), mime_of(&name))
                 }
-                let size = cleaned.bytes.len() as u64;
-                (Source::Bytes(cleaned.bytes.into()), size, "application/pdf")
-            }
-            None if !keep_metadata && is_office(&name, &head[..read]) => {
-                if meta.len() > image_privacy::MAX_OFFICE_BYTES as u64 {
-                    return Err(CliError::Input(format!(
-                        "{}: documents over 64 MB cannot be cleaned of their metadata; add \
-                         --keep-metadata to send it as it is",
-                        shown()
-                    )));
-                }
-                let bytes = std::fs::read(path)
-                    .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
-                let cleaned = image_privacy::clean_office(&bytes)
-                    .map_err(|e| CliError::Input(format!("{}: {e}", shown())))?;
-                if !cleaned.findings.is_empty() {
-                    note(&format!(
-                        "{}: removed {}",
-                        shown(),
-                        crate::contents::removed(&cleaned.findings)
-                    ));
-                }
-                if cleaned.findings.tracked_changes {
-                    note(&format!(
-                        "{}: has tracked changes; they are kept (the recipient can see the earlier \
-                         wording): accept or reject them first if that matters",
-                        shown()
-                    ));
-                }
-                let size = cleaned.bytes.len() as u64;
-                (Source::Bytes(cleaned.bytes.into()), size, mime_of(&name))
-            }
-            None if !keep_metadata && image_privacy::is_heif(&head[..read]) => {
-                if meta.len() > image_privacy::MAX_HEIF_BYTES as u64 {
-                    return Err(CliError::Input(format!(
-                        "{}: HEIC photos over 64 MB cannot be cleaned of their metadata; add \
-                         --keep-metadata to send it as it is",
-                        shown()
-                    )));
-                }
-                let bytes = std::fs::read(path)
-                    .map_err(|e| CliError::Input(format!("cannot read {}: {e}", shown())))?;
-                let cleaned = image_privacy::clean_heif(&bytes)
-                    .map_err(|e| CliError::Input(format!("{}: {e}", shown())))?;
-                if !cleaned.findings.is_empty() {
-                    note(&format!(
-                        "{}: removed {}",
-                        shown(),
-                        crate::contents::removed(&cleaned.findings)
-                    ));
-                }
-                let size = cleaned.bytes.len() as u64;
-                (Source::Bytes(cleaned.bytes.into()), size, "image/heic")
-            }
-            None => {
-                unclean += 1;
-                (Source::Path(path.clone()), meta.len(), mime_of(&name))
-            }
+            },
         };
         let key = FileKey::generate().map_err(|e| CliError::Io(e.to_string()))?;
         let entry = FileEntry::new(name, mime, size, key)
@@ -180,6 +135,78 @@ pub fn prepare(paths: &[PathBuf], keep_metadata: bool) -> Result<Vec<Outgoing>, 
         note("files other than images are sent as they are: their own metadata is not removed");
     }
     Ok(files)
+}
+
+/// A file the CLI cleans beside images: one path for all three, each cleaner deciding the
+/// rest by content.
+#[derive(Clone, Copy)]
+enum Document {
+    Pdf,
+    Office,
+    Heic,
+}
+
+impl Document {
+    /// The kind of a file by its first bytes (and, for Office, its name).
+    fn of(name: &str, head: &[u8]) -> Option<Self> {
+        if image_privacy::is_pdf(head) {
+            Some(Document::Pdf)
+        } else if is_office(name, head) {
+            Some(Document::Office)
+        } else if image_privacy::is_heif(head) {
+            Some(Document::Heic)
+        } else {
+            None
+        }
+    }
+
+    /// The largest file its cleaner takes.
+    fn limit(self) -> usize {
+        match self {
+            Document::Pdf => image_privacy::MAX_PDF_BYTES,
+            Document::Office => image_privacy::MAX_OFFICE_BYTES,
+            Document::Heic => image_privacy::MAX_HEIF_BYTES,
+        }
+    }
+
+    /// What such files are called in a message.
+    fn plural(self) -> &'static str {
+        match self {
+            Document::Pdf => "PDFs",
+            Document::Office => "documents",
+            Document::Heic => "HEIC photos",
+        }
+    }
+
+    /// The type the cleaned file is sent as.
+    fn mime(self, name: &str) -> &'static str {
+        match self {
+            Document::Pdf => "application/pdf",
+            Document::Office => mime_of(name),
+            Document::Heic => "image/heic",
+        }
+    }
+
+    /// The cleaned bytes and what was removed, or why it could not be cleaned.
+    fn clean(self, bytes: &[u8]) -> Result<(Vec<u8>, image_privacy::Findings), String> {
+        match self {
+            Document::Pdf => image_privacy::clean_pdf(bytes)
+                .map(|c| (c.bytes, c.findings))
+                .map_err(|e| {
+                    let why = match e {
+                        image_privacy::ImageError::Encrypted => e.to_string(),
+                        _ => "this PDF could not be read (it is damaged or cut off)".to_owned(),
+                    };
+                    format!("{why}; add --keep-metadata to send it as it is")
+                }),
+            Document::Office => image_privacy::clean_office(bytes)
+                .map(|c| (c.bytes, c.findings))
+                .map_err(|e| e.to_string()),
+            Document::Heic => image_privacy::clean_heif(bytes)
+                .map(|c| (c.bytes, c.findings))
+                .map_err(|e| e.to_string()),
+        }
+    }
 }
 
 /// Whether a file is a Word, Excel or PowerPoint document: by its name, then its content.

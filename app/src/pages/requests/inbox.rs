@@ -56,11 +56,17 @@ pub fn InboxPage() -> impl IntoView {
     let i18n = use_i18n();
     let hydrated = use_context::<crate::Hydrated>();
 
-    let load = move || {
-        let Ok(key) = client::requests::inbox_key(&browser::location_hash()) else {
+    // The inbox key from the link's fragment, read afresh for each action (it never leaves
+    // the page); a broken link says so.
+    let link_key = move || {
+        let key = client::requests::inbox_key(&browser::location_hash()).ok();
+        if key.is_none() {
             loaded.set(Loaded::BadLink);
-            return;
-        };
+        }
+        key
+    };
+    let load = move || {
+        let Some(key) = link_key() else { return };
         let proof = client::requests::inbox_proof(&key);
         let alias = alias();
         leptos::task::spawn_local(async move {
@@ -106,10 +112,7 @@ pub fn InboxPage() -> impl IntoView {
     });
 
     let cancel = move |_| {
-        let Ok(key) = client::requests::inbox_key(&browser::location_hash()) else {
-            loaded.set(Loaded::BadLink);
-            return;
-        };
+        let Some(key) = link_key() else { return };
         let proof = client::requests::inbox_proof(&key);
         let alias = alias();
         leptos::task::spawn_local(async move {
@@ -130,10 +133,7 @@ pub fn InboxPage() -> impl IntoView {
             return;
         };
         let Some(answer) = inbox.answer else { return };
-        let Ok(key) = client::requests::inbox_key(&browser::location_hash()) else {
-            loaded.set(Loaded::BadLink);
-            return;
-        };
+        let Some(key) = link_key() else { return };
         // The answer's key first: a box sealed to another key is refused before the reveal.
         let Ok(master_key) =
             client::requests::answer_key(&key, &inbox.id, &answer.id, &answer.key_box)
